@@ -1,0 +1,44 @@
+# Sclero's task runner: `make help` lists the targets.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+UV_VERSION := 0.13.9
+
+.PHONY: help setup run test test-sqlite test-postgres lint format bench demo migrate
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+setup: ## Install uv (if missing) and the locked dependencies
+	@command -v uv >/dev/null || python3 -m pip install -q "uv==$(UV_VERSION)"
+	@uv sync --frozen --quiet
+
+run: setup ## Start Sclero on SQLite (migrates; demo clinic on first start)
+	uv run sclero serve
+
+test: setup ## Run the whole suite: lint, types, SQLite, then PostgreSQL
+	bash scripts/test
+
+test-sqlite: setup ## Run the suite on SQLite only
+	uv run pytest
+
+test-postgres: setup ## Run the suite on PostgreSQL at 127.0.0.1:5432/test
+	SCLERO_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test uv run pytest
+
+lint: setup ## ruff and mypy
+	uv run ruff check .
+	uv run ruff format --check .
+	uv run mypy sclero
+
+format: setup ## Format the code
+	uv run ruff format .
+	uv run ruff check --fix .
+
+migrate: setup ## Apply migrations to the configured database
+	uv run sclero db upgrade
+
+demo: setup ## Load 300 demo patients into the configured database
+	uv run sclero demo --patients 300
+
+bench: setup ## Run the benchmarks (engine, demo generator, pages)
+	uv run python benchmarks/bench_engine.py
+	uv run python benchmarks/bench_demo.py

@@ -1,0 +1,145 @@
+"""The one door to the vein assessment: findings on the body map and duplex results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from sclero.assessment.models import DuplexFinding, VeinFinding
+from sclero.assessment.schemas import DuplexIn, FindingIn
+from sclero.core import audit
+from sclero.core.auth import Role
+from sclero.core.db import UnitOfWork
+from sclero.core.errors import NotFound
+from sclero.core.protocol import current_protocol
+from sclero.patients import service as patients
+from sclero.rules import classify_vein
+
+CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
+
+
+def add_finding(uow: UnitOfWork, patient_id: int, data: FindingIn) -> VeinFinding:
+    """Record a vein finding; the type comes from the diameter when the user gave none."""
+    uow.require_role(*CLINICAL_ROLES)
+    patients.load_patient(uow, patient_id)
+    finding = VeinFinding(patient_id=patient_id, recorded_by_id=uow.actor.user_id)
+    _apply(finding, data)
+    uow.session.add(finding)
+    uow.session.flush()
+    audit.record(uow, "create", "vein_finding", finding.id, patient_id=patient_id)
+    uow.commit()
+    return finding
+
+
+def update_finding(uow: UnitOfWork, finding_id: int, data: FindingIn) -> VeinFinding:
+    uow.require_role(*CLINICAL_ROLES)
+    finding = load_finding(uow, finding_id)
+    _apply(finding, data)
+    audit.record(uow, "update", "vein_finding", finding.id, patient_id=finding.patient_id)
+    uow.commit()
+    return finding
+
+
+def retire_finding(uow: UnitOfWork, finding_id: int) -> VeinFinding:
+    """Mark a finding resolved or entered in error; it stays in the record, off the map."""
+    uow.require_role(*CLINICAL_ROLES)
+    finding = load_finding(uow, finding_id)
+    finding.active = False
+    audit.record(uow, "delete", "vein_finding", finding.id, patient_id=finding.patient_id)
+    uow.commit()
+    return finding
+
+
+def _apply(finding: VeinFinding, data: FindingIn) -> None:
+    finding.side = data.side
+    finding.region = data.region
+    finding.diameter_mm = data.diameter_mm
+    finding.vein_type_derived = data.vein_type is None
+    finding.vein_type = data.vein_type or str(classify_vein(data.diameter_mm, current_protocol()))
+    finding.colour = data.colour
+    finding.ceap_class = data.ceap_class
+    finding.notes = data.notes
+
+
+def load_finding(uow: UnitOfWork, finding_id: int) -> VeinFinding:
+    finding = uow.session.get(VeinFinding, finding_id)
+    if finding is None:
+        raise NotFound(f"There is no vein finding with id {finding_id}.", field="finding_id")
+    return finding
+
+
+def list_findings(uow: UnitOfWork, patient_id: int, include_retired: bool = False) -> list[VeinFinding]:
+    uow.require_role(*CLINICAL_ROLES)
+    patients.load_patient(uow, patient_id)
+    rows = _findings(uow, patient_id, include_retired)
+    audit.record(uow, "read", "vein_finding", patient_id=patient_id, detail={"count": len(rows)})
+    uow.commit()
+    return rows
+
+
+def _findings(uow: UnitOfWork, patient_id: int, include_retired: bool = False) -> list[VeinFinding]:
+    query = select(VeinFinding).where(VeinFinding.patient_id == patient_id)
+    if not include_retired:
+        query = query.where(VeinFinding.active.is_(True))
+    return list(uow.session.scalars(query.order_by(VeinFinding.id)))
+
+
+def case_findings(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:
+    """Active findings as the engine's case document lists them (helper; no audit)."""
+    return [
+        {
+            "id": str(f.id),
+            "side": f.side,
+            "region": f.region,
+            "vein_type": f.vein_type,
+            "diameter_mm": f.diameter_mm,
+        }
+        for f in _findings(uow, patient_id)
+    ]
+
+
+def add_duplex(uow: UnitOfWork, patient_id: int, data: DuplexIn) -> DuplexFinding:
+    uow.require_role(*CLINICAL_ROLES)
+    patients.load_patient(uow, patient_id)
+    duplex = DuplexFinding(
+        patient_id=patient_id, recorded_by_id=uow.actor.user_id, **data.model_dump()
+    )
+    uow.session.add(duplex)
+    uow.session.flush()
+    audit.record(uow, "create", "duplex_finding", duplex.id, patient_id=patient_id)
+    uow.commit()
+    return duplex
+
+
+def list_duplex(uow: UnitOfWork, patient_id: int) -> list[DuplexFinding]:
+    uow.require_role(*CLINICAL_ROLES)
+    patients.load_patient(uow, patient_id)
+    rows = list(
+        uow.session.scalars(
+            select(DuplexFinding)
+            .where(DuplexFinding.patient_id == patient_id)
+            .order_by(DuplexFinding.performed_on.desc(), DuplexFinding.id.desc())
+        )
+    )
+    audit.record(uow, "read", "duplex_finding", patient_id=patient_id, detail={"count": len(rows)})
+    uow.commit()
+    return rows
+
+
+def latest_duplex(uow: UnitOfWork, patient_id: int) -> dict[str, Any] | None:
+    """The newest duplex result as the engine's case document gives it (helper; no audit)."""
+    row = uow.session.scalar(
+        select(DuplexFinding)
+        .where(DuplexFinding.patient_id == patient_id)
+        .order_by(DuplexFinding.performed_on.desc(), DuplexFinding.id.desc())
+        .limit(1)
+    )
+    if row is None:
+        return None
+    return {
+        "performed": True,
+        "saphenous_reflux": row.saphenous_reflux,
+        "perforator_reflux": row.perforator_reflux,
+        "deep_reflux": row.deep_reflux,
+    }

@@ -1,0 +1,49 @@
+"""JSON API of session charting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from sclero.charting import service
+from sclero.charting.schemas import InjectionIn, InjectionOut, SessionClose, SessionOut, SessionStart
+from sclero.core.auth import Role
+from sclero.web.deps import UoW, allow
+
+router = APIRouter(prefix="/api/v1", tags=["charting"])
+CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
+
+
+@router.post("/patients/{patient_id}/sessions", response_model=SessionOut, status_code=201,
+             dependencies=[CLINICAL])
+def start_session(patient_id: int, data: SessionStart, uow: UoW) -> SessionOut:
+    return SessionOut.model_validate(service.start_session(uow, patient_id, data))
+
+
+@router.get("/patients/{patient_id}/sessions", response_model=list[SessionOut],
+            dependencies=[CLINICAL])
+def list_sessions(patient_id: int, uow: UoW) -> list[SessionOut]:
+    return [SessionOut.model_validate(s) for s in service.list_sessions(uow, patient_id)]
+
+
+@router.get("/sessions/{session_id}", response_model=SessionOut, dependencies=[CLINICAL])
+def get_session(session_id: int, uow: UoW) -> SessionOut:
+    return SessionOut.model_validate(service.get_session(uow, session_id))
+
+
+@router.post("/sessions/{session_id}/injections", response_model=InjectionOut, status_code=201,
+             dependencies=[CLINICAL])
+def add_injection(session_id: int, data: InjectionIn, uow: UoW) -> InjectionOut:
+    """Chart an injection; 409 with given/limit/remaining when it would break a limit."""
+    return InjectionOut.model_validate(service.add_injection(uow, session_id, data))
+
+
+@router.get("/sessions/{session_id}/tally", dependencies=[CLINICAL])
+def tally(session_id: int, uow: UoW) -> dict[str, Any]:
+    return service.tally(uow, session_id)
+
+
+@router.post("/sessions/{session_id}/close", response_model=SessionOut, dependencies=[CLINICAL])
+def close_session(session_id: int, data: SessionClose, uow: UoW) -> SessionOut:
+    return SessionOut.model_validate(service.close_session(uow, session_id, data))

@@ -1,0 +1,67 @@
+"""Tables of session charting: the treatment session, its checklist and every injection."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sclero.core.db import Base
+from sclero.core.time import utcnow
+
+
+class TreatmentSession(Base):
+    """One sclerotherapy session: limits fixed at start, injections charted, closed with aftercare."""
+
+    __tablename__ = "treatment_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("treatment_plans.id"))
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open/closed
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    performed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    checklist: Mapped[dict[str, Any]] = mapped_column(JSON)
+    weight_kg: Mapped[float] = mapped_column(Float)
+    limits: Mapped[dict[str, Any]] = mapped_column(JSON)  # the engine's session limits
+    protocol_version: Mapped[str] = mapped_column(String(20))
+    compression: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    aftercare: Mapped[list[str] | None] = mapped_column(JSON)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    injections: Mapped[list[Injection]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="Injection.id"
+    )
+
+
+class Injection(Base):
+    """One injection: where, into which finding, which agent at what strength and volume."""
+
+    __tablename__ = "injections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("treatment_sessions.id", ondelete="CASCADE"), index=True
+    )
+    side: Mapped[str] = mapped_column(String(10))
+    region: Mapped[str] = mapped_column(String(30))
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("vein_findings.id"))
+    vein_type: Mapped[str | None] = mapped_column(String(30))
+    agent: Mapped[str] = mapped_column(String(40))
+    concentration_percent: Mapped[float] = mapped_column(Float)
+    volume_ml: Mapped[float] = mapped_column(Float)
+    technique: Mapped[str] = mapped_column(String(10))  # liquid or foam
+    liquid_gas_ratio: Mapped[str | None] = mapped_column(String(10))  # e.g. "1:4" for foam
+    needle_gauge: Mapped[int | None] = mapped_column(Integer)
+    lot_number: Mapped[str | None] = mapped_column(String(40))
+    agent_mg: Mapped[float] = mapped_column(Float)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    charted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    charted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    session: Mapped[TreatmentSession] = relationship(back_populates="injections")

@@ -1,0 +1,122 @@
+"""Request and response models of session charting."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints, model_validator
+
+from sclero.assessment.schemas import RegionCode, SideCode
+from sclero.core.schemas import Note, Out, Strict, code_in
+from sclero.rules.vocabulary import Agent
+
+CHECKLIST_ITEMS = {
+    "identity_confirmed": "Patient identity confirmed",
+    "consent_confirmed": "Signed consent on file and confirmed today",
+    "not_pregnant": "Not pregnant (re-screened today)",
+    "no_new_clot": "No new clot, DVT or PE since the last visit",
+    "no_infection": "No skin infection in the treatment area",
+    "skin_clean": "Skin clean: no lotion or oil on the legs today",
+}
+
+
+class Checklist(Strict):
+    """The pre-procedure checklist; every item must be confirmed before the first injection."""
+
+    identity_confirmed: bool
+    consent_confirmed: bool
+    not_pregnant: bool
+    no_new_clot: bool
+    no_infection: bool
+    skin_clean: bool
+
+
+class SessionStart(Strict):
+    checklist: Checklist
+    weight_kg: float | None = Field(default=None, gt=0, le=400)  # today's weight if re-measured
+    appointment_id: int | None = None
+    interval_override_reason: str | None = Field(default=None, min_length=5, max_length=2000)
+    notes: Note = None
+
+
+Ratio = Annotated[str, StringConstraints(pattern=r"^[1-9]:[1-9]$")]
+
+
+class InjectionIn(Strict):
+    side: SideCode
+    region: RegionCode
+    finding_id: int | None = None
+    agent: Annotated[str, code_in(Agent.codes(), "agent")]
+    concentration_percent: float = Field(gt=0, le=3)
+    volume_ml: float = Field(gt=0, le=20)
+    technique: Annotated[str, code_in(("liquid", "foam"), "technique")]
+    liquid_gas_ratio: Ratio | None = None
+    needle_gauge: int | None = Field(default=None, ge=25, le=33)
+    lot_number: str | None = Field(default=None, max_length=40)
+    override_reason: str | None = Field(default=None, min_length=5, max_length=2000)
+
+    @model_validator(mode="after")
+    def _foam_has_ratio(self) -> InjectionIn:
+        if self.technique == "foam" and self.liquid_gas_ratio is None:
+            raise ValueError("foam needs its liquid:gas ratio, e.g. 1:4")
+        if self.technique == "liquid" and self.liquid_gas_ratio is not None:
+            raise ValueError("a liquid injection has no liquid:gas ratio")
+        return self
+
+
+class SessionClose(Strict):
+    compression_given: str = Field(min_length=2, max_length=500)
+    aftercare_given: bool
+    notes: Note = None
+
+    @model_validator(mode="after")
+    def _aftercare_confirmed(self) -> SessionClose:
+        if not self.aftercare_given:
+            raise ValueError("confirm that the aftercare instructions were given")
+        return self
+
+
+class InjectionOut(Out):
+    id: int
+    side: str
+    region: str
+    finding_id: int | None
+    vein_type: str | None
+    agent: str
+    concentration_percent: float
+    volume_ml: float
+    technique: str
+    liquid_gas_ratio: str | None
+    needle_gauge: int | None
+    lot_number: str | None
+    agent_mg: float
+    override_reason: str | None
+    charted_at: datetime
+
+
+class SessionOut(Out):
+    id: int
+    patient_id: int
+    plan_id: int
+    appointment_id: int | None
+    status: str
+    started_at: datetime
+    closed_at: datetime | None
+    checklist: dict[str, Any]
+    weight_kg: float
+    limits: dict[str, Any]
+    protocol_version: str
+    compression: dict[str, Any] | None
+    aftercare: list[str] | None
+    notes: str | None
+    injections: list[InjectionOut]
+
+
+class TallyOut(Strict):
+    """Where the session stands against its limits."""
+
+    limits: dict[str, Any]
+    totals: dict[str, float]
+    remaining: dict[str, float | None]
+    precautions: list[dict[str, Any]]

@@ -1,0 +1,301 @@
+"""The one door to session charting: start with the checklist, chart injections under the dose
+guard, close with compression and aftercare."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from sclero.core import audit
+from sclero.core.auth import Role
+from sclero.core.convert import to_jsonable
+from sclero.core.db import UnitOfWork
+from sclero.core.errors import (
+    Conflict,
+    ContraindicationError,
+    DoseLimitExceeded,
+    Forbidden,
+    IntervalTooShort,
+    InvalidInput,
+    NotFound,
+)
+from sclero.core.protocol import current_protocol
+from sclero.core.time import today, utcnow
+from sclero.charting.models import Injection, TreatmentSession
+from sclero.charting.schemas import CHECKLIST_ITEMS, InjectionIn, SessionClose, SessionStart
+from sclero.patients import service as patients
+from sclero.planning import service as planning
+from sclero.rules import (
+    InjectionFacts,
+    PreviousSession,
+    check_injection,
+    check_interval,
+    session_limits,
+)
+
+CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
+
+
+def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> TreatmentSession:
+    """Open a session on the approved, consented plan once every checklist item is confirmed."""
+    uow.require_role(*CLINICAL_ROLES)
+    patient = patients.load_patient(uow, patient_id)
+    plan = planning.active_plan(uow, patient_id)
+    if plan is None:
+        raise Conflict("This patient has no approved treatment plan.", field="plan")
+    if planning.consent_for(uow, plan.id) is None:
+        raise Conflict("The plan has no signed consent yet.", field="consent")
+    _require_checklist(data)
+    _require_interval(uow, patient_id, _plan_regions(uow, plan.id), data.interval_override_reason)
+    weight = data.weight_kg or plan.weight_kg
+    if data.weight_kg:
+        patient.weight_kg = data.weight_kg
+    session = TreatmentSession(
+        patient_id=patient_id,
+        plan_id=plan.id,
+        appointment_id=data.appointment_id,
+        status="open",
+        started_at=utcnow(),
+        performed_by_id=uow.actor.user_id,
+        checklist=data.checklist.model_dump(),
+        weight_kg=weight,
+        limits=to_jsonable(session_limits(weight, current_protocol())),
+        protocol_version=current_protocol().version,
+        notes=data.notes,
+    )
+    uow.session.add(session)
+    uow.session.flush()
+    detail = {"interval_override": data.interval_override_reason} if data.interval_override_reason else None
+    audit.record(uow, "create", "treatment_session", session.id, patient_id=patient_id, detail=detail)
+    uow.commit()
+    return session
+
+
+def _require_checklist(data: SessionStart) -> None:
+    for name, confirmed in data.checklist.model_dump().items():
+        if not confirmed:
+            error = ContraindicationError if name in {"not_pregnant", "no_new_clot", "no_infection"} else InvalidInput
+            raise error(
+                f"“{CHECKLIST_ITEMS[name]}” is not confirmed: do not inject today. "
+                "Re-evaluate the patient if their situation changed.",
+                field=f"checklist.{name}",
+            )
+
+
+def _plan_regions(uow: UnitOfWork, plan_id: int) -> list[str]:
+    from sclero.assessment import service as assessment
+
+    plan = planning.load_plan(uow, plan_id)
+    regions = {
+        assessment.load_finding(uow, item.finding_id).region
+        for item in plan.items
+        if item.finding_id is not None and item.technique != "refer"
+    }
+    return sorted(regions)
+
+
+def _require_interval(
+    uow: UnitOfWork, patient_id: int, regions: list[str], override_reason: str | None
+) -> None:
+    check = check_interval(
+        [PreviousSession(date=s["date"], regions=s["regions"]) for s in _history(uow, patient_id)],
+        today(),
+        regions,
+        current_protocol(),
+    )
+    if check.allowed:
+        return
+    if override_reason and uow.actor.role == Role.PHYSICIAN:
+        return
+    raise IntervalTooShort(
+        f"{check.message} A physician may override with a written reason.",
+        field="interval_override_reason",
+        earliest_date=str(check.earliest_date),
+        regions=list(check.conflicting_regions),
+        sources=list(check.sources),
+    )
+
+
+def add_injection(uow: UnitOfWork, session_id: int, data: InjectionIn) -> Injection:
+    """Chart one injection; refused with the numbers if it breaks a limit, unless a physician
+    overrides with a reason (audited)."""
+    uow.require_role(*CLINICAL_ROLES)
+    session = _open_session(uow, session_id)
+    _refuse_allergen(uow, session.patient_id, data.agent)
+    vein_type = _vein_type(uow, session.patient_id, data.finding_id)
+    new = _facts(data.agent, data.technique, data.concentration_percent, data.volume_ml,
+                 vein_type, data.liquid_gas_ratio)
+    charted = [_facts(i.agent, i.technique, i.concentration_percent, i.volume_ml, i.vein_type,
+                      i.liquid_gas_ratio) for i in session.injections]
+    check = check_injection(_limits(session), charted, new, current_protocol())
+    _require_allowed_or_override(uow, check, data.override_reason)
+    injection = Injection(
+        session_id=session.id,
+        vein_type=vein_type,
+        agent_mg=_agent_mg(check, data.agent, session.injections),
+        charted_by_id=uow.actor.user_id,
+        override_by_id=uow.actor.user_id if not check.allowed else None,
+        **data.model_dump(exclude={"override_reason"}),
+        override_reason=data.override_reason if not check.allowed else None,
+    )
+    session.injections.append(injection)
+    uow.session.flush()
+    action = "override" if not check.allowed else "create"
+    audit.record(uow, action, "injection", injection.id, patient_id=session.patient_id,
+                 detail={"violations": [v.code for v in check.violations]} if not check.allowed else None)
+    uow.commit()
+    return injection
+
+
+def _facts(agent: str, technique: str, concentration: float, volume: float,
+           vein_type: str | None, ratio: str | None) -> InjectionFacts:
+    parsed = tuple(int(part) for part in ratio.split(":")) if ratio else None
+    return InjectionFacts(
+        agent=agent,
+        technique=technique,
+        concentration_percent=concentration,
+        volume_ml=volume,
+        vein_type=vein_type,
+        liquid_gas_ratio=parsed,  # type: ignore[arg-type]
+    )
+
+
+def _limits(session: TreatmentSession) -> Any:
+    return session_limits(session.weight_kg, current_protocol())
+
+
+def _agent_mg(check: Any, agent: str, before: list[Injection]) -> float:
+    """This injection's agent mass: the engine's tally after it, minus what was charted before."""
+    total_after = float(check.tally.agent_mg.get(agent, 0.0))
+    total_before = sum(i.agent_mg for i in before if i.agent == agent)
+    return round(total_after - total_before, 4)
+
+
+def _require_allowed_or_override(uow: UnitOfWork, check: Any, reason: str | None) -> None:
+    if check.allowed:
+        return
+    if reason and uow.actor.role == Role.PHYSICIAN:
+        return
+    first = check.violations[0]
+    if reason:
+        raise Forbidden("Only a physician may override a dose limit.", field="override_reason")
+    raise DoseLimitExceeded(
+        " ".join(v.message for v in check.violations),
+        field="volume_ml",
+        violations=to_jsonable(check.violations),
+        given=first.given,
+        limit=first.limit,
+        remaining=first.remaining,
+    )
+
+
+def _refuse_allergen(uow: UnitOfWork, patient_id: int, agent: str) -> None:
+    patient = patients.load_patient(uow, patient_id)
+    if agent in {a.allergen for a in patient.allergies}:
+        raise ContraindicationError(
+            f"The patient is allergic to {agent}: choose another agent.", field="agent"
+        )
+
+
+def _vein_type(uow: UnitOfWork, patient_id: int, finding_id: int | None) -> str | None:
+    if finding_id is None:
+        return None
+    from sclero.assessment import service as assessment
+
+    finding = assessment.load_finding(uow, finding_id)
+    if finding.patient_id != patient_id:
+        raise InvalidInput("That vein finding belongs to another patient.", field="finding_id")
+    return finding.vein_type
+
+
+def load_session(uow: UnitOfWork, session_id: int) -> TreatmentSession:
+    session = uow.session.get(TreatmentSession, session_id)
+    if session is None:
+        raise NotFound(f"There is no treatment session with id {session_id}.", field="session_id")
+    return session
+
+
+def _open_session(uow: UnitOfWork, session_id: int) -> TreatmentSession:
+    session = load_session(uow, session_id)
+    if session.status != "open":
+        raise Conflict("This session is closed; nothing more can be charted.", field="session")
+    return session
+
+
+def get_session(uow: UnitOfWork, session_id: int) -> TreatmentSession:
+    uow.require_role(*CLINICAL_ROLES)
+    session = load_session(uow, session_id)
+    audit.record(uow, "read", "treatment_session", session.id, patient_id=session.patient_id)
+    uow.commit()
+    return session
+
+
+def tally(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
+    """Totals charted so far against the session's limits, and what remains."""
+    uow.require_role(*CLINICAL_ROLES)
+    session = load_session(uow, session_id)
+    limits = to_jsonable(_limits(session))
+    totals = {
+        "agent_mg": round(sum(i.agent_mg for i in session.injections), 3),
+        "liquid_ml": round(sum(i.volume_ml for i in session.injections if i.technique == "liquid"), 3),
+        "foam_ml": round(sum(i.volume_ml for i in session.injections if i.technique == "foam"), 3),
+    }
+    caps = {"agent_mg": limits.get("max_agent_mg"), "liquid_ml": limits.get("max_liquid_ml"),
+            "foam_ml": limits.get("max_foam_ml")}
+    remaining = {k: (None if cap is None else round(cap - totals[k], 3)) for k, cap in caps.items()}
+    audit.record(uow, "read", "session_tally", session.id, patient_id=session.patient_id)
+    uow.commit()
+    return {"limits": limits, "totals": totals, "remaining": remaining, "precautions": []}
+
+
+def close_session(uow: UnitOfWork, session_id: int, data: SessionClose) -> TreatmentSession:
+    """Close the session, recording compression and the aftercare instructions given."""
+    uow.require_role(*CLINICAL_ROLES)
+    session = _open_session(uow, session_id)
+    if not session.injections:
+        raise Conflict("Chart at least one injection before closing the session.", "injections")
+    proposal = planning.load_plan(uow, session.plan_id).proposal
+    session.compression = {"given": data.compression_given, "advised": proposal.get("compression")}
+    session.aftercare = [_text(a) for a in proposal.get("aftercare", [])]
+    session.status = "closed"
+    session.closed_at = utcnow()
+    if data.notes:
+        session.notes = "\n".join(filter(None, [session.notes, data.notes]))
+    audit.record(uow, "close", "treatment_session", session.id, patient_id=session.patient_id)
+    uow.commit()
+    return session
+
+
+def _text(item: Any) -> str:
+    return str(item.get("text") or item.get("message") or item) if isinstance(item, dict) else str(item)
+
+
+def list_sessions(uow: UnitOfWork, patient_id: int) -> list[TreatmentSession]:
+    uow.require_role(*CLINICAL_ROLES)
+    patients.load_patient(uow, patient_id)
+    rows = list(uow.session.scalars(
+        select(TreatmentSession).where(TreatmentSession.patient_id == patient_id)
+        .order_by(TreatmentSession.started_at.desc())
+    ))
+    audit.record(uow, "read", "treatment_session", patient_id=patient_id, detail={"count": len(rows)})
+    uow.commit()
+    return rows
+
+
+def previous_sessions(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:
+    """Past sessions as the engine's case lists them: date and treated regions (helper; no audit)."""
+    return [{"date": s["date"].isoformat(), "regions": s["regions"]} for s in _history(uow, patient_id)]
+
+
+def _history(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:
+    rows = uow.session.scalars(
+        select(TreatmentSession).where(TreatmentSession.patient_id == patient_id)
+        .order_by(TreatmentSession.started_at)
+    )
+    history = []
+    for session in rows:
+        regions = sorted({i.region for i in session.injections})
+        if regions:
+            history.append({"date": session.started_at.date(), "regions": regions})
+    return history

@@ -1,0 +1,146 @@
+"""Sclero's command line: serve, migrate, users, demo clinic, evaluate a case."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sclero.core.db import SYSTEM_ACTOR, Database, DatabaseNotMigrated, ensure_migrated, upgrade_database
+from sclero.core.settings import get_settings
+
+app = typer.Typer(help="Sclero — clinical software for sclerotherapy clinics.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.")
+users_app = typer.Typer(help="Staff users.")
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+console = Console()
+err = Console(stderr=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to the configured database."""
+    url = get_settings().resolved_database_url
+    upgrade_database(url)
+    console.print("[green]Database is up to date.[/green]")
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="physician, nurse, front_desk or admin")],
+    full_name: Annotated[str, typer.Option("--name")] = "",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
+    """Add a staff user."""
+    from sclero.core import auth
+    from sclero.core.errors import DomainError
+
+    database = _database()
+    try:
+        with database.uow(SYSTEM_ACTOR) as uow:
+            user = auth.create_user(uow, username=username, full_name=full_name or username,
+                                    role=role, password=password)
+            uow.commit()
+    except DomainError as error:
+        err.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"Created {user.username} ({user.role}).")
+
+
+@app.command()
+def demo(
+    patients: Annotated[int, typer.Option(min=1, max=200_000, help="How many patients")] = 300,
+    seed: int = 7,
+) -> None:
+    """Load a realistic synthetic clinic (with a progress bar)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from sclero.demo.generator import ensure_demo_users, generate_clinic
+
+    database = _database()
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("Generating patients", total=patients)
+        with database.sessions() as session:
+            ensure_demo_users(session)
+            summary = generate_clinic(session, patients, seed=seed,
+                                      progress=lambda done: progress.update(task, completed=done))
+    console.print(summary)
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    demo_patients: Annotated[int, typer.Option(help="Demo patients to load on first start")] = 300,
+    no_demo: bool = False,
+) -> None:
+    """Start the app: migrate the database, load the demo clinic on first start, serve."""
+    import uvicorn
+
+    from sclero.web.app import create_app
+
+    settings = get_settings()
+    upgrade_database(settings.resolved_database_url)
+    database = _database()
+    if not no_demo:
+        _first_start_demo(database, demo_patients)
+    console.print(f"Sclero on [bold]http://{host}:{port}/[/bold]  (API docs: /docs)")
+    console.print("Demo logins: physician / nurse / frontdesk / admin — password sclero-demo-2026")
+    uvicorn.run(create_app(settings, database), host=host, port=port, log_level="warning")
+
+
+def _first_start_demo(database: Database, patients: int) -> None:
+    from sqlalchemy import func, select
+
+    from sclero.demo.generator import ensure_demo_users, generate_clinic
+    from sclero.patients.models import Patient
+
+    with database.sessions() as session:
+        ensure_demo_users(session)
+        if session.scalar(select(func.count()).select_from(Patient)):
+            return
+        console.print(f"First start: loading a demo clinic of {patients} patients…")
+        generate_clinic(session, patients)
+
+
+@app.command()
+def evaluate(
+    case: Annotated[str, typer.Argument(help="Case JSON file, or - for standard input")],
+) -> None:
+    """Evaluate a case document with the protocol in force and print the result as JSON."""
+    from sclero.core.protocol import current_protocol
+    from sclero.rules import CaseError, evaluate_document
+
+    try:
+        text = sys.stdin.read() if case == "-" else Path(case).read_text()
+        document = json.loads(text)
+    except (OSError, json.JSONDecodeError) as error:
+        err.print(f"[red]Cannot read the case: {error}[/red]")
+        raise typer.Exit(2) from None
+    try:
+        result = evaluate_document(document, current_protocol())
+    except CaseError as error:
+        print(json.dumps({"errors": [{"field": error.field, "message": error.message}]}))
+        raise typer.Exit(2) from None
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+def _database() -> Database:
+    database = Database(get_settings().resolved_database_url)
+    try:
+        ensure_migrated(database.engine)
+    except DatabaseNotMigrated as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    return database
+
+
+if __name__ == "__main__":
+    app()

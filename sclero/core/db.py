@@ -1,0 +1,195 @@
+"""Database engine, declarative base and the unit of work every service runs in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from sclero.core.errors import DomainError
+from sclero.core.time import utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base of every Sclero table; constraint names are stable across SQLite and PostgreSQL."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Timestamped:
+    """Adds created/updated timestamps to a table."""
+
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite gets foreign keys on and a write-ahead log."""
+    if url.startswith("sqlite"):
+        # One connection is used by one thread at a time (the pool sees to it); the web server's
+        # worker threads may differ from the one that opened it.
+        kwargs.setdefault("connect_args", {"check_same_thread": False})
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        if engine.url.database not in (None, "", ":memory:"):
+            Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINTs; SQLAlchemy's documented recipe.
+    connection.exec_driver_sql("BEGIN")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN (see _sqlite_begin)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class DatabaseNotMigrated(RuntimeError):
+    """The database schema is behind the code; the message says what to run."""
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
+
+
+def alembic_config(url: str | None = None) -> Any:
+    from alembic.config import Config
+
+    root = Path(__file__).resolve().parents[2]
+    config = Config(str(root / "alembic.ini"))
+    config.set_main_option("script_location", str(root / "migrations"))
+    if url:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    if not inspect(engine).has_table("alembic_version"):
+        return None
+    with engine.connect() as connection:
+        from sqlalchemy import text
+
+        row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
+
+
+def ensure_migrated(engine: Engine) -> None:
+    """Refuse to run on a database whose schema is not at the code's migration head."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise DatabaseNotMigrated(
+            f"The database is at migration {current or 'none'}, the code needs {head}. "
+            "Run `sclero db upgrade` first."
+        )
+
+
+def upgrade_database(url: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, for role checks and the audit log."""
+
+    user_id: int | None
+    username: str
+    role: str
+    address: str | None = None
+
+
+SYSTEM_ACTOR = Actor(user_id=None, username="system", role="admin", address="local")
+
+
+class UnitOfWork:
+    """One transaction of one actor: rolled back unless the service calls `commit()`."""
+
+    def __init__(self, session_factory: Callable[[], Session], actor: Actor) -> None:
+        self._session_factory = session_factory
+        self.actor = actor
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside its `with` block")
+        return self._session
+
+    def __enter__(self) -> UnitOfWork:
+        self._session = self._session_factory()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            session.rollback()
+        finally:
+            session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def require_role(self, *roles: str) -> None:
+        """Raise Forbidden unless the actor has one of `roles`."""
+        from sclero.core.errors import Forbidden
+
+        if self.actor.role not in roles:
+            raise Forbidden(f"Your role ({self.actor.role}) may not do this.")
+
+
+class Database:
+    """An engine and its session factory."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+
+    def uow(self, actor: Actor) -> UnitOfWork:
+        return UnitOfWork(self.sessions, actor)
+
+
+__all__ = [
+    "SYSTEM_ACTOR",
+    "Actor",
+    "Base",
+    "Database",
+    "DatabaseNotMigrated",
+    "DomainError",
+    "Timestamped",
+    "UnitOfWork",
+    "ensure_migrated",
+    "make_engine",
+    "upgrade_database",
+]

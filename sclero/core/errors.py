@@ -1,0 +1,70 @@
+"""Named domain errors; adapters (API, pages, CLI) turn them into a 4xx with field + message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A request the clinic's rules refuse; `field` names the input at fault, if any."""
+
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message: str, field: str | None = None, **detail: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.detail = detail
+
+    def to_body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "field": self.field, "message": self.message}
+        if self.detail:
+            error["detail"] = self.detail
+        return {"errors": [error]}
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class NotAuthenticated(DomainError):
+    status_code = 401
+    code = "not_authenticated"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+    code = "invalid"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+class ContraindicationError(DomainError):
+    """Treatment refused because the screening found a contraindication."""
+
+    status_code = 409
+    code = "contraindicated"
+
+
+class DoseLimitExceeded(DomainError):
+    """An injection would exceed a session or per-injection limit of the protocol."""
+
+    status_code = 409
+    code = "dose_limit_exceeded"
+
+
+class IntervalTooShort(DomainError):
+    """A session booked sooner than the protocol interval after the last one on the same area."""
+
+    status_code = 409
+    code = "interval_too_short"

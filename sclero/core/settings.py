@@ -1,0 +1,60 @@
+"""Sclero's settings: one object, read from SCLERO_* environment variables (and a .env file)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of one Sclero installation."""
+
+    model_config = SettingsConfigDict(env_prefix="SCLERO_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Photos, exports and the SQLite file")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir")
+    secret_key: str = Field(default="", description="Signs CSRF tokens; generated when empty")
+    protocol_path: Path | None = Field(default=None, description="A clinic's own protocol file")
+    session_hours: int = Field(default=12, ge=1, le=24 * 7)
+    api_token_days: int = Field(default=30, ge=1, le=365)
+    secure_cookies: bool = False
+    timezone: str = "Europe/Berlin"
+
+    @field_validator("secret_key")
+    @classmethod
+    def _refuse_weak_secret(cls, value: str) -> str:
+        if value and (len(value) < 32 or value.lower() in {"changeme", "secret", "change-me"}):
+            raise ValueError("SCLERO_SECRET_KEY must be at least 32 random characters")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'sclero.db').resolve()}"
+
+    @property
+    def photo_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated once and kept in the data folder."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.data_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The demo clinic: realistic synthetic patients, staff and treatment courses (never real people)."""

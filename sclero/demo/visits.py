@@ -1,0 +1,331 @@
+"""The visits of a demo patient after the evaluation: appointments, plan and consent, sessions
+with their injections and adverse events, and follow-ups with clearance per region."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sclero.charting.schemas import CHECKLIST_ITEMS
+from sclero.demo import course
+from sclero.demo.store import Clinic
+from sclero.planning.consent import consent_text
+from sclero.planning.models import PlanItem, TreatmentPlan
+
+TREATABLE = {"eligible", "eligible_with_precautions"}
+DURATION = {"evaluation": 30, "session": 45, "follow_up": 15}
+
+
+def _at(rng: random.Random, day: date) -> datetime:
+    """A 15-minute slot in clinic hours (08:00–16:45)."""
+    return datetime.combine(day, time(8)) + timedelta(minutes=15 * rng.randint(0, 35))
+
+
+def appointment(
+    clinic: Clinic,
+    rng: random.Random,
+    patient_id: int,
+    kind: str,
+    day: date,
+    regions: list[str] | None = None,
+) -> tuple[int, datetime, date]:
+    """Book `kind` on `day` (past visits done); sometimes a cancelled or missed visit first.
+
+    Returns the id, start and day of the visit that takes place (a missed one is rebooked later).
+    """
+    if day < clinic.today and rng.random() < 0.07:
+        status = "cancelled" if rng.random() < 0.55 else "no_show"
+        _appointment_row(clinic, rng, patient_id, kind, day, status, regions)
+        day += timedelta(days=rng.randint(3, 14))
+    status = "done" if day < clinic.today else "booked"
+    appointment_id, starts = _appointment_row(clinic, rng, patient_id, kind, day, status, regions)
+    return appointment_id, starts, day
+
+
+def _appointment_row(
+    clinic: Clinic,
+    rng: random.Random,
+    patient_id: int,
+    kind: str,
+    day: date,
+    status: str,
+    regions: list[str] | None,
+) -> tuple[int, datetime]:
+    starts = _at(rng, day)
+    booked = min(starts - timedelta(days=rng.randint(2, 30)), clinic.now)
+    appointment_id = clinic.ids.next("appointments")
+    clinic.rows.add(
+        "appointments",
+        {
+            "id": appointment_id,
+            "patient_id": patient_id,
+            "kind": kind,
+            "status": status,
+            "starts_at": starts,
+            "duration_minutes": DURATION[kind],
+            "regions": regions,
+            "interval_override_reason": None,
+            "notes": "Cancelled by the patient." if status == "cancelled" else None,
+            "created_by_id": clinic.staff["frontdesk"],
+            "extra": None,
+            "created_at": booked,
+            "updated_at": min(starts + timedelta(hours=1), clinic.now),
+        },
+    )
+    return appointment_id, starts
+
+
+def goes_ahead(rng: random.Random, result: dict[str, Any]) -> bool:
+    """Eligible patients mostly go ahead; after a physician's review, some do."""
+    if rng.random() < 0.1:
+        return False  # the patient chose not to go ahead
+    decision = result["screening"]["decision"]
+    if decision in TREATABLE:
+        return True
+    referred_out = any(r["to"] != "physician_review" for r in result["plan"]["referrals"])
+    return decision == "refer" and not referred_out and rng.random() < 0.6
+
+
+def plan(
+    clinic: Clinic,
+    rng: random.Random,
+    person: dict[str, Any],
+    evaluation_id: int,
+    at: datetime,
+    result: dict[str, Any],
+) -> int:
+    """An approved plan from the engine's proposal, with the consent the patient signed."""
+    ids, rows, physician = clinic.ids, clinic.rows, clinic.staff["physician"]
+    plan_doc, limits = result["plan"], result["plan"]["session_limits"]
+    expected = plan_doc.get("expected_sessions")
+    if isinstance(expected, dict):
+        expected = f"{expected.get('min')}–{expected.get('max')}"
+    created = at + timedelta(minutes=25)
+    plan_id = ids.next("treatment_plans")
+    plan_row = {
+        "id": plan_id,
+        "patient_id": person["id"],
+        "evaluation_id": evaluation_id,
+        "status": "approved",
+        "created_by_id": physician,
+        "approved_by_id": physician,
+        "approved_at": created + timedelta(minutes=5),
+        "protocol_id": result["protocol"]["id"],
+        "protocol_version": result["protocol"]["version"],
+        "proposal": plan_doc,
+        "weight_kg": person["weight_kg"],
+        "max_agent_mg": limits.get("max_agent_mg"),
+        "max_foam_ml": limits.get("max_foam_ml"),
+        "max_liquid_ml": limits.get("max_liquid_ml"),
+        "expected_sessions": None if expected is None else str(expected),
+        "interval_days": clinic.protocol.interval_days,
+        "compression": plan_doc.get("compression"),
+        "notes": None
+        if result["screening"]["decision"] in TREATABLE
+        else "Physician review: benefit outweighs the risk; precautions discussed.",
+        "created_at": created,
+        "updated_at": created + timedelta(minutes=5),
+    }
+    items = []
+    for position, item in enumerate(plan_doc["items"]):
+        concentration = item.get("concentration_percent") or {}
+        items.append(
+            {
+                "id": ids.next("plan_items"),
+                "plan_id": plan_id,
+                "finding_id": int(item["finding_id"]) if item.get("finding_id") else None,
+                "position": position,
+                "vein_type": item["vein_type"],
+                "technique": item["technique"],
+                "agent": item.get("agent"),
+                "concentration_min": concentration.get("min"),
+                "concentration_max": concentration.get("max"),
+                "max_volume_per_injection_ml": item.get("max_volume_per_injection_ml"),
+                "sources": list(item.get("sources", [])),
+                "departs_from_proposal": False,
+                "departure_reason": None,
+            }
+        )
+    rows.add("treatment_plans", plan_row)
+    rows.extend("plan_items", items)
+    rows.add(
+        "consents",
+        {
+            "id": ids.next("consents"),
+            "patient_id": person["id"],
+            "plan_id": plan_id,
+            "text": _consent_text(clinic, plan_row, items),
+            "signed_by_name": f"{person['first_name']} {person['last_name']}",
+            "signed_at": created + timedelta(minutes=rng.randint(8, 20)),
+            "witnessed_by_id": clinic.staff["nurse"],
+        },
+    )
+    return plan_id
+
+
+def _consent_text(clinic: Clinic, plan_row: dict[str, Any], items: list[dict[str, Any]]) -> str:
+    """The planning step's own consent text, built from a transient (unsaved) plan."""
+    plan_fields = {k: v for k, v in plan_row.items() if k not in {"created_at", "updated_at"}}
+    plan = TreatmentPlan(**plan_fields)
+    plan.items = [PlanItem(**{k: v for k, v in item.items() if k != "plan_id"}) for item in items]
+    return consent_text(plan, clinic.protocol)
+
+
+def treat(
+    clinic: Clinic,
+    rng: random.Random,
+    person: dict[str, Any],
+    plan_id: int,
+    planned_on: date,
+    result: dict[str, Any],
+    targets: list[course.Target],
+) -> None:
+    """Up to three sessions, each followed by a follow-up, until the regions clear."""
+    responses = {t.area: course.region_response(rng) for t in targets}
+    treated: Counter[tuple[str, str]] = Counter()
+    levels: dict[tuple[str, str], int] = {}
+    day = planned_on + timedelta(days=rng.randint(7, 28))
+    interval = clinic.protocol.interval_days
+    for number in range(1, 4):
+        todo = [t for t in targets if levels.get(t.area, -1) < 3]
+        regions = sorted({t.finding.region for t in todo})
+        appointment_id, starts, day = appointment(
+            clinic, rng, person["id"], "session", day, regions
+        )
+        if day >= clinic.today:
+            return  # the next session is booked
+        session_id, charted = _session(
+            clinic, rng, person, plan_id, appointment_id, starts, result, todo
+        )
+        treated.update(charted.areas)
+        follow_day = day + timedelta(days=clinic.protocol.follow_up_days + rng.randint(-2, 7))
+        _, follow_at, follow_day = appointment(clinic, rng, person["id"], "follow_up", follow_day)
+        if follow_day >= clinic.today:
+            return  # the follow-up is booked
+        for area in charted.areas:
+            level = course.clearance_level(rng, treated[area], responses[area])
+            levels[area] = max(level, levels.get(area, 0))
+        more = number < 3 and any(level < 3 for level in levels.values())
+        _follow_up(clinic, rng, person["id"], session_id, follow_at, levels, more)
+        if not more or rng.random() < 0.1:
+            return  # cleared, or the patient did not come back
+        day = max(follow_day, day + timedelta(days=interval)) + timedelta(days=rng.randint(0, 21))
+
+
+def _session(
+    clinic: Clinic,
+    rng: random.Random,
+    person: dict[str, Any],
+    plan_id: int,
+    appointment_id: int,
+    starts: datetime,
+    result: dict[str, Any],
+    todo: list[course.Target],
+) -> tuple[int, course.Charted]:
+    ids, rows = clinic.ids, clinic.rows
+    plan_doc = result["plan"]
+    limits = plan_doc["session_limits"]
+    charted = course.chart_injections(rng, todo, limits, clinic.protocol.foam_liquid_fraction)
+    session_id = ids.next("treatment_sessions")
+    performer = clinic.staff["physician" if rng.random() < 0.8 else "nurse"]
+    started = starts + timedelta(minutes=rng.randint(0, 10))
+    for number, injection in enumerate(charted.injections):
+        rows.add(
+            "injections",
+            {
+                **injection,
+                "id": ids.next("injections"),
+                "session_id": session_id,
+                "charted_at": started + timedelta(minutes=8 + 2 * number),
+                "charted_by_id": performer,
+            },
+        )
+    rows.add(
+        "treatment_sessions",
+        {
+            "id": session_id,
+            "patient_id": person["id"],
+            "plan_id": plan_id,
+            "appointment_id": appointment_id,
+            "status": "closed",
+            "started_at": started,
+            "closed_at": started + timedelta(minutes=20 + 2 * len(charted.injections)),
+            "performed_by_id": performer,
+            "checklist": dict.fromkeys(CHECKLIST_ITEMS, True),
+            "weight_kg": person["weight_kg"],
+            "limits": limits,
+            "protocol_version": result["protocol"]["version"],
+            "compression": plan_doc.get("compression"),
+            "aftercare": _aftercare(plan_doc),
+            "notes": None,
+        },
+    )
+    foam = any(i["technique"] == "foam" for i in charted.injections)
+    for event in course.adverse_events(rng, foam, starts.date(), clinic.today, clinic.protocol):
+        reported = datetime.combine(event["onset_date"], time(10)) + timedelta(
+            days=rng.randint(0, 3)
+        )
+        reported = min(reported, clinic.now)
+        rows.add(
+            "adverse_events",
+            {
+                **event,
+                "id": ids.next("adverse_events"),
+                "patient_id": person["id"],
+                "session_id": session_id,
+                "reported_at": reported,
+                "reported_by_id": clinic.staff["nurse"],
+                "closed_at": min(reported + timedelta(days=rng.randint(7, 45)), clinic.now)
+                if event["status"] == "closed"
+                else None,
+            },
+        )
+    return session_id, charted
+
+
+def _aftercare(plan_doc: dict[str, Any]) -> list[str] | None:
+    items = plan_doc.get("aftercare")
+    if items is None:
+        return None
+    return [str(item["code"]) if isinstance(item, dict) else str(item) for item in items]
+
+
+def _follow_up(
+    clinic: Clinic,
+    rng: random.Random,
+    patient_id: int,
+    session_id: int,
+    at: datetime,
+    levels: dict[tuple[str, str], int],
+    more: bool,
+) -> None:
+    ids, rows = clinic.ids, clinic.rows
+    follow_up_id = ids.next("follow_ups")
+    rows.add(
+        "follow_ups",
+        {
+            "id": follow_up_id,
+            "patient_id": patient_id,
+            "session_id": session_id,
+            "performed_on": at.date(),
+            "satisfaction": course.satisfaction(rng, list(levels.values())),
+            "more_sessions_needed": more,
+            "notes": None,
+            "recorded_by_id": clinic.staff["physician"],
+        },
+    )
+    rows.extend(
+        "region_clearances",
+        [
+            {
+                "id": ids.next("region_clearances"),
+                "follow_up_id": follow_up_id,
+                "side": side,
+                "region": region,
+                "level": level,
+            }
+            for (side, region), level in sorted(levels.items())
+        ],
+    )

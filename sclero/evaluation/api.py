@@ -1,0 +1,39 @@
+"""JSON API of medical evaluation and the engine's public contract (POST /api/v1/evaluate)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends
+
+from sclero.core.auth import Role
+from sclero.evaluation import service
+from sclero.evaluation.schemas import EvaluationIn, EvaluationOut
+from sclero.web.deps import UoW, allow
+
+router = APIRouter(prefix="/api/v1", tags=["evaluation"])
+CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
+
+
+@router.post("/evaluate", dependencies=[CLINICAL])
+def evaluate(case: dict[str, Any] = Body(...)) -> dict[str, Any]:
+    """Evaluate a case document with the protocol in force; returns the result document.
+    Nothing is stored and no patient is identified by the case."""
+    return service.run_engine(case)
+
+
+@router.post("/patients/{patient_id}/evaluations", response_model=EvaluationOut,
+             status_code=201, dependencies=[CLINICAL])
+def record_evaluation(patient_id: int, data: EvaluationIn, uow: UoW) -> EvaluationOut:
+    return EvaluationOut.model_validate(service.record_evaluation(uow, patient_id, data))
+
+
+@router.post("/patients/{patient_id}/evaluations/preview", dependencies=[CLINICAL])
+def preview_evaluation(patient_id: int, data: EvaluationIn, uow: UoW) -> dict[str, Any]:
+    return service.preview_evaluation(uow, patient_id, data)
+
+
+@router.get("/patients/{patient_id}/evaluations", response_model=list[EvaluationOut],
+            dependencies=[CLINICAL])
+def list_evaluations(patient_id: int, uow: UoW) -> list[EvaluationOut]:
+    return [EvaluationOut.model_validate(e) for e in service.list_evaluations(uow, patient_id)]

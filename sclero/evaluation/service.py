@@ -1,0 +1,144 @@
+"""The one door to medical evaluations: build the engine's case, screen, store the stamped result."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from sclero.assessment import service as assessment
+from sclero.core import audit
+from sclero.core.auth import Role
+from sclero.core.db import UnitOfWork
+from sclero.core.errors import InvalidInput, NotFound
+from sclero.core.protocol import current_protocol
+from sclero.core.time import today, utcnow
+from sclero.evaluation.models import Evaluation
+from sclero.evaluation.schemas import EvaluationIn
+from sclero.patients import service as patients
+from sclero.patients.models import Patient
+from sclero.patients.schemas import HistoryIn
+from sclero.rules import CaseError, evaluate_document
+
+CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
+
+
+def age_on(birth_date: date, on: date) -> int:
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+def build_case(
+    uow: UnitOfWork,
+    patient: Patient,
+    answers: dict[str, Any],
+    previous_sessions: list[dict[str, Any]] | None = None,
+    proposed_date: date | None = None,
+) -> dict[str, Any]:
+    """The engine's case document for `patient`: screening answers, active findings, duplex."""
+    on = proposed_date or today()
+    case: dict[str, Any] = {
+        "patient": {
+            "age_years": age_on(patient.birth_date, on),
+            "sex": patient.sex,
+            "weight_kg": answers["weight_kg"],
+            "pregnant": answers.get("pregnant", False),
+            "breastfeeding": answers.get("breastfeeding", False),
+            "conditions": answers.get("conditions", []),
+            "medications": answers.get("medications", []),
+            "allergies": answers.get("allergies", []),
+        },
+        "findings": assessment.case_findings(uow, patient.id),
+        "previous_sessions": previous_sessions or [],
+        "proposed_date": on.isoformat(),
+    }
+    duplex = assessment.latest_duplex(uow, patient.id)
+    if duplex is not None:
+        case["duplex"] = duplex
+    return case
+
+
+def run_engine(case: dict[str, Any]) -> dict[str, Any]:
+    """Evaluate a case with the protocol in force; an engine refusal becomes a 422 on its field."""
+    try:
+        return evaluate_document(case, current_protocol())
+    except CaseError as error:
+        raise InvalidInput(error.message, field=error.field) from error
+
+
+def record_evaluation(uow: UnitOfWork, patient_id: int, data: EvaluationIn) -> Evaluation:
+    """Screen the patient with the protocol, store answers + result, update the coded history."""
+    uow.require_role(*CLINICAL_ROLES)
+    patient = patients.load_patient(uow, patient_id)
+    answers = data.model_dump(exclude={"notes"})
+    result = run_engine(build_case(uow, patient, answers))
+    patient.weight_kg = data.weight_kg
+    patients.replace_history(
+        patient,
+        HistoryIn(
+            conditions=data.conditions, medications=data.medications, allergies=data.allergies
+        ),
+    )
+    evaluation = Evaluation(
+        patient_id=patient.id,
+        performed_at=utcnow(),
+        performed_by_id=uow.actor.user_id,
+        answers=answers,
+        decision=result["screening"]["decision"],
+        result=result,
+        protocol_id=result["protocol"]["id"],
+        protocol_version=result["protocol"]["version"],
+        notes=data.notes,
+    )
+    uow.session.add(evaluation)
+    uow.session.flush()
+    audit.record(
+        uow, "create", "evaluation", evaluation.id, patient_id=patient.id,
+        detail={"decision": evaluation.decision},
+    )
+    uow.commit()
+    return evaluation
+
+
+def preview_evaluation(uow: UnitOfWork, patient_id: int, data: EvaluationIn) -> dict[str, Any]:
+    """The engine's result for these answers without saving anything (live form feedback)."""
+    uow.require_role(*CLINICAL_ROLES)
+    patient = patients.load_patient(uow, patient_id)
+    result = run_engine(build_case(uow, patient, data.model_dump(exclude={"notes"})))
+    audit.record(uow, "read", "evaluation_preview", patient_id=patient.id)
+    uow.commit()
+    return result
+
+
+def list_evaluations(uow: UnitOfWork, patient_id: int) -> list[Evaluation]:
+    uow.require_role(*CLINICAL_ROLES)
+    patients.load_patient(uow, patient_id)
+    rows = list(
+        uow.session.scalars(
+            select(Evaluation)
+            .where(Evaluation.patient_id == patient_id)
+            .order_by(Evaluation.performed_at.desc(), Evaluation.id.desc())
+        )
+    )
+    audit.record(uow, "read", "evaluation", patient_id=patient_id, detail={"count": len(rows)})
+    uow.commit()
+    return rows
+
+
+def latest_evaluation(uow: UnitOfWork, patient_id: int) -> Evaluation | None:
+    """The newest evaluation (helper for other services; no audit of its own)."""
+    return uow.session.scalar(
+        select(Evaluation)
+        .where(Evaluation.patient_id == patient_id)
+        .order_by(Evaluation.performed_at.desc(), Evaluation.id.desc())
+        .limit(1)
+    )
+
+
+def require_latest_evaluation(uow: UnitOfWork, patient_id: int) -> Evaluation:
+    evaluation = latest_evaluation(uow, patient_id)
+    if evaluation is None:
+        raise NotFound(
+            "This patient has no medical evaluation yet; record one first.", field="evaluation"
+        )
+    return evaluation

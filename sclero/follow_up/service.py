@@ -1,0 +1,123 @@
+"""The one door to follow-up: clearance per region, satisfaction, next steps, and photos."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from sclero.core import audit
+from sclero.core.auth import Role
+from sclero.core.db import UnitOfWork
+from sclero.core.errors import InvalidInput, NotFound
+from sclero.core.settings import get_settings
+from sclero.core.time import today
+from sclero.follow_up.models import FollowUp, Photo, RegionClearance
+from sclero.follow_up.photo_store import MAX_BYTES, PhotoStore, sniff_type
+from sclero.follow_up.schemas import FollowUpIn, PhotoMeta
+from sclero.patients import service as patients
+
+CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
+
+
+def record_follow_up(uow: UnitOfWork, patient_id: int, data: FollowUpIn) -> FollowUp:
+    """Record a follow-up visit: clearance per treated region on the 0–3 scale, satisfaction."""
+    uow.require_role(*CLINICAL_ROLES)
+    patients.load_patient(uow, patient_id)
+    if data.performed_on > today():
+        raise InvalidInput("A follow-up cannot be recorded for a future date.", "performed_on")
+    if data.session_id is not None:
+        _require_own_session(uow, patient_id, data.session_id)
+    follow_up = FollowUp(
+        patient_id=patient_id,
+        recorded_by_id=uow.actor.user_id,
+        **data.model_dump(exclude={"clearances"}),
+    )
+    follow_up.clearances = [RegionClearance(**c.model_dump()) for c in data.clearances]
+    uow.session.add(follow_up)
+    uow.session.flush()
+    audit.record(uow, "create", "follow_up", follow_up.id, patient_id=patient_id)
+    uow.commit()
+    return follow_up
+
+
+def _require_own_session(uow: UnitOfWork, patient_id: int, session_id: int) -> None:
+    from sclero.charting import service as charting
+
+    if charting.load_session(uow, session_id).patient_id != patient_id:
+        raise InvalidInput("That session belongs to another patient.", field="session_id")
+
+
+def list_follow_ups(uow: UnitOfWork, patient_id: int) -> list[FollowUp]:
+    uow.require_role(*CLINICAL_ROLES)
+    patients.load_patient(uow, patient_id)
+    rows = list(uow.session.scalars(
+        select(FollowUp).where(FollowUp.patient_id == patient_id)
+        .order_by(FollowUp.performed_on.desc(), FollowUp.id.desc())
+    ))
+    audit.record(uow, "read", "follow_up", patient_id=patient_id, detail={"count": len(rows)})
+    uow.commit()
+    return rows
+
+
+def store() -> PhotoStore:
+    return PhotoStore(get_settings().photo_dir)
+
+
+def add_photo(uow: UnitOfWork, patient_id: int, meta: PhotoMeta, content: bytes) -> Photo:
+    """Keep a clinical photo (JPEG or PNG): bytes on disk by hash, metadata in the database."""
+    uow.require_role(*CLINICAL_ROLES)
+    patients.load_patient(uow, patient_id)
+    if not content:
+        raise InvalidInput("The photo file is empty.", field="file")
+    if len(content) > MAX_BYTES:
+        raise InvalidInput(f"The photo is larger than {MAX_BYTES // 2**20} MB.", field="file")
+    content_type = sniff_type(content)
+    if content_type is None:
+        raise InvalidInput("Only JPEG or PNG photos can be kept.", field="file")
+    if meta.follow_up_id is not None:
+        load_follow_up(uow, meta.follow_up_id, patient_id)
+    photo = Photo(
+        patient_id=patient_id,
+        sha256=store().put(content),
+        content_type=content_type,
+        size_bytes=len(content),
+        uploaded_by_id=uow.actor.user_id,
+        **meta.model_dump(),
+    )
+    uow.session.add(photo)
+    uow.session.flush()
+    audit.record(uow, "create", "photo", photo.id, patient_id=patient_id)
+    uow.commit()
+    return photo
+
+
+def load_follow_up(uow: UnitOfWork, follow_up_id: int, patient_id: int) -> FollowUp:
+    follow_up = uow.session.get(FollowUp, follow_up_id)
+    if follow_up is None or follow_up.patient_id != patient_id:
+        raise NotFound(f"This patient has no follow-up with id {follow_up_id}.", "follow_up_id")
+    return follow_up
+
+
+def list_photos(uow: UnitOfWork, patient_id: int) -> list[Photo]:
+    uow.require_role(*CLINICAL_ROLES)
+    patients.load_patient(uow, patient_id)
+    rows = list(uow.session.scalars(
+        select(Photo).where(Photo.patient_id == patient_id).order_by(Photo.taken_on, Photo.id)
+    ))
+    audit.record(uow, "read", "photo", patient_id=patient_id, detail={"count": len(rows)})
+    uow.commit()
+    return rows
+
+
+def photo_content(uow: UnitOfWork, photo_id: int) -> tuple[Photo, bytes]:
+    """A photo's bytes (audited like every read of patient data)."""
+    uow.require_role(*CLINICAL_ROLES)
+    photo = uow.session.get(Photo, photo_id)
+    if photo is None:
+        raise NotFound(f"There is no photo with id {photo_id}.", field="photo_id")
+    try:
+        content = store().get(photo.sha256)
+    except FileNotFoundError:
+        raise NotFound("The photo's file is missing from the photo store.", "photo_id") from None
+    audit.record(uow, "read", "photo", photo.id, patient_id=photo.patient_id)
+    uow.commit()
+    return photo, content

@@ -1,0 +1,134 @@
+"""The one door to the patient record: create, find, read, update, coded history."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from sqlalchemy import func, or_, select
+
+from sclero.core import audit
+from sclero.core.auth import Role
+from sclero.core.db import UnitOfWork
+from sclero.core.errors import NotFound
+from sclero.patients.models import HistoryItem, Patient, PatientAllergy, PatientMedication
+from sclero.patients.schemas import HistoryIn, PatientIn, PatientUpdate
+
+IDENTITY_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)
+CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
+
+
+def create_patient(uow: UnitOfWork, data: PatientIn) -> Patient:
+    """Register a new patient and give them a record number."""
+    uow.require_role(*IDENTITY_ROLES)
+    patient = Patient(mrn=f"tmp-{secrets.token_hex(6)}", **data.model_dump())
+    uow.session.add(patient)
+    uow.session.flush()
+    patient.mrn = f"SC-{patient.id:06d}"
+    audit.record(uow, "create", "patient", patient.id, patient_id=patient.id)
+    uow.commit()
+    return patient
+
+
+def load_patient(uow: UnitOfWork, patient_id: int) -> Patient:
+    """The patient, or NotFound; no role check or audit (for other services that already did)."""
+    patient = uow.session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound(f"There is no patient with id {patient_id}.", field="patient_id")
+    return patient
+
+
+def get_patient(uow: UnitOfWork, patient_id: int) -> Patient:
+    """Read one patient's identity (audited)."""
+    uow.require_role(*IDENTITY_ROLES)
+    patient = load_patient(uow, patient_id)
+    audit.record(uow, "read", "patient", patient.id, patient_id=patient.id)
+    uow.commit()
+    return patient
+
+
+def update_patient(uow: UnitOfWork, patient_id: int, data: PatientUpdate) -> Patient:
+    uow.require_role(*IDENTITY_ROLES)
+    patient = load_patient(uow, patient_id)
+    changes = data.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        setattr(patient, name, value)
+    audit.record(
+        uow, "update", "patient", patient.id, patient_id=patient.id, detail={"fields": sorted(changes)}
+    )
+    uow.commit()
+    return patient
+
+
+def search_patients(
+    uow: UnitOfWork,
+    *,
+    q: str | None = None,
+    birth_date: date | None = None,
+    phone: str | None = None,
+    limit: int = 25,
+    offset: int = 0,
+) -> tuple[list[Patient], int]:
+    """Patients matching a name (or record number), birth date and phone, by name; audited."""
+    uow.require_role(*IDENTITY_ROLES)
+    query = select(Patient)
+    if q:
+        for word in q.split():
+            like = f"%{word.lower()}%"
+            query = query.where(
+                or_(
+                    func.lower(Patient.last_name).like(like),
+                    func.lower(Patient.first_name).like(like),
+                    func.lower(Patient.mrn).like(like),
+                )
+            )
+    if birth_date:
+        query = query.where(Patient.birth_date == birth_date)
+    if phone:
+        digits = "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+        query = query.where(Patient.phone.like(f"%{digits}%"))
+    total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(
+        uow.session.scalars(
+            query.order_by(Patient.last_name, Patient.first_name, Patient.id).limit(limit).offset(offset)
+        )
+    )
+    audit.record(uow, "search", "patient", detail={"patient_ids": [p.id for p in rows]})
+    uow.commit()
+    return rows, total
+
+
+def get_history(uow: UnitOfWork, patient_id: int) -> Patient:
+    """The patient with their coded history, medications and allergies (clinical roles; audited)."""
+    uow.require_role(*CLINICAL_ROLES)
+    patient = load_patient(uow, patient_id)
+    audit.record(uow, "read", "history", patient.id, patient_id=patient.id)
+    uow.commit()
+    return patient
+
+
+def set_history(uow: UnitOfWork, patient_id: int, data: HistoryIn) -> Patient:
+    """Replace the coded history, medications and allergies with what the intake recorded."""
+    uow.require_role(*CLINICAL_ROLES)
+    patient = load_patient(uow, patient_id)
+    replace_history(patient, data)
+    audit.record(uow, "update", "history", patient.id, patient_id=patient.id)
+    uow.commit()
+    return patient
+
+
+def replace_history(patient: Patient, data: HistoryIn) -> None:
+    """Set the coded lists on `patient` (helper: the caller audits and commits)."""
+    patient.history = [HistoryItem(condition=code) for code in dict.fromkeys(data.conditions)]
+    patient.medications = [
+        PatientMedication(medication=code) for code in dict.fromkeys(data.medications)
+    ]
+    patient.allergies = [PatientAllergy(allergen=code) for code in dict.fromkeys(data.allergies)]
+
+
+def history_codes(patient: Patient) -> HistoryIn:
+    return HistoryIn(
+        conditions=[h.condition for h in patient.history if h.active],
+        medications=[m.medication for m in patient.medications],
+        allergies=[a.allergen for a in patient.allergies],
+    )

@@ -1,0 +1,47 @@
+"""JSON API of treatment planning and consent."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from sclero.core.auth import Role
+from sclero.planning import service
+from sclero.planning.schemas import ConsentIn, ConsentOut, PlanIn, PlanItemEdit, PlanItemOut, PlanOut
+from sclero.web.deps import UoW, allow
+
+router = APIRouter(prefix="/api/v1", tags=["planning"])
+CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
+PHYSICIAN = Depends(allow(Role.PHYSICIAN))
+
+
+@router.post("/patients/{patient_id}/plans", response_model=PlanOut, status_code=201,
+             dependencies=[PHYSICIAN])
+def propose_plan(patient_id: int, data: PlanIn, uow: UoW) -> PlanOut:
+    """Draft a plan from the engine's proposal (refused when the screening blocks treatment)."""
+    return PlanOut.model_validate(service.propose_plan(uow, patient_id, data))
+
+
+@router.get("/patients/{patient_id}/plans", response_model=list[PlanOut], dependencies=[CLINICAL])
+def list_plans(patient_id: int, uow: UoW) -> list[PlanOut]:
+    return [PlanOut.model_validate(p) for p in service.list_plans(uow, patient_id)]
+
+
+@router.get("/plans/{plan_id}", response_model=PlanOut, dependencies=[CLINICAL])
+def get_plan(plan_id: int, uow: UoW) -> PlanOut:
+    return PlanOut.model_validate(service.get_plan(uow, plan_id))
+
+
+@router.put("/plan-items/{item_id}", response_model=PlanItemOut, dependencies=[PHYSICIAN])
+def edit_item(item_id: int, data: PlanItemEdit, uow: UoW) -> PlanItemOut:
+    return PlanItemOut.model_validate(service.edit_item(uow, item_id, data))
+
+
+@router.post("/plans/{plan_id}/approve", response_model=PlanOut, dependencies=[PHYSICIAN])
+def approve_plan(plan_id: int, uow: UoW) -> PlanOut:
+    return PlanOut.model_validate(service.approve_plan(uow, plan_id))
+
+
+@router.post("/plans/{plan_id}/consent", response_model=ConsentOut, status_code=201,
+             dependencies=[CLINICAL])
+def sign_consent(plan_id: int, data: ConsentIn, uow: UoW) -> ConsentOut:
+    return ConsentOut.model_validate(service.sign_consent(uow, plan_id, data))

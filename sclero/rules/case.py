@@ -1,0 +1,291 @@
+"""The case the engine evaluates (patient, vein findings, duplex, history) and its strict parser.
+
+`parse_case` refuses anything it would have to guess — an unknown code, a weight of zero, a vein
+type that contradicts the diameter — with a CaseError naming the field.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sclero.rules import vocabulary as v
+from sclero.rules.errors import CaseError
+from sclero.rules.loading import default_protocol
+from sclero.rules.protocol import Protocol
+
+CONDITIONS = v.Condition.codes()
+MEDICATIONS = v.Medication.codes()
+ALLERGIES = v.Allergy.codes()
+REGIONS = v.Region.codes()
+SIDES = v.Side.codes()
+SEXES = v.Sex.codes()
+VEIN_TYPES = v.VeinType.codes()
+
+_CASE_KEYS = {"patient", "findings", "duplex", "previous_sessions", "proposed_date"}
+_PATIENT_KEYS = {
+    "age_years", "sex", "weight_kg", "pregnant", "breastfeeding",
+    "conditions", "medications", "allergies",
+}  # fmt: skip
+_FINDING_KEYS = {"id", "side", "region", "vein_type", "diameter_mm"}
+_DUPLEX_KEYS = {"performed", "saphenous_reflux", "perforator_reflux", "deep_reflux"}
+_SESSION_KEYS = {"date", "regions"}
+_REFLUX_KEYS = ("saphenous_reflux", "perforator_reflux", "deep_reflux")
+
+
+@dataclass(frozen=True, slots=True)
+class Patient:
+    """The facts about the patient that screening and dosing need."""
+
+    age_years: int
+    weight_kg: float
+    sex: str = "unknown"
+    pregnant: bool = False
+    breastfeeding: bool = False
+    conditions: tuple[str, ...] = ()
+    medications: tuple[str, ...] = ()
+    allergies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class VeinFinding:
+    """One vein (or group of veins) to treat; `vein_type` comes from the diameter if absent."""
+
+    id: str | int
+    side: str
+    region: str
+    vein_type: str
+    diameter_mm: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Duplex:
+    """The result of a duplex ultrasound examination, if one was done."""
+
+    performed: bool
+    saphenous_reflux: bool = False
+    perforator_reflux: bool = False
+    deep_reflux: bool = False
+
+
+class PreviousSession:
+    """A session already done: its date and the regions treated."""
+
+    __slots__ = ("date", "regions")
+
+    def __init__(self, date: date, regions: Iterable[str]) -> None:
+        self.date = date
+        self.regions: frozenset[str] = frozenset(regions)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PreviousSession):
+            return NotImplemented
+        return self.date == other.date and self.regions == other.regions
+
+    def __hash__(self) -> int:
+        return hash((self.date, self.regions))
+
+    def __repr__(self) -> str:
+        return f"PreviousSession(date={self.date!r}, regions={sorted(self.regions)!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """Everything the engine needs to screen and plan one proposed session."""
+
+    patient: Patient
+    findings: tuple[VeinFinding, ...] = ()
+    duplex: Duplex | None = None
+    previous_sessions: tuple[PreviousSession, ...] = ()
+    proposed_date: date | None = None
+
+
+def classify_vein(diameter_mm: float, protocol: Protocol | None = None) -> v.VeinType:
+    """The vein type of a vein of this diameter (CEAP2020 thresholds of the protocol)."""
+    diameter = _number(diameter_mm, "diameter_mm", minimum=0.0)
+    return v.VeinType((protocol or default_protocol()).classify(diameter))
+
+
+def parse_case(document: Mapping[str, Any], protocol: Protocol | None = None) -> Case:
+    """Validate a case document (the public contract) and build a Case; CaseError if bad."""
+    protocol = protocol or default_protocol()
+    doc = _mapping(document, "case")
+    _only(doc, _CASE_KEYS, "")
+    if "patient" not in doc:
+        raise CaseError("patient", "the patient is missing")
+    proposed = _optional_date(doc.get("proposed_date"), "proposed_date")
+    findings = tuple(
+        _finding(item, f"findings[{i}]", protocol)
+        for i, item in enumerate(_list(doc.get("findings"), "findings"))
+    )
+    _unique_ids(findings)
+    duplex = None if doc.get("duplex") is None else _duplex(doc["duplex"])
+    sessions = tuple(
+        _session(item, f"previous_sessions[{i}]", proposed)
+        for i, item in enumerate(_list(doc.get("previous_sessions"), "previous_sessions"))
+    )
+    return Case(_patient(doc["patient"]), findings, duplex, sessions, proposed)
+
+
+def _patient(value: Any) -> Patient:
+    doc = _mapping(value, "patient")
+    _only(doc, _PATIENT_KEYS, "patient")
+    for key in ("age_years", "weight_kg"):
+        if doc.get(key) is None:
+            raise CaseError(f"patient.{key}", "this value is required")
+    age = doc["age_years"]
+    if isinstance(age, bool) or not isinstance(age, int) or age < 0:
+        raise CaseError("patient.age_years", "give the age in whole years (0 or more)")
+    weight = _number(doc["weight_kg"], "patient.weight_kg", positive=True)
+    sex = doc.get("sex") or "unknown"
+    return Patient(
+        age_years=age,
+        weight_kg=weight,
+        sex=_code(sex, SEXES, "patient.sex", "sex"),
+        pregnant=_bool(doc, "pregnant", "patient"),
+        breastfeeding=_bool(doc, "breastfeeding", "patient"),
+        conditions=_codes(doc.get("conditions"), CONDITIONS, "patient.conditions", "condition"),
+        medications=_codes(
+            doc.get("medications"), MEDICATIONS, "patient.medications", "medication"
+        ),
+        allergies=_codes(doc.get("allergies"), ALLERGIES, "patient.allergies", "allergy"),
+    )
+
+
+def _finding(value: Any, field: str, protocol: Protocol) -> VeinFinding:
+    doc = _mapping(value, field)
+    _only(doc, _FINDING_KEYS, field)
+    finding_id = doc.get("id")
+    if isinstance(finding_id, bool) or not isinstance(finding_id, str | int) or finding_id == "":
+        raise CaseError(f"{field}.id", "each finding needs an id (text or number)")
+    side = _code(doc.get("side"), SIDES, f"{field}.side", "side")
+    region = _code(doc.get("region"), REGIONS, f"{field}.region", "region")
+    raw_diameter = doc.get("diameter_mm")
+    diameter = None
+    if raw_diameter is not None:
+        diameter = _number(raw_diameter, f"{field}.diameter_mm", minimum=0.0)
+    if doc.get("vein_type") is None:
+        if diameter is None:
+            raise CaseError(f"{field}.diameter_mm", "give the diameter (or the vein type)")
+        return VeinFinding(finding_id, side, region, protocol.classify(diameter), diameter)
+    vein_type = _code(doc["vein_type"], VEIN_TYPES, f"{field}.vein_type", "vein type")
+    if diameter is not None and vein_type in protocol.diameter_vein_types:
+        by_diameter = protocol.classify(diameter)
+        if by_diameter != vein_type:
+            raise CaseError(
+                f"{field}.vein_type",
+                f"{vein_type} does not match the diameter {diameter:g} mm, which is "
+                f"{by_diameter}; correct the vein type or the diameter",
+            )
+    return VeinFinding(finding_id, side, region, vein_type, diameter)
+
+
+def _unique_ids(findings: tuple[VeinFinding, ...]) -> None:
+    seen: set[str | int] = set()
+    for index, finding in enumerate(findings):
+        if finding.id in seen:
+            raise CaseError(f"findings[{index}].id", f"the id {finding.id!r} is used twice")
+        seen.add(finding.id)
+
+
+def _duplex(value: Any) -> Duplex:
+    doc = _mapping(value, "duplex")
+    _only(doc, _DUPLEX_KEYS, "duplex")
+    if "performed" not in doc:
+        raise CaseError("duplex.performed", "say whether a duplex ultrasound was done")
+    performed = _bool(doc, "performed", "duplex")
+    refluxes = {key: _bool(doc, key, "duplex") for key in _REFLUX_KEYS}
+    if not performed:
+        for key, present in refluxes.items():
+            if present:
+                raise CaseError(
+                    f"duplex.{key}", "reflux is recorded but the duplex was not performed"
+                )
+    return Duplex(performed, *refluxes.values())
+
+
+def _session(value: Any, field: str, proposed: date | None) -> PreviousSession:
+    doc = _mapping(value, field)
+    _only(doc, _SESSION_KEYS, field)
+    when = _optional_date(doc.get("date"), f"{field}.date")
+    if when is None:
+        raise CaseError(f"{field}.date", "the date of the session is required")
+    if proposed is not None and when > proposed:
+        raise CaseError(f"{field}.date", f"{when.isoformat()} is after the proposed date")
+    regions = _codes(doc.get("regions"), REGIONS, f"{field}.regions", "region")
+    if not regions:
+        raise CaseError(f"{field}.regions", "name at least one treated region")
+    return PreviousSession(when, regions)
+
+
+def _mapping(value: Any, field: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise CaseError(field or "case", "expected an object with named fields")
+    return value
+
+
+def _only(doc: Mapping[str, Any], allowed: set[str], field: str) -> None:
+    for key in doc:
+        if key not in allowed:
+            where = f"{field}.{key}" if field else str(key)
+            raise CaseError(where, f"unknown field; expected one of {', '.join(sorted(allowed))}")
+
+
+def _list(value: Any, field: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        raise CaseError(field, "expected a list")
+    return list(value)
+
+
+def _bool(doc: Mapping[str, Any], key: str, field: str) -> bool:
+    value = doc.get(key, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise CaseError(f"{field}.{key}", "expected true or false")
+    return value
+
+
+def _number(
+    value: Any, field: str, *, positive: bool = False, minimum: float | None = None
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise CaseError(field, "expected a number")
+    if positive and value <= 0:
+        raise CaseError(field, "must be greater than 0")
+    if minimum is not None and value < minimum:
+        raise CaseError(field, f"must be {minimum:g} or more")
+    return float(value)
+
+
+def _code(value: Any, codes: frozenset[str], field: str, what: str) -> str:
+    if not isinstance(value, str) or value not in codes:
+        raise CaseError(
+            field, f"unknown {what} {value!r}; expected one of {', '.join(sorted(codes))}"
+        )
+    return str(value)
+
+
+def _codes(value: Any, codes: frozenset[str], field: str, what: str) -> tuple[str, ...]:
+    items = _list(value, field)
+    return tuple(
+        dict.fromkeys(_code(item, codes, f"{field}[{i}]", what) for i, item in enumerate(items))
+    )
+
+
+def _optional_date(value: Any, field: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise CaseError(field, "expected a date as YYYY-MM-DD")

@@ -1,0 +1,182 @@
+"""The result of evaluating a case, and its JSON-ready document (the public contract)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sclero.rules.dose import SessionLimits
+from sclero.rules.interval import IntervalCheck
+from sclero.rules.planning import CompressionPlan, FiredReferral, PlanItem
+from sclero.rules.protocol import Protocol, Rule
+
+NOTICE = "Sclero supports clinical judgement; it never replaces it."
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningFinding:
+    """A screening rule that matched; `applies_to_plan` says whether it counts for the decision."""
+
+    rule: Rule
+    applies_to_plan: bool
+    message: str
+
+    def to_document(self) -> dict[str, Any]:
+        rule = self.rule
+        return {
+            "code": rule.code,
+            "kind": rule.kind,
+            "applies_to": rule.applies_to,
+            "effect": rule.effect,
+            "applies_to_plan": self.applies_to_plan,
+            "message": self.message,
+            "sources": list(rule.sources),
+            "confirmed": rule.confirmed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationResult:
+    """Screening decision and treatment plan for one case under one protocol."""
+
+    protocol: Protocol
+    decision: str
+    findings: tuple[ScreeningFinding, ...]
+    items: tuple[PlanItem, ...]
+    referrals: tuple[FiredReferral, ...]
+    session_limits: SessionLimits
+    interval: IntervalCheck | None
+    earliest_next_session: date | None
+    follow_up_date: date | None
+    compression: CompressionPlan
+    planned_vein_types: frozenset[str]
+
+    def to_document(self) -> dict[str, Any]:
+        """The result as plain JSON types (dates as ISO strings)."""
+        p = self.protocol
+        static = _static(p)
+        return {
+            "protocol": {"id": p.id, "version": p.version},
+            "notice": NOTICE,
+            "screening": {
+                "decision": self.decision,
+                "findings": [f.to_document() for f in self.findings],
+            },
+            "plan": {
+                "items": [_item(i) for i in self.items],
+                "referrals": [_referral(r) for r in self.referrals],
+                "session_limits": self.session_limits.to_document(),
+                "interval": self.interval.to_document() if self.interval else None,
+                "earliest_next_session": _iso(self.earliest_next_session),
+                "follow_up_date": _iso(self.follow_up_date),
+                "compression": _compression(self.compression, p.spec.compression.message),
+                "preparation": _copy(static["preparation"]),
+                "aftercare": _copy(static["aftercare"]),
+                "expected_sessions": _copy(static["expected_sessions"]),
+                "expectations": self._expectations(static),
+                "order": self._order(),
+            },
+        }
+
+    def _expectations(self, static: dict[str, Any]) -> dict[str, Any]:
+        planned = self.planned_vein_types
+        fade = [f for f in static["fade"] if not planned or planned & set(f["vein_types"])]
+        return {**_copy(static["expectations"]), "fade": _copy(fade)}
+
+    def _order(self) -> dict[str, Any]:
+        order = self.protocol.spec.plan_order
+        steps: list[dict[str, Any]] = [
+            {"kind": "referral", "code": r.referral.rule.code, "to": r.referral.to}
+            for r in self.referrals
+        ]
+        steps += [
+            {"kind": "item", "finding_id": i.finding.id, "vein_type": i.finding.vein_type}
+            for i in self.items
+        ]
+        for number, step in enumerate(steps, start=1):
+            step["step"] = number
+        return {
+            "steps": steps,
+            "message": order.message,
+            "sources": list(order.sources),
+            "confirmed": order.confirmed,
+        }
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _item(item: PlanItem) -> dict[str, Any]:
+    finding, choice = item.finding, item.choice
+    row = choice.concentration
+    return {
+        "finding_id": finding.id,
+        "side": finding.side,
+        "region": finding.region,
+        "vein_type": finding.vein_type,
+        "diameter_mm": finding.diameter_mm,
+        "technique": choice.technique,
+        "agent": choice.agent,
+        "concentration_percent": {"min": row.min, "max": row.max} if row else None,
+        "max_volume_per_injection_ml": choice.max_volume_ml,
+        "switched": choice.switched,
+        "sources": list(choice.sources),
+        "confirmed": choice.confirmed,
+    }
+
+
+def _referral(fired: FiredReferral) -> dict[str, Any]:
+    rule = fired.referral.rule
+    return {
+        "code": rule.code,
+        "to": fired.referral.to,
+        "finding_ids": list(fired.finding_ids),
+        "message": rule.message,
+        "sources": list(rule.sources),
+        "confirmed": rule.confirmed,
+    }
+
+
+def _compression(plan: CompressionPlan, message: str) -> dict[str, Any]:
+    return {
+        "setting": plan.setting,
+        "required": plan.max_days > 0,
+        "message": message if plan.max_days > 0 else "No compression needed for this plan.",
+        "min_days": plan.min_days,
+        "max_days": plan.max_days,
+        "sources": list(plan.sources),
+        "confirmed": plan.confirmed,
+    }
+
+
+def _static(p: Protocol) -> dict[str, Any]:
+    """The parts of the document that depend only on the protocol, built once."""
+    static: dict[str, Any] | None = p.plan_cache.get("static_document")
+    if static is None:
+        spec = p.spec
+        expectations = spec.expectations
+        static = {
+            "preparation": [item.model_dump(mode="json") for item in spec.preparation],
+            "aftercare": [item.model_dump(mode="json") for item in spec.aftercare],
+            "expected_sessions": spec.expected_sessions.model_dump(mode="json"),
+            "fade": [f.model_dump(mode="json") for f in expectations.fade],
+            "expectations": {
+                "success_rate_percent": expectations.success_rate_percent.model_dump(mode="json"),
+                "message": expectations.message,
+                "sources": list(expectations.sources),
+                "confirmed": expectations.confirmed,
+            },
+        }
+        p.plan_cache["static_document"] = static
+    return static
+
+
+def _copy(value: Any) -> Any:
+    """A fresh copy of plain JSON data, so callers may change the document they get."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value

@@ -1,0 +1,329 @@
+"""Pydantic schema of a protocol file: shapes, ranges and vocabulary codes, nothing clinical.
+
+Every model forbids unknown keys, so a typo in a clinic's copy is refused instead of ignored.
+Codes are checked against `vocabulary.py` and kept as plain strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from sclero.rules import vocabulary as v
+
+
+def _code_of(kind: type[v.Coded], name: str) -> Callable[[str], str]:
+    codes = kind.codes()
+
+    def check(value: str) -> str:
+        if value not in codes:
+            raise ValueError(f"unknown {name} code {value!r}; known: {', '.join(sorted(codes))}")
+        return str(value)
+
+    return check
+
+
+ConditionCode = Annotated[str, AfterValidator(_code_of(v.Condition, "condition"))]
+MedicationCode = Annotated[str, AfterValidator(_code_of(v.Medication, "medication"))]
+AllergyCode = Annotated[str, AfterValidator(_code_of(v.Allergy, "allergy"))]
+RegionCode = Annotated[str, AfterValidator(_code_of(v.Region, "region"))]
+VeinTypeCode = Annotated[str, AfterValidator(_code_of(v.VeinType, "vein type"))]
+AgentCode = Annotated[str, AfterValidator(_code_of(v.Agent, "agent"))]
+TechniqueCode = Annotated[str, AfterValidator(_code_of(v.Technique, "technique"))]
+DecisionCode = Annotated[str, AfterValidator(_code_of(v.Decision, "decision"))]
+KindCode = Annotated[str, AfterValidator(_code_of(v.FindingKind, "finding kind"))]
+AppliesToCode = Annotated[str, AfterValidator(_code_of(v.AppliesTo, "applies_to"))]
+TargetCode = Annotated[str, AfterValidator(_code_of(v.ReferralTarget, "referral target"))]
+SymptomCode = Annotated[str, AfterValidator(_code_of(v.Symptom, "symptom"))]
+LevelCode = Annotated[str, AfterValidator(_code_of(v.TriageLevel, "triage level"))]
+
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+Text = Annotated[str, Field(min_length=1)]
+SourceIds = Annotated[tuple[str, ...], Field(min_length=1)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Days = Annotated[int, Field(ge=0)]
+ApplicationTechnique = Literal["liquid", "foam"]
+DuplexFinding = Literal["saphenous_reflux", "perforator_reflux", "deep_reflux"]
+
+
+class Strict(BaseModel):
+    """Immutable, refuses unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sourced(Strict):
+    """A rule with the ids of its sources and whether its facts are confirmed."""
+
+    sources: SourceIds
+    confirmed: bool
+
+
+class SourceEntry(Strict):
+    id: Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]*$")]
+    citation: Text
+
+
+class Settings(Strict):
+    """The knobs where sources disagree; defaults in the shipped file are the safer ones."""
+
+    interval_days: Annotated[int, Field(gt=0)]
+    follow_up_days: Annotated[int, Field(gt=0)]
+    max_foam_ml_choice: Literal["consensus", "varithena"]
+    microsclerotherapy_compression: Literal["per_vein_type", "none", "extended"]
+    microsclerotherapy_vein_types: tuple[VeinTypeCode, ...]
+    breastfeeding_pause_hours: Annotated[int, Field(gt=0)]
+    face_policy: Literal["physician_review"]
+    agent_preference: Annotated[tuple[AgentCode, ...], Field(min_length=1)]
+
+
+class Position(Strict):
+    position: Text
+    sources: SourceIds
+
+
+class Disagreement(Strict):
+    code: Code
+    topic: Text
+    positions: Annotated[tuple[Position, ...], Field(min_length=2)]
+    setting: Text
+    default: Text
+
+
+class DiameterRow(Strict):
+    vein_type: VeinTypeCode
+    below_mm: Positive | None
+    ceap: Text
+
+
+class NamedRow(Strict):
+    vein_type: VeinTypeCode
+    ceap: Text
+
+
+class VeinClassification(Sourced):
+    by_diameter: Annotated[tuple[DiameterRow, ...], Field(min_length=1)]
+    named_only: tuple[NamedRow, ...]
+
+
+class TechniqueRow(Sourced):
+    vein_type: VeinTypeCode
+    order: Annotated[tuple[TechniqueCode, ...], Field(min_length=1)]
+
+
+class ConcentrationRow(Sourced):
+    vein_type: VeinTypeCode
+    agent: AgentCode
+    technique: ApplicationTechnique
+    min: Positive | None
+    max: Positive
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ConcentrationRow:
+        if self.min is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+
+class VolumeRow(Sourced):
+    vein_type: VeinTypeCode
+    technique: ApplicationTechnique
+    max_ml: Positive
+
+
+class Limit(Sourced):
+    value: Positive
+
+
+class MessageLimit(Limit):
+    message: Text
+
+
+class FoamLimits(Strict):
+    consensus: Limit
+    varithena: Limit
+
+
+class SessionLimitsSpec(Strict):
+    polidocanol_mg_per_kg: Limit
+    max_liquid_ml: Limit
+    max_sts_ml: Limit
+    max_foam_ml: FoamLimits
+    polidocanol_anaphylaxis_ml: MessageLimit
+
+
+class Ratio(Strict):
+    liquid: Annotated[int, Field(gt=0)]
+    gas: Annotated[int, Field(gt=0)]
+
+
+class RatioRange(Strict):
+    min_gas_per_liquid: Positive
+    max_gas_per_liquid: Positive
+
+
+class FoamSpec(Sourced):
+    method: Text
+    liquid_gas_ratio: Ratio
+    ratio_range: RatioRange
+    use_within_seconds: Annotated[int, Field(gt=0)]
+
+
+class When(Strict):
+    """Exactly one trigger from the patient's record."""
+
+    condition: ConditionCode | None = None
+    medication: MedicationCode | None = None
+    allergy: AllergyCode | None = None
+    pregnant: Literal[True] | None = None
+    breastfeeding: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> When:
+        if len(self.model_dump(exclude_none=True)) != 1:
+            raise ValueError(
+                "name exactly one of condition, medication, allergy, pregnant, breastfeeding"
+            )
+        return self
+
+
+class ScreeningRule(Sourced):
+    code: Code
+    kind: KindCode
+    applies_to: AppliesToCode
+    effect: DecisionCode
+    message: Text
+
+
+class ContraindicationRule(ScreeningRule):
+    when: When
+    excludes_agent: AgentCode | None = None
+
+
+class ReferralWhen(Strict):
+    """Conditions on the case; every condition given must hold."""
+
+    vein_types: tuple[VeinTypeCode, ...] | None = None
+    regions: tuple[RegionCode, ...] | None = None
+    duplex: DuplexFinding | None = None
+    duplex_performed: bool | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ReferralWhen:
+        if not self.model_dump(exclude_none=True):
+            raise ValueError("a referral needs at least one condition")
+        return self
+
+
+class ReferralRule(Sourced):
+    code: Code
+    when: ReferralWhen
+    to: TargetCode
+    message: Text
+
+
+class PlanOrder(Sourced):
+    vein_types: tuple[VeinTypeCode, ...]
+    message: Text
+
+
+class CompressionRule(Sourced):
+    vein_type: VeinTypeCode
+    technique: ApplicationTechnique
+    min_days: Days
+    max_days: Days
+
+
+class DaysRange(Sourced):
+    min_days: Days
+    max_days: Days
+
+
+class CompressionSpec(Strict):
+    rules: tuple[CompressionRule, ...]
+    extended: DaysRange
+    none: Sourced
+    message: Text
+    sources: SourceIds
+
+
+class TextItem(Sourced):
+    code: Code
+    message: Text
+
+
+class Fade(Strict):
+    vein_types: tuple[VeinTypeCode, ...]
+    min: Positive
+    max: Positive
+    unit: Literal["weeks", "months"]
+
+
+class PercentRange(Strict):
+    min: Annotated[float, Field(ge=0, le=100)]
+    max: Annotated[float, Field(ge=0, le=100)]
+
+
+class Expectations(Sourced):
+    fade: tuple[Fade, ...]
+    success_rate_percent: PercentRange
+    message: Text
+
+
+class ExpectedSessions(Sourced):
+    min: Annotated[int, Field(gt=0)]
+    max: Annotated[int, Field(gt=0)]
+
+
+class TriageRule(Sourced):
+    symptom: SymptomCode
+    level: LevelCode
+    message: Text
+
+
+class FrequencyWord(Strict):
+    code: Code
+    meaning: Text
+
+
+class AdverseEvent(Sourced):
+    code: Code
+    label: Text
+    liquid: Code | None
+    foam: Code | None
+    triage: LevelCode
+
+
+class AdverseEvents(Strict):
+    frequency_words: tuple[FrequencyWord, ...]
+    events: tuple[AdverseEvent, ...]
+
+
+class ProtocolFile(Strict):
+    """A whole protocol file."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+    version: Text
+    title: Text
+    sources: Annotated[tuple[SourceEntry, ...], Field(min_length=1)]
+    settings: Settings
+    disagreements: tuple[Disagreement, ...]
+    vein_classification: VeinClassification
+    techniques: tuple[TechniqueRow, ...]
+    concentrations: tuple[ConcentrationRow, ...]
+    volume_per_injection: tuple[VolumeRow, ...]
+    session_limits: SessionLimitsSpec
+    foam: FoamSpec
+    contraindications: tuple[ContraindicationRule, ...]
+    case_rules: tuple[ScreeningRule, ...]
+    referrals: tuple[ReferralRule, ...]
+    plan_order: PlanOrder
+    compression: CompressionSpec
+    preparation: tuple[TextItem, ...]
+    aftercare: tuple[TextItem, ...]
+    expectations: Expectations
+    expected_sessions: ExpectedSessions
+    triage: tuple[TriageRule, ...]
+    adverse_events: AdverseEvents

@@ -1,0 +1,56 @@
+"""Request and response models of scheduling."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from sclero.assessment.schemas import RegionCode
+from sclero.core.schemas import Note, Out, Strict, code_in
+
+KINDS = ("evaluation", "session", "follow_up")
+STATUSES = ("booked", "arrived", "done", "cancelled", "no_show")
+
+
+class AppointmentIn(Strict):
+    kind: Annotated[str, code_in(KINDS, "appointment kind")]
+    starts_at: datetime
+    duration_minutes: int = Field(default=30, ge=5, le=240)
+    regions: list[RegionCode] | None = None
+    interval_override_reason: str | None = Field(default=None, min_length=5, max_length=2000)
+    notes: Note = None
+
+
+class Reschedule(Strict):
+    starts_at: datetime
+    interval_override_reason: str | None = Field(default=None, min_length=5, max_length=2000)
+
+
+class StatusChange(Strict):
+    status: Annotated[str, code_in(STATUSES, "status")]
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class AppointmentOut(Out):
+    id: int
+    patient_id: int
+    kind: str
+    status: str
+    starts_at: datetime
+    duration_minutes: int
+    regions: list[str] | None
+    interval_override_reason: str | None
+    notes: str | None
+
+
+class Suggestions(Strict):
+    """When the protocol lets the next visits be: earliest session and follow-up due date."""
+
+    earliest_next_session: date | None
+    follow_up_due: date | None
+    last_session: date | None
+    interval_days: int
+    follow_up_days: int
+    sources: list[str]

@@ -1,0 +1,179 @@
+"""The one door to scheduling: book, move, cancel; sessions no sooner than the protocol interval."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+
+from sclero.charting import service as charting
+from sclero.core import audit
+from sclero.core.auth import Role
+from sclero.core.db import UnitOfWork
+from sclero.core.errors import Conflict, IntervalTooShort, InvalidInput, NotFound
+from sclero.core.protocol import current_protocol
+from sclero.core.time import today
+from sclero.patients import service as patients
+from sclero.patients.models import Patient
+from sclero.rules import PreviousSession, check_interval
+from sclero.scheduling.models import Appointment
+from sclero.scheduling.schemas import AppointmentIn, Reschedule, StatusChange, Suggestions
+
+DESK_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)
+KIND_LABELS = {"evaluation": "Medical evaluation", "session": "Sclerotherapy session",
+               "follow_up": "Follow-up visit"}
+
+
+def book(uow: UnitOfWork, patient_id: int, data: AppointmentIn) -> Appointment:
+    """Book a visit; a session sooner than the interval needs a physician's written reason."""
+    uow.require_role(*DESK_ROLES)
+    patients.load_patient(uow, patient_id)
+    if data.kind == "session":
+        _require_interval(uow, patient_id, data.starts_at.date(), data.regions,
+                          data.interval_override_reason)
+    appointment = Appointment(patient_id=patient_id, created_by_id=uow.actor.user_id,
+                              status="booked", **data.model_dump())
+    uow.session.add(appointment)
+    uow.session.flush()
+    audit.record(uow, "create", "appointment", appointment.id, patient_id=patient_id,
+                 detail={"kind": data.kind})
+    uow.commit()
+    return appointment
+
+
+def _require_interval(uow: UnitOfWork, patient_id: int, on: date, regions: list[str] | None,
+                      override_reason: str | None) -> None:
+    history = charting.previous_sessions(uow, patient_id)
+    # Without named regions, every region treated before counts: the safer reading.
+    wanted = regions or sorted({r for s in history for r in s["regions"]})
+    check = check_interval(
+        [PreviousSession(date=date.fromisoformat(s["date"]), regions=s["regions"]) for s in history],
+        on, wanted, current_protocol(),
+    )
+    if check.allowed or (override_reason and uow.actor.role == Role.PHYSICIAN):
+        return
+    raise IntervalTooShort(
+        f"{check.message} A physician may book it sooner with a written reason.",
+        field="starts_at", earliest_date=str(check.earliest_date),
+        regions=list(check.conflicting_regions), sources=list(check.sources),
+    )
+
+
+def load_appointment(uow: UnitOfWork, appointment_id: int) -> Appointment:
+    appointment = uow.session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise NotFound(f"There is no appointment with id {appointment_id}.", "appointment_id")
+    return appointment
+
+
+def reschedule(uow: UnitOfWork, appointment_id: int, data: Reschedule) -> Appointment:
+    uow.require_role(*DESK_ROLES)
+    appointment = load_appointment(uow, appointment_id)
+    if appointment.status != "booked":
+        raise Conflict(f"This appointment is {appointment.status}; only a booked one can move.",
+                       "status")
+    if appointment.kind == "session":
+        _require_interval(uow, appointment.patient_id, data.starts_at.date(), appointment.regions,
+                          data.interval_override_reason)
+    appointment.starts_at = data.starts_at
+    if data.interval_override_reason:
+        appointment.interval_override_reason = data.interval_override_reason
+    audit.record(uow, "update", "appointment", appointment.id, patient_id=appointment.patient_id,
+                 detail={"rescheduled": True})
+    uow.commit()
+    return appointment
+
+
+def change_status(uow: UnitOfWork, appointment_id: int, data: StatusChange) -> Appointment:
+    """Mark arrived, done, cancelled or no-show; a cancellation keeps its reason."""
+    uow.require_role(*DESK_ROLES)
+    appointment = load_appointment(uow, appointment_id)
+    if appointment.status in {"done", "cancelled"}:
+        raise Conflict(f"This appointment is already {appointment.status}.", "status")
+    if data.status == "cancelled" and not data.reason:
+        raise InvalidInput("Give a reason for the cancellation.", field="reason")
+    appointment.status = data.status
+    if data.reason:
+        appointment.notes = "\n".join(filter(None, [appointment.notes, f"{data.status}: {data.reason}"]))
+    audit.record(uow, "update", "appointment", appointment.id, patient_id=appointment.patient_id,
+                 detail={"status": data.status})
+    uow.commit()
+    return appointment
+
+
+def between(uow: UnitOfWork, start: date, days: int) -> list[tuple[Appointment, Patient]]:
+    """Appointments from `start` for `days` days with their patient, in time order (the calendar)."""
+    uow.require_role(*DESK_ROLES)
+    if not 1 <= days <= 31:
+        raise InvalidInput("Show between 1 and 31 days.", field="days")
+    begin = datetime.combine(start, datetime.min.time())
+    rows = uow.session.execute(
+        select(Appointment, Patient).join(Patient, Patient.id == Appointment.patient_id)
+        .where(Appointment.starts_at >= begin, Appointment.starts_at < begin + timedelta(days=days))
+        .order_by(Appointment.starts_at, Appointment.id)
+    ).tuples().all()
+    audit.record(uow, "read", "appointment", detail={"from": start.isoformat(), "days": days,
+                                                     "patient_ids": sorted({p.id for _, p in rows})})
+    uow.commit()
+    return list(rows)
+
+
+def patient_appointments(uow: UnitOfWork, patient_id: int) -> list[Appointment]:
+    uow.require_role(*DESK_ROLES)
+    patients.load_patient(uow, patient_id)
+    rows = list(uow.session.scalars(
+        select(Appointment).where(Appointment.patient_id == patient_id)
+        .order_by(Appointment.starts_at.desc())
+    ))
+    audit.record(uow, "read", "appointment", patient_id=patient_id, detail={"count": len(rows)})
+    uow.commit()
+    return rows
+
+
+def suggestions(uow: UnitOfWork, patient_id: int, on: date | None = None) -> Suggestions:
+    """The earliest date the protocol allows the next session, and when follow-up is due."""
+    uow.require_role(*DESK_ROLES)
+    patients.load_patient(uow, patient_id)
+    protocol = current_protocol()
+    history = charting.previous_sessions(uow, patient_id)
+    last = date.fromisoformat(history[-1]["date"]) if history else None
+    regions = sorted({r for s in history for r in s["regions"]})
+    check = check_interval(
+        [PreviousSession(date=date.fromisoformat(s["date"]), regions=s["regions"]) for s in history],
+        on or today(), regions, protocol,
+    )
+    audit.record(uow, "read", "schedule_suggestion", patient_id=patient_id)
+    uow.commit()
+    return Suggestions(
+        earliest_next_session=check.earliest_date if history else None,
+        follow_up_due=last + timedelta(days=protocol.follow_up_days) if last else None,
+        last_session=last,
+        interval_days=protocol.interval_days,
+        follow_up_days=protocol.follow_up_days,
+        sources=list(check.sources),
+    )
+
+
+def patient_calendar(uow: UnitOfWork, patient_id: int) -> bytes:
+    """The patient's booked visits as an iCalendar file (no clinical detail in it)."""
+    uow.require_role(*DESK_ROLES)
+    patients.load_patient(uow, patient_id)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Sclero//Appointments//EN")
+    calendar.add("version", "2.0")
+    for appointment in uow.session.scalars(
+        select(Appointment).where(Appointment.patient_id == patient_id,
+                                  Appointment.status == "booked")
+        .order_by(Appointment.starts_at)
+    ):
+        event = Event()
+        event.add("uid", f"appointment-{appointment.id}@sclero")
+        event.add("summary", KIND_LABELS.get(appointment.kind, appointment.kind))
+        event.add("dtstart", appointment.starts_at)
+        event.add("dtend", appointment.starts_at + timedelta(minutes=appointment.duration_minutes))
+        event.add("dtstamp", appointment.created_at)
+        calendar.add_component(event)
+    audit.record(uow, "export", "appointment_calendar", patient_id=patient_id)
+    uow.commit()
+    return calendar.to_ical()

@@ -1,0 +1,64 @@
+"""The application factory: settings, database, routers, error handlers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from sclero.adverse_events import api as adverse_events_api
+from sclero.assessment import api as assessment_api
+from sclero.charting import api as charting_api
+from sclero.core.db import Database, ensure_migrated
+from sclero.core.settings import Settings, get_settings
+from sclero.evaluation import api as evaluation_api
+from sclero.follow_up import api as follow_up_api
+from sclero.patients import api as patients_api
+from sclero.planning import api as planning_api
+from sclero.scheduling import api as scheduling_api
+from sclero.web import auth_api, errors
+
+API_ROUTERS = (
+    auth_api.router,
+    patients_api.router,
+    evaluation_api.router,
+    assessment_api.router,
+    planning_api.router,
+    charting_api.router,
+    scheduling_api.router,
+    follow_up_api.router,
+    adverse_events_api.router,
+)
+
+DESCRIPTION = """Sclero carries a patient through the sclerotherapy pathway: evaluation,
+assessment, planning, session charting, scheduling, follow-up and adverse events.
+Sign in with **Authorize** (a demo login is printed by `sclero serve`).
+Sclero supports clinical judgement; it never replaces it."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    *,
+    check_migrations: bool = True,
+) -> FastAPI:
+    """A Sclero app on `database` (default: the configured one, which must be migrated)."""
+    settings = settings or get_settings()
+    database = database or Database(settings.resolved_database_url)
+    if check_migrations:
+        ensure_migrated(database.engine)
+    app = FastAPI(title="Sclero", version="0.1.0", description=DESCRIPTION)
+    app.state.settings = settings
+    app.state.db = database
+    errors.install(app)
+    for router in API_ROUTERS:
+        app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

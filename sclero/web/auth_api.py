@@ -1,0 +1,125 @@
+"""JSON API of sign-in, users and the audit log (admin)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.security import OAuth2PasswordRequestForm
+
+from sclero.core import audit, auth
+from sclero.core.auth import Role
+from sclero.core.db import SYSTEM_ACTOR, Actor, Database
+from sclero.core.schemas import Out, Strict
+from sclero.core.settings import Settings
+from sclero.web.deps import (
+    UoW,
+    CurrentActor,
+    allow,
+    bearer,
+    client_address,
+    get_db,
+    get_settings_dep,
+    issue_session,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+class TokenOut(Strict):
+    access_token: str
+    token_type: str = "bearer"
+    role: str
+
+
+class UserIn(Strict):
+    username: str
+    full_name: str
+    role: str
+    password: str
+
+
+class UserOut(Out):
+    id: int
+    username: str
+    full_name: str
+    role: str
+    active: bool
+
+
+class AuditOut(Out):
+    id: int
+    at: datetime
+    username: str
+    role: str
+    action: str
+    entity: str
+    entity_id: int | None
+    patient_id: int | None
+    address: str | None
+    detail: dict[str, Any] | None
+
+
+@router.post("/auth/token", response_model=TokenOut)
+def token(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    db: Annotated[Database, Depends(get_db)],
+    settings: Annotated[Settings, Depends(get_settings_dep)],
+) -> TokenOut:
+    """Sign in with username and password; returns a bearer token for the API."""
+    with db.uow(SYSTEM_ACTOR) as uow:
+        user = auth.authenticate(uow, form.username, form.password)
+        actor = user.as_actor(client_address(request))
+        uow.actor = actor
+        audit.record(uow, "login", "user", user.id)
+        uow.commit()
+    return TokenOut(access_token=issue_session(db, actor.user_id or 0, settings, "api"),
+                    role=actor.role)
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(
+    actor: CurrentActor,
+    db: Annotated[Database, Depends(get_db)],
+    token: Annotated[str | None, Depends(bearer)],
+) -> None:
+    with db.uow(actor) as uow:
+        if token:
+            auth.revoke_token(uow, token)
+        audit.record(uow, "logout", "user", actor.user_id)
+        uow.commit()
+
+
+@router.get("/auth/me")
+def me(actor: CurrentActor) -> dict[str, Any]:
+    return {"user_id": actor.user_id, "username": actor.username, "role": actor.role}
+
+
+@router.post("/users", response_model=UserOut, status_code=201,
+             dependencies=[Depends(allow(Role.ADMIN))])
+def create_user(data: UserIn, uow: UoW) -> UserOut:
+    user = auth.create_user(uow, username=data.username, full_name=data.full_name,
+                            role=data.role, password=data.password)
+    audit.record(uow, "create", "user", user.id)
+    uow.commit()
+    return UserOut.model_validate(user)
+
+
+@router.get("/audit", response_model=list[AuditOut], dependencies=[Depends(allow(Role.ADMIN))])
+def audit_log(
+    uow: UoW,
+    patient_id: int | None = None,
+    username: str | None = None,
+    action: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[AuditOut]:
+    """Who read or changed which patient's data (admins only; no route edits or deletes it)."""
+    rows = audit.list_entries(uow, patient_id=patient_id, username=username, action=action,
+                              limit=limit, offset=offset)
+    return [AuditOut.model_validate(r) for r in rows]
+
+
+__all__ = ["Actor", "router"]

@@ -1,0 +1,89 @@
+"""FastAPI dependencies: the database, the signed-in actor, role gates, the unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from sclero.core import auth
+from sclero.core.db import SYSTEM_ACTOR, Actor, Database, UnitOfWork
+from sclero.core.errors import Forbidden, NotAuthenticated
+from sclero.core.settings import Settings
+
+SESSION_COOKIE = "sclero_session"
+bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def optional_actor(
+    request: Request,
+    db: Annotated[Database, Depends(get_db)],
+    token: Annotated[str | None, Depends(bearer)],
+) -> Actor | None:
+    """The user behind the bearer token or the session cookie, if any."""
+    kind, value = ("api", token) if token else ("session", request.cookies.get(SESSION_COOKIE))
+    if not value:
+        return None
+    with db.uow(SYSTEM_ACTOR) as uow:
+        user = auth.resolve_token(uow, value, kind)
+        return None if user is None else user.as_actor(client_address(request))
+
+
+def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+    if actor is None:
+        raise NotAuthenticated("Sign in first.")
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def allow(*roles: str) -> Callable[[Actor], Actor]:
+    """A route dependency that lets only `roles` through (the services check again)."""
+
+    def gate(actor: CurrentActor) -> Actor:
+        if actor.role not in roles:
+            raise Forbidden(f"Your role ({actor.role}) may not use this.")
+        return actor
+
+    gate.roles = roles  # type: ignore[attr-defined]  # read by the role-matrix test
+    return gate
+
+
+def get_uow(db: Annotated[Database, Depends(get_db)], actor: CurrentActor) -> Iterator[UnitOfWork]:
+    with db.uow(actor) as uow:
+        yield uow
+
+
+UoW = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+def issue_session(db: Database, user_id: int, settings: Settings, kind: str) -> str:
+    """A new token for a signed-in user: web session (hours) or API token (days)."""
+    lifetime = (
+        timedelta(hours=settings.session_hours) if kind == "session"
+        else timedelta(days=settings.api_token_days)
+    )
+    with db.uow(SYSTEM_ACTOR) as uow:
+        user = uow.session.get(auth.User, user_id)
+        assert user is not None
+        token = auth.issue_token(uow, user, kind, lifetime)
+        uow.commit()
+    return token

@@ -1,0 +1,49 @@
+"""Turn domain and validation errors into 4xx JSON bodies of the same shape: errors[field, message]."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sclero.core.errors import DomainError
+
+
+def field_of(location: tuple[Any, ...] | list[Any]) -> str:
+    """`("body", "findings", 2, "diameter_mm")` → `findings[2].diameter_mm`."""
+    parts = [p for p in location if p not in {"body", "query", "path", "form", "header", "cookie"}]
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "request"
+
+
+def readable(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "invalid value"))
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"code": "invalid", "field": field_of(e.get("loc", ())), "message": readable(e)}
+        for e in errors
+    ]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"errors": validation_errors(list(exc.errors()))}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        body = {"errors": [{"code": "http", "field": None, "message": str(exc.detail)}]}
+        return JSONResponse(body, status_code=exc.status_code)

@@ -1,0 +1,126 @@
+"""Shared fixtures: a migrated real database (SQLite, or PostgreSQL via SCLERO_TEST_DATABASE_URL),
+one rolled-back transaction per test, the app on that transaction, and signed-in users per role."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("SCLERO_DATA_DIR", tempfile.mkdtemp(prefix="sclero-test-data-"))
+os.environ.setdefault("SCLERO_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+
+import argon2  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import Connection, Engine, text  # noqa: E402
+from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
+
+from sclero.core import auth  # noqa: E402
+from sclero.core.db import SYSTEM_ACTOR, Database, make_engine, upgrade_database  # noqa: E402
+from sclero.core.settings import get_settings  # noqa: E402
+from sclero.web.app import create_app  # noqa: E402
+
+# Real argon2id, at the library's cheapest parameters so hundreds of sign-ins stay quick.
+auth._hasher = PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
+PASSWORD = "correct-horse-battery"
+ROLES = ("physician", "nurse", "front_desk", "admin")
+
+
+def choose_database_url(tmp_dir: Path) -> str:
+    return os.environ.get("SCLERO_TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'sclero-test.db'}"
+
+
+def reset_database(url: str) -> None:
+    """Leave the database empty, so the migrations run from nothing."""
+    if not url.startswith("postgresql"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.unlink(missing_ok=True)
+        return
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return choose_database_url(tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    reset_database(database_url)
+    upgrade_database(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+class TransactionalDatabase(Database):
+    """A Database whose sessions all live inside one outer transaction that the test rolls back;
+    a service's commit only releases a savepoint."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.url = str(connection.engine.url)
+        self.engine = connection.engine
+        self.sessions = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Database]:
+    connection = engine.connect()
+    transaction = connection.begin()
+    try:
+        yield TransactionalDatabase(connection)
+    finally:
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    with db.sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def users(db: Database) -> dict[str, auth.User]:
+    made = {}
+    with db.uow(SYSTEM_ACTOR) as uow:
+        for role in ROLES:
+            made[role] = auth.create_user(
+                uow, username=f"test-{role}", full_name=f"Test {role}", role=role, password=PASSWORD
+            )
+        uow.commit()
+    return made
+
+
+@pytest.fixture
+def app(db: Database):  # type: ignore[no-untyped-def]
+    return create_app(get_settings(), db, check_migrations=False)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def headers(client: TestClient, users: dict[str, auth.User]) -> dict[str, dict[str, str]]:
+    """Bearer headers per role, obtained through the real sign-in endpoint."""
+    result = {}
+    for role, user in users.items():
+        response = client.post(
+            "/api/v1/auth/token", data={"username": user.username, "password": PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        result[role] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return result
