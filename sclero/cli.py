@@ -10,10 +10,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from sclero.core.db import SYSTEM_ACTOR, Database, DatabaseNotMigrated, ensure_migrated, upgrade_database
+from sclero.core.db import (
+    SYSTEM_ACTOR,
+    Database,
+    DatabaseNotMigrated,
+    ensure_migrated,
+    upgrade_database,
+)
 from sclero.core.settings import get_settings
 
-app = typer.Typer(help="Sclero — clinical software for sclerotherapy clinics.", no_args_is_help=True)
+app = typer.Typer(
+    help="Sclero — clinical software for sclerotherapy clinics.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.")
 users_app = typer.Typer(help="Staff users.")
 app.add_typer(db_app, name="db")
@@ -35,7 +43,9 @@ def users_create(
     username: str,
     role: Annotated[str, typer.Option(help="physician, nurse, front_desk or admin")],
     full_name: Annotated[str, typer.Option("--name")] = "",
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
 ) -> None:
     """Add a staff user."""
     from sclero.core import auth
@@ -44,8 +54,13 @@ def users_create(
     database = _database()
     try:
         with database.uow(SYSTEM_ACTOR) as uow:
-            user = auth.create_user(uow, username=username, full_name=full_name or username,
-                                    role=role, password=password)
+            user = auth.create_user(
+                uow,
+                username=username,
+                full_name=full_name or username,
+                role=role,
+                password=password,
+            )
             uow.commit()
     except DomainError as error:
         err.print(f"[red]{error.message}[/red]")
@@ -64,13 +79,22 @@ def demo(
     from sclero.demo.generator import ensure_demo_users, generate_clinic
 
     database = _database()
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console) as progress:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
         task = progress.add_task("Generating patients", total=patients)
         with database.sessions() as session:
             ensure_demo_users(session)
-            summary = generate_clinic(session, patients, seed=seed,
-                                      progress=lambda done: progress.update(task, completed=done))
+            summary = generate_clinic(
+                session,
+                patients,
+                seed=seed,
+                progress=lambda done: progress.update(task, completed=done),
+            )
     console.print(summary)
 
 

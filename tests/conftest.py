@@ -13,21 +13,23 @@ import pytest
 os.environ.setdefault("SCLERO_DATA_DIR", tempfile.mkdtemp(prefix="sclero-test-data-"))
 os.environ.setdefault("SCLERO_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
 
-import argon2  # noqa: E402
-from argon2 import PasswordHasher  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import Connection, Engine, text  # noqa: E402
-from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
+import argon2
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session, sessionmaker
 
-from sclero.core import auth  # noqa: E402
-from sclero.core.db import SYSTEM_ACTOR, Database, make_engine, upgrade_database  # noqa: E402
-from sclero.core.settings import get_settings  # noqa: E402
-from sclero.web.app import create_app  # noqa: E402
+from sclero.core import auth
+from sclero.core.db import SYSTEM_ACTOR, Database, make_engine, upgrade_database
+from sclero.core.settings import get_settings
+from sclero.web.app import create_app
 
 # Real argon2id, at the library's cheapest parameters so hundreds of sign-ins stay quick.
 auth._hasher = PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
 PASSWORD = "correct-horse-battery"
 ROLES = ("physician", "nurse", "front_desk", "admin")
+Headers = dict[str, dict[str, str]]
+"""Bearer headers per role name."""
 
 
 def choose_database_url(tmp_dir: Path) -> str:

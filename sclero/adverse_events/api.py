@@ -18,26 +18,35 @@ router = APIRouter(prefix="/api/v1", tags=["adverse events"])
 CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
 
 
-@router.post("/patients/{patient_id}/adverse-events", response_model=AdverseEventOut,
-             status_code=201, dependencies=[CLINICAL])
+@router.post(
+    "/patients/{patient_id}/adverse-events",
+    response_model=AdverseEventOut,
+    status_code=201,
+    dependencies=[CLINICAL],
+)
 def report(patient_id: int, data: AdverseEventIn, uow: UoW) -> AdverseEventOut:
     """Report a complication; the response carries its triage (urgent_care first)."""
     return AdverseEventOut.model_validate(service.report(uow, patient_id, data))
 
 
-@router.get("/patients/{patient_id}/adverse-events", response_model=list[AdverseEventOut],
-            dependencies=[CLINICAL])
+@router.get(
+    "/patients/{patient_id}/adverse-events",
+    response_model=list[AdverseEventOut],
+    dependencies=[CLINICAL],
+)
 def list_events(patient_id: int, uow: UoW) -> list[AdverseEventOut]:
     return [AdverseEventOut.model_validate(e) for e in service.list_events(uow, patient_id)]
 
 
-@router.patch("/adverse-events/{event_id}", response_model=AdverseEventOut,
-              dependencies=[CLINICAL])
+@router.patch("/adverse-events/{event_id}", response_model=AdverseEventOut, dependencies=[CLINICAL])
 def update(event_id: int, data: AdverseEventUpdate, uow: UoW) -> AdverseEventOut:
     return AdverseEventOut.model_validate(service.update(uow, event_id, data))
 
 
-@router.post("/adverse-events/{event_id}/close", response_model=AdverseEventOut,
-             dependencies=[Depends(allow(Role.PHYSICIAN))])
+@router.post(
+    "/adverse-events/{event_id}/close",
+    response_model=AdverseEventOut,
+    dependencies=[Depends(allow(Role.PHYSICIAN))],
+)
 def close(event_id: int, data: AdverseEventClose, uow: UoW) -> AdverseEventOut:
     return AdverseEventOut.model_validate(service.close(uow, event_id, data))

@@ -17,7 +17,9 @@ class AdverseEvent(Base):
     __tablename__ = "adverse_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
     session_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_sessions.id"))
     event_type: Mapped[str] = mapped_column(String(40))
     symptoms: Mapped[list[str]] = mapped_column(JSON, default=list)

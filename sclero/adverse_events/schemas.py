@@ -11,9 +11,19 @@ from sclero.core.schemas import Note, Out, Strict, code_in
 from sclero.rules.vocabulary import Symptom
 
 EVENT_TYPES = (
-    "hyperpigmentation", "matting", "superficial_thrombosis", "skin_necrosis", "distal_dvt",
-    "proximal_dvt", "pulmonary_embolism", "visual_disturbance", "headache_migraine",
-    "stroke_tia", "anaphylaxis", "local_reaction", "other",
+    "hyperpigmentation",
+    "matting",
+    "superficial_thrombosis",
+    "skin_necrosis",
+    "distal_dvt",
+    "proximal_dvt",
+    "pulmonary_embolism",
+    "visual_disturbance",
+    "headache_migraine",
+    "stroke_tia",
+    "anaphylaxis",
+    "local_reaction",
+    "other",
 )
 SEVERITIES = ("mild", "moderate", "severe")
 OUTCOMES = ("resolved", "resolving", "resolved_with_sequelae", "not_resolved", "unknown")
@@ -22,7 +32,9 @@ OUTCOMES = ("resolved", "resolving", "resolved_with_sequelae", "not_resolved", "
 class AdverseEventIn(Strict):
     session_id: int | None = None
     event_type: Annotated[str, code_in(EVENT_TYPES, "event type")]
-    symptoms: list[Annotated[str, code_in(Symptom.codes(), "symptom")]] = Field(default_factory=list)
+    symptoms: list[Annotated[str, code_in(Symptom.codes(), "symptom")]] = Field(
+        default_factory=list
+    )
     onset_date: date
     severity: Annotated[str, code_in(SEVERITIES, "severity")]
     management: Note = None

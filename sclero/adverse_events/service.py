@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from sclero.adverse_events.models import AdverseEvent
+from sclero.adverse_events.schemas import AdverseEventClose, AdverseEventIn, AdverseEventUpdate
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.convert import to_jsonable
@@ -11,8 +13,6 @@ from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, InvalidInput, NotFound
 from sclero.core.protocol import current_protocol
 from sclero.core.time import today, utcnow
-from sclero.adverse_events.models import AdverseEvent
-from sclero.adverse_events.schemas import AdverseEventClose, AdverseEventIn, AdverseEventUpdate
 from sclero.patients import service as patients
 from sclero.rules import triage
 
@@ -41,8 +41,14 @@ def report(uow: UnitOfWork, patient_id: int, data: AdverseEventIn) -> AdverseEve
     )
     uow.session.add(event)
     uow.session.flush()
-    audit.record(uow, "create", "adverse_event", event.id, patient_id=patient_id,
-                 detail={"triage": event.triage_level})
+    audit.record(
+        uow,
+        "create",
+        "adverse_event",
+        event.id,
+        patient_id=patient_id,
+        detail={"triage": event.triage_level},
+    )
     uow.commit()
     return event
 
@@ -63,8 +69,14 @@ def update(uow: UnitOfWork, event_id: int, data: AdverseEventUpdate) -> AdverseE
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     for name, value in changes.items():
         setattr(event, name, value)
-    audit.record(uow, "update", "adverse_event", event.id, patient_id=event.patient_id,
-                 detail={"fields": sorted(changes)})
+    audit.record(
+        uow,
+        "update",
+        "adverse_event",
+        event.id,
+        patient_id=event.patient_id,
+        detail={"fields": sorted(changes)},
+    )
     uow.commit()
     return event
 
@@ -88,10 +100,13 @@ def close(uow: UnitOfWork, event_id: int, data: AdverseEventClose) -> AdverseEve
 def list_events(uow: UnitOfWork, patient_id: int) -> list[AdverseEvent]:
     uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
-    rows = list(uow.session.scalars(
-        select(AdverseEvent).where(AdverseEvent.patient_id == patient_id)
-        .order_by(AdverseEvent.onset_date.desc(), AdverseEvent.id.desc())
-    ))
+    rows = list(
+        uow.session.scalars(
+            select(AdverseEvent)
+            .where(AdverseEvent.patient_id == patient_id)
+            .order_by(AdverseEvent.onset_date.desc(), AdverseEvent.id.desc())
+        )
+    )
     audit.record(uow, "read", "adverse_event", patient_id=patient_id, detail={"count": len(rows)})
     uow.commit()
     return rows

@@ -13,15 +13,20 @@ router = APIRouter(prefix="/api/v1", tags=["assessment"])
 CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
 
 
-@router.get("/patients/{patient_id}/findings", response_model=list[FindingOut],
-            dependencies=[CLINICAL])
+@router.get(
+    "/patients/{patient_id}/findings", response_model=list[FindingOut], dependencies=[CLINICAL]
+)
 def list_findings(patient_id: int, uow: UoW, include_retired: bool = False) -> list[FindingOut]:
     rows = service.list_findings(uow, patient_id, include_retired)
     return [FindingOut.model_validate(f) for f in rows]
 
 
-@router.post("/patients/{patient_id}/findings", response_model=FindingOut, status_code=201,
-             dependencies=[CLINICAL])
+@router.post(
+    "/patients/{patient_id}/findings",
+    response_model=FindingOut,
+    status_code=201,
+    dependencies=[CLINICAL],
+)
 def add_finding(patient_id: int, data: FindingIn, uow: UoW) -> FindingOut:
     return FindingOut.model_validate(service.add_finding(uow, patient_id, data))
 
@@ -37,13 +42,18 @@ def retire_finding(finding_id: int, uow: UoW) -> FindingOut:
     return FindingOut.model_validate(service.retire_finding(uow, finding_id))
 
 
-@router.get("/patients/{patient_id}/duplex", response_model=list[DuplexOut],
-            dependencies=[CLINICAL])
+@router.get(
+    "/patients/{patient_id}/duplex", response_model=list[DuplexOut], dependencies=[CLINICAL]
+)
 def list_duplex(patient_id: int, uow: UoW) -> list[DuplexOut]:
     return [DuplexOut.model_validate(d) for d in service.list_duplex(uow, patient_id)]
 
 
-@router.post("/patients/{patient_id}/duplex", response_model=DuplexOut, status_code=201,
-             dependencies=[CLINICAL])
+@router.post(
+    "/patients/{patient_id}/duplex",
+    response_model=DuplexOut,
+    status_code=201,
+    dependencies=[CLINICAL],
+)
 def add_duplex(patient_id: int, data: DuplexIn, uow: UoW) -> DuplexOut:
     return DuplexOut.model_validate(service.add_duplex(uow, patient_id, data))

@@ -17,7 +17,9 @@ class VeinFinding(Base):
     __tablename__ = "vein_findings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
     side: Mapped[str] = mapped_column(String(10))
     region: Mapped[str] = mapped_column(String(30))
     vein_type: Mapped[str] = mapped_column(String(30))
@@ -32,12 +34,14 @@ class VeinFinding(Base):
 
 
 class DuplexFinding(Base):
-    """The result of a duplex ultrasound of the legs (reflux in saphenous, perforator, deep veins)."""
+    """The result of a duplex ultrasound of the legs (saphenous, perforator, deep reflux)."""
 
     __tablename__ = "duplex_findings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
     performed_on: Mapped[date] = mapped_column(Date)
     saphenous_reflux: Mapped[bool] = mapped_column(Boolean, default=False)
     perforator_reflux: Mapped[bool] = mapped_column(Boolean, default=False)

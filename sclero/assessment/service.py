@@ -69,7 +69,9 @@ def load_finding(uow: UnitOfWork, finding_id: int) -> VeinFinding:
     return finding
 
 
-def list_findings(uow: UnitOfWork, patient_id: int, include_retired: bool = False) -> list[VeinFinding]:
+def list_findings(
+    uow: UnitOfWork, patient_id: int, include_retired: bool = False
+) -> list[VeinFinding]:
     uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
     rows = _findings(uow, patient_id, include_retired)
@@ -83,6 +85,11 @@ def _findings(uow: UnitOfWork, patient_id: int, include_retired: bool = False) -
     if not include_retired:
         query = query.where(VeinFinding.active.is_(True))
     return list(uow.session.scalars(query.order_by(VeinFinding.id)))
+
+
+def findings_at(uow: UnitOfWork, patient_id: int, side: str, region: str) -> list[VeinFinding]:
+    """Active findings at one site (helper; no audit)."""
+    return [f for f in _findings(uow, patient_id) if f.side == side and f.region == region]
 
 
 def case_findings(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:

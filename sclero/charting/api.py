@@ -7,7 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from sclero.charting import service
-from sclero.charting.schemas import InjectionIn, InjectionOut, SessionClose, SessionOut, SessionStart
+from sclero.charting.schemas import (
+    ChartedInjection,
+    InjectionIn,
+    InjectionOut,
+    SessionClose,
+    SessionOut,
+    SessionStart,
+)
 from sclero.core.auth import Role
 from sclero.web.deps import UoW, allow
 
@@ -15,14 +22,19 @@ router = APIRouter(prefix="/api/v1", tags=["charting"])
 CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
 
 
-@router.post("/patients/{patient_id}/sessions", response_model=SessionOut, status_code=201,
-             dependencies=[CLINICAL])
+@router.post(
+    "/patients/{patient_id}/sessions",
+    response_model=SessionOut,
+    status_code=201,
+    dependencies=[CLINICAL],
+)
 def start_session(patient_id: int, data: SessionStart, uow: UoW) -> SessionOut:
     return SessionOut.model_validate(service.start_session(uow, patient_id, data))
 
 
-@router.get("/patients/{patient_id}/sessions", response_model=list[SessionOut],
-            dependencies=[CLINICAL])
+@router.get(
+    "/patients/{patient_id}/sessions", response_model=list[SessionOut], dependencies=[CLINICAL]
+)
 def list_sessions(patient_id: int, uow: UoW) -> list[SessionOut]:
     return [SessionOut.model_validate(s) for s in service.list_sessions(uow, patient_id)]
 
@@ -32,11 +44,18 @@ def get_session(session_id: int, uow: UoW) -> SessionOut:
     return SessionOut.model_validate(service.get_session(uow, session_id))
 
 
-@router.post("/sessions/{session_id}/injections", response_model=InjectionOut, status_code=201,
-             dependencies=[CLINICAL])
-def add_injection(session_id: int, data: InjectionIn, uow: UoW) -> InjectionOut:
+@router.post(
+    "/sessions/{session_id}/injections",
+    response_model=ChartedInjection,
+    status_code=201,
+    dependencies=[CLINICAL],
+)
+def add_injection(session_id: int, data: InjectionIn, uow: UoW) -> ChartedInjection:
     """Chart an injection; 409 with given/limit/remaining when it would break a limit."""
-    return InjectionOut.model_validate(service.add_injection(uow, session_id, data))
+    injection, precautions = service.add_injection(uow, session_id, data)
+    return ChartedInjection(
+        **InjectionOut.model_validate(injection).model_dump(), precautions=precautions
+    )
 
 
 @router.get("/sessions/{session_id}/tally", dependencies=[CLINICAL])

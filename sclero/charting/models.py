@@ -13,12 +13,14 @@ from sclero.core.time import utcnow
 
 
 class TreatmentSession(Base):
-    """One sclerotherapy session: limits fixed at start, injections charted, closed with aftercare."""
+    """One sclerotherapy session: limits fixed at start, injections, aftercare."""
 
     __tablename__ = "treatment_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
     plan_id: Mapped[int] = mapped_column(ForeignKey("treatment_plans.id"))
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
     status: Mapped[str] = mapped_column(String(20), default="open")  # open/closed

@@ -95,6 +95,12 @@ class InjectionOut(Out):
     charted_at: datetime
 
 
+class ChartedInjection(InjectionOut):
+    """An injection just charted, with the precautions the engine raises at this point."""
+
+    precautions: list[dict[str, Any]]
+
+
 class SessionOut(Out):
     id: int
     patient_id: int

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from sclero.charting.models import Injection, TreatmentSession
+from sclero.charting.schemas import CHECKLIST_ITEMS, InjectionIn, SessionClose, SessionStart
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.convert import to_jsonable
@@ -22,8 +24,6 @@ from sclero.core.errors import (
 )
 from sclero.core.protocol import current_protocol
 from sclero.core.time import today, utcnow
-from sclero.charting.models import Injection, TreatmentSession
-from sclero.charting.schemas import CHECKLIST_ITEMS, InjectionIn, SessionClose, SessionStart
 from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.rules import (
@@ -60,14 +60,20 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
         performed_by_id=uow.actor.user_id,
         checklist=data.checklist.model_dump(),
         weight_kg=weight,
-        limits=to_jsonable(session_limits(weight, current_protocol())),
+        limits=session_limits(weight, current_protocol()).to_document(),
         protocol_version=current_protocol().version,
         notes=data.notes,
     )
     uow.session.add(session)
     uow.session.flush()
-    detail = {"interval_override": data.interval_override_reason} if data.interval_override_reason else None
-    audit.record(uow, "create", "treatment_session", session.id, patient_id=patient_id, detail=detail)
+    detail = (
+        {"interval_override": data.interval_override_reason}
+        if data.interval_override_reason
+        else None
+    )
+    audit.record(
+        uow, "create", "treatment_session", session.id, patient_id=patient_id, detail=detail
+    )
     uow.commit()
     return session
 
@@ -75,7 +81,11 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
 def _require_checklist(data: SessionStart) -> None:
     for name, confirmed in data.checklist.model_dump().items():
         if not confirmed:
-            error = ContraindicationError if name in {"not_pregnant", "no_new_clot", "no_infection"} else InvalidInput
+            error = (
+                ContraindicationError
+                if name in {"not_pregnant", "no_new_clot", "no_infection"}
+                else InvalidInput
+            )
             raise error(
                 f"“{CHECKLIST_ITEMS[name]}” is not confirmed: do not inject today. "
                 "Re-evaluate the patient if their situation changed.",
@@ -117,17 +127,24 @@ def _require_interval(
     )
 
 
-def add_injection(uow: UnitOfWork, session_id: int, data: InjectionIn) -> Injection:
+def add_injection(
+    uow: UnitOfWork, session_id: int, data: InjectionIn
+) -> tuple[Injection, list[dict[str, Any]]]:
     """Chart one injection; refused with the numbers if it breaks a limit, unless a physician
-    overrides with a reason (audited)."""
+    overrides with a reason (audited). Returns it with the precautions to show now."""
     uow.require_role(*CLINICAL_ROLES)
     session = _open_session(uow, session_id)
     _refuse_allergen(uow, session.patient_id, data.agent)
-    vein_type = _vein_type(uow, session.patient_id, data.finding_id)
-    new = _facts(data.agent, data.technique, data.concentration_percent, data.volume_ml,
-                 vein_type, data.liquid_gas_ratio)
-    charted = [_facts(i.agent, i.technique, i.concentration_percent, i.volume_ml, i.vein_type,
-                      i.liquid_gas_ratio) for i in session.injections]
+    vein_type = _vein_type(uow, session.patient_id, data.finding_id, data.side, data.region)
+    new = _facts(
+        data.agent,
+        data.technique,
+        data.concentration_percent,
+        data.volume_ml,
+        vein_type,
+        data.liquid_gas_ratio,
+    )
+    charted = [_charted(i) for i in session.injections]
     check = check_injection(_limits(session), charted, new, current_protocol())
     _require_allowed_or_override(uow, check, data.override_reason)
     injection = Injection(
@@ -142,14 +159,26 @@ def add_injection(uow: UnitOfWork, session_id: int, data: InjectionIn) -> Inject
     session.injections.append(injection)
     uow.session.flush()
     action = "override" if not check.allowed else "create"
-    audit.record(uow, action, "injection", injection.id, patient_id=session.patient_id,
-                 detail={"violations": [v.code for v in check.violations]} if not check.allowed else None)
+    audit.record(
+        uow,
+        action,
+        "injection",
+        injection.id,
+        patient_id=session.patient_id,
+        detail={"violations": [v.code for v in check.violations]} if not check.allowed else None,
+    )
     uow.commit()
-    return injection
+    return injection, to_jsonable(check.precautions)
 
 
-def _facts(agent: str, technique: str, concentration: float, volume: float,
-           vein_type: str | None, ratio: str | None) -> InjectionFacts:
+def _facts(
+    agent: str,
+    technique: str,
+    concentration: float,
+    volume: float,
+    vein_type: str | None,
+    ratio: str | None,
+) -> InjectionFacts:
     parsed = tuple(int(part) for part in ratio.split(":")) if ratio else None
     return InjectionFacts(
         agent=agent,
@@ -158,6 +187,17 @@ def _facts(agent: str, technique: str, concentration: float, volume: float,
         volume_ml=volume,
         vein_type=vein_type,
         liquid_gas_ratio=parsed,  # type: ignore[arg-type]
+    )
+
+
+def _charted(injection: Injection) -> InjectionFacts:
+    return _facts(
+        injection.agent,
+        injection.technique,
+        injection.concentration_percent,
+        injection.volume_ml,
+        injection.vein_type,
+        injection.liquid_gas_ratio,
     )
 
 
@@ -198,11 +238,15 @@ def _refuse_allergen(uow: UnitOfWork, patient_id: int, agent: str) -> None:
         )
 
 
-def _vein_type(uow: UnitOfWork, patient_id: int, finding_id: int | None) -> str | None:
-    if finding_id is None:
-        return None
+def _vein_type(
+    uow: UnitOfWork, patient_id: int, finding_id: int | None, side: str, region: str
+) -> str | None:
+    """The vein type injected: the chosen finding's, else the one type mapped at that site."""
     from sclero.assessment import service as assessment
 
+    if finding_id is None:
+        types = {f.vein_type for f in assessment.findings_at(uow, patient_id, side, region)}
+        return types.pop() if len(types) == 1 else None
     finding = assessment.load_finding(uow, finding_id)
     if finding.patient_id != patient_id:
         raise InvalidInput("That vein finding belongs to another patient.", field="finding_id")
@@ -232,21 +276,35 @@ def get_session(uow: UnitOfWork, session_id: int) -> TreatmentSession:
 
 
 def tally(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
-    """Totals charted so far against the session's limits, and what remains."""
+    """Totals charted so far against the session's limits, what remains, and the precautions
+    the engine raises at this point."""
     uow.require_role(*CLINICAL_ROLES)
     session = load_session(uow, session_id)
-    limits = to_jsonable(_limits(session))
+    limits = _limits(session)
+    injections = [_charted(i) for i in session.injections]
+    precautions: list[Any] = []
+    if injections:
+        last = check_injection(limits, injections[:-1], injections[-1], current_protocol())
+        precautions = to_jsonable(last.precautions)
     totals = {
         "agent_mg": round(sum(i.agent_mg for i in session.injections), 3),
-        "liquid_ml": round(sum(i.volume_ml for i in session.injections if i.technique == "liquid"), 3),
-        "foam_ml": round(sum(i.volume_ml for i in session.injections if i.technique == "foam"), 3),
+        "liquid_ml": round(sum(i.volume_ml for i in injections if i.technique == "liquid"), 3),
+        "foam_ml": round(sum(i.volume_ml for i in injections if i.technique == "foam"), 3),
     }
-    caps = {"agent_mg": limits.get("max_agent_mg"), "liquid_ml": limits.get("max_liquid_ml"),
-            "foam_ml": limits.get("max_foam_ml")}
-    remaining = {k: (None if cap is None else round(cap - totals[k], 3)) for k, cap in caps.items()}
+    caps = {
+        "agent_mg": limits.max_agent_mg,
+        "liquid_ml": limits.max_liquid_ml,
+        "foam_ml": limits.max_foam_ml,
+    }
+    remaining = {k: round(cap - totals[k], 3) for k, cap in caps.items()}
     audit.record(uow, "read", "session_tally", session.id, patient_id=session.patient_id)
     uow.commit()
-    return {"limits": limits, "totals": totals, "remaining": remaining, "precautions": []}
+    return {
+        "limits": limits.to_document(),
+        "totals": totals,
+        "remaining": remaining,
+        "precautions": precautions,
+    }
 
 
 def close_session(uow: UnitOfWork, session_id: int, data: SessionClose) -> TreatmentSession:
@@ -268,29 +326,41 @@ def close_session(uow: UnitOfWork, session_id: int, data: SessionClose) -> Treat
 
 
 def _text(item: Any) -> str:
-    return str(item.get("text") or item.get("message") or item) if isinstance(item, dict) else str(item)
+    return (
+        str(item.get("text") or item.get("message") or item)
+        if isinstance(item, dict)
+        else str(item)
+    )
 
 
 def list_sessions(uow: UnitOfWork, patient_id: int) -> list[TreatmentSession]:
     uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
-    rows = list(uow.session.scalars(
-        select(TreatmentSession).where(TreatmentSession.patient_id == patient_id)
-        .order_by(TreatmentSession.started_at.desc())
-    ))
-    audit.record(uow, "read", "treatment_session", patient_id=patient_id, detail={"count": len(rows)})
+    rows = list(
+        uow.session.scalars(
+            select(TreatmentSession)
+            .where(TreatmentSession.patient_id == patient_id)
+            .order_by(TreatmentSession.started_at.desc())
+        )
+    )
+    audit.record(
+        uow, "read", "treatment_session", patient_id=patient_id, detail={"count": len(rows)}
+    )
     uow.commit()
     return rows
 
 
 def previous_sessions(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:
-    """Past sessions as the engine's case lists them: date and treated regions (helper; no audit)."""
-    return [{"date": s["date"].isoformat(), "regions": s["regions"]} for s in _history(uow, patient_id)]
+    """Past sessions as the case document lists them: date, treated regions (helper; no audit)."""
+    return [
+        {"date": s["date"].isoformat(), "regions": s["regions"]} for s in _history(uow, patient_id)
+    ]
 
 
 def _history(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:
     rows = uow.session.scalars(
-        select(TreatmentSession).where(TreatmentSession.patient_id == patient_id)
+        select(TreatmentSession)
+        .where(TreatmentSession.patient_id == patient_id)
         .order_by(TreatmentSession.started_at)
     )
     history = []

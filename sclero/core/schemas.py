@@ -37,7 +37,9 @@ def code_in(allowed: Iterable[str], what: str) -> AfterValidator:
 
     def check(value: str) -> str:
         if value not in choices:
-            raise ValueError(f"unknown {what} {value!r}; choose one of {', '.join(sorted(choices))}")
+            raise ValueError(
+                f"unknown {what} {value!r}; choose one of {', '.join(sorted(choices))}"
+            )
         return value
 
     return AfterValidator(check)

@@ -16,7 +16,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SCLERO_", env_file=".env", extra="ignore")
 
     data_dir: Path = Field(default=Path("data"), description="Photos, exports and the SQLite file")
-    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir")
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty means SQLite in data_dir"
+    )
     secret_key: str = Field(default="", description="Signs CSRF tokens; generated when empty")
     protocol_path: Path | None = Field(default=None, description="A clinic's own protocol file")
     session_hours: int = Field(default=12, ge=1, le=24 * 7)

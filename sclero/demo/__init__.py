@@ -1,1 +1,1 @@
-"""The demo clinic: realistic synthetic patients, staff and treatment courses (never real people)."""
+"""The demo clinic: synthetic patients, staff and treatment courses (never real people)."""

@@ -76,7 +76,7 @@ def generate_clinic(
     """Write `patients` synthetic patients with their whole pathway; commits every 500 patients."""
     ensure_demo_users(session)
     session.commit()
-    staff = {name: user_id for name, user_id in session.execute(select(User.username, User.id))}
+    staff = dict(session.execute(select(User.username, User.id)).all())
     day = today or utcnow().date()
     clinic = Clinic(
         seed=seed,

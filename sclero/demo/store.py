@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from sclero.models import metadata
@@ -91,11 +91,10 @@ def reset_sequences(session: Session) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     for name in TABLE_ORDER:
-        sql = (
-            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-            f"COALESCE(max(id), 1), max(id) IS NOT NULL) FROM {name}"
-        )
-        session.execute(text(sql))  # table names are the constants above
+        table = metadata.tables[name]
+        top = func.max(table.c.id)
+        sequence = func.pg_get_serial_sequence(name, "id")
+        session.execute(select(func.setval(sequence, func.coalesce(top, 1), top.is_not(None))))
 
 
 @dataclass

@@ -22,8 +22,12 @@ def evaluate(case: dict[str, Any] = Body(...)) -> dict[str, Any]:
     return service.run_engine(case)
 
 
-@router.post("/patients/{patient_id}/evaluations", response_model=EvaluationOut,
-             status_code=201, dependencies=[CLINICAL])
+@router.post(
+    "/patients/{patient_id}/evaluations",
+    response_model=EvaluationOut,
+    status_code=201,
+    dependencies=[CLINICAL],
+)
 def record_evaluation(patient_id: int, data: EvaluationIn, uow: UoW) -> EvaluationOut:
     return EvaluationOut.model_validate(service.record_evaluation(uow, patient_id, data))
 
@@ -33,7 +37,10 @@ def preview_evaluation(patient_id: int, data: EvaluationIn, uow: UoW) -> dict[st
     return service.preview_evaluation(uow, patient_id, data)
 
 
-@router.get("/patients/{patient_id}/evaluations", response_model=list[EvaluationOut],
-            dependencies=[CLINICAL])
+@router.get(
+    "/patients/{patient_id}/evaluations",
+    response_model=list[EvaluationOut],
+    dependencies=[CLINICAL],
+)
 def list_evaluations(patient_id: int, uow: UoW) -> list[EvaluationOut]:
     return [EvaluationOut.model_validate(e) for e in service.list_evaluations(uow, patient_id)]

@@ -18,7 +18,9 @@ class Evaluation(Base):
     __tablename__ = "evaluations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
     performed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     performed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)  # the case document sent to the engine

@@ -1,4 +1,4 @@
-"""The one door to medical evaluations: build the engine's case, screen, store the stamped result."""
+"""The one door to medical evaluations: build the case, screen it, store the stamped result."""
 
 from __future__ import annotations
 
@@ -93,7 +93,11 @@ def record_evaluation(uow: UnitOfWork, patient_id: int, data: EvaluationIn) -> E
     uow.session.add(evaluation)
     uow.session.flush()
     audit.record(
-        uow, "create", "evaluation", evaluation.id, patient_id=patient.id,
+        uow,
+        "create",
+        "evaluation",
+        evaluation.id,
+        patient_id=patient.id,
         detail={"decision": evaluation.decision},
     )
     uow.commit()

@@ -20,20 +20,29 @@ router = APIRouter(prefix="/api/v1", tags=["follow-up"])
 CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
 
 
-@router.post("/patients/{patient_id}/follow-ups", response_model=FollowUpOut, status_code=201,
-             dependencies=[CLINICAL])
+@router.post(
+    "/patients/{patient_id}/follow-ups",
+    response_model=FollowUpOut,
+    status_code=201,
+    dependencies=[CLINICAL],
+)
 def record_follow_up(patient_id: int, data: FollowUpIn, uow: UoW) -> FollowUpOut:
     return FollowUpOut.model_validate(service.record_follow_up(uow, patient_id, data))
 
 
-@router.get("/patients/{patient_id}/follow-ups", response_model=list[FollowUpOut],
-            dependencies=[CLINICAL])
+@router.get(
+    "/patients/{patient_id}/follow-ups", response_model=list[FollowUpOut], dependencies=[CLINICAL]
+)
 def list_follow_ups(patient_id: int, uow: UoW) -> list[FollowUpOut]:
     return [FollowUpOut.model_validate(f) for f in service.list_follow_ups(uow, patient_id)]
 
 
-@router.post("/patients/{patient_id}/photos", response_model=PhotoOut, status_code=201,
-             dependencies=[CLINICAL])
+@router.post(
+    "/patients/{patient_id}/photos",
+    response_model=PhotoOut,
+    status_code=201,
+    dependencies=[CLINICAL],
+)
 async def upload_photo(
     patient_id: int,
     uow: UoW,
@@ -45,8 +54,9 @@ async def upload_photo(
     caption: Annotated[str | None, Form()] = None,
 ) -> PhotoOut:
     try:
-        meta = PhotoMeta(side=side, region=region, taken_on=taken_on,
-                         follow_up_id=follow_up_id, caption=caption)
+        meta = PhotoMeta(
+            side=side, region=region, taken_on=taken_on, follow_up_id=follow_up_id, caption=caption
+        )
     except ValidationError as error:
         first = error.errors()[0]
         raise InvalidInput(readable(dict(first)), field=field_of(first["loc"])) from None
@@ -62,5 +72,6 @@ def list_photos(patient_id: int, uow: UoW) -> list[PhotoOut]:
 @router.get("/photos/{photo_id}", dependencies=[CLINICAL])
 def photo(photo_id: int, uow: UoW) -> Response:
     meta, content = service.photo_content(uow, photo_id)
-    return Response(content, media_type=meta.content_type,
-                    headers={"Cache-Control": "private, no-store"})
+    return Response(
+        content, media_type=meta.content_type, headers={"Cache-Control": "private, no-store"}
+    )

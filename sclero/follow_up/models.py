@@ -17,7 +17,9 @@ class FollowUp(Base):
     __tablename__ = "follow_ups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
     session_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_sessions.id"))
     performed_on: Mapped[date] = mapped_column(Date)
     satisfaction: Mapped[int | None] = mapped_column(Integer)  # 1 (very unhappy) … 5 (very happy)
@@ -52,7 +54,9 @@ class Photo(Base):
     __tablename__ = "photos"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
     follow_up_id: Mapped[int | None] = mapped_column(ForeignKey("follow_ups.id"))
     session_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_sessions.id"))
     side: Mapped[str] = mapped_column(String(10))

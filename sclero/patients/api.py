@@ -37,8 +37,12 @@ def list_patients(
     rows, total = service.search_patients(
         uow, q=q, birth_date=birth_date, phone=phone, limit=limit, offset=offset
     )
-    return Page(items=[PatientSummary.model_validate(p) for p in rows], total=total,
-                limit=limit, offset=offset)
+    return Page(
+        items=[PatientSummary.model_validate(p) for p in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.post("", response_model=PatientOut, status_code=201, dependencies=[IDENTITY])

@@ -49,7 +49,9 @@ class HistoryItem(Base):
     __tablename__ = "patient_history"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
     condition: Mapped[str] = mapped_column(String(60))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     since: Mapped[date | None] = mapped_column(Date)
@@ -64,7 +66,9 @@ class PatientMedication(Base):
     __tablename__ = "patient_medications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
     medication: Mapped[str] = mapped_column(String(60))
     notes: Mapped[str | None] = mapped_column(Text)
 
@@ -77,7 +81,9 @@ class PatientAllergy(Base):
     __tablename__ = "patient_allergies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
     allergen: Mapped[str] = mapped_column(String(60))
     reaction: Mapped[str | None] = mapped_column(Text)
 

@@ -54,7 +54,12 @@ def update_patient(uow: UnitOfWork, patient_id: int, data: PatientUpdate) -> Pat
     for name, value in changes.items():
         setattr(patient, name, value)
     audit.record(
-        uow, "update", "patient", patient.id, patient_id=patient.id, detail={"fields": sorted(changes)}
+        uow,
+        "update",
+        "patient",
+        patient.id,
+        patient_id=patient.id,
+        detail={"fields": sorted(changes)},
     )
     uow.commit()
     return patient
@@ -90,7 +95,9 @@ def search_patients(
     total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(
         uow.session.scalars(
-            query.order_by(Patient.last_name, Patient.first_name, Patient.id).limit(limit).offset(offset)
+            query.order_by(Patient.last_name, Patient.first_name, Patient.id)
+            .limit(limit)
+            .offset(offset)
         )
     )
     audit.record(uow, "search", "patient", detail={"patient_ids": [p.id for p in rows]})

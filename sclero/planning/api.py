@@ -6,7 +6,14 @@ from fastapi import APIRouter, Depends
 
 from sclero.core.auth import Role
 from sclero.planning import service
-from sclero.planning.schemas import ConsentIn, ConsentOut, PlanIn, PlanItemEdit, PlanItemOut, PlanOut
+from sclero.planning.schemas import (
+    ConsentIn,
+    ConsentOut,
+    PlanIn,
+    PlanItemEdit,
+    PlanItemOut,
+    PlanOut,
+)
 from sclero.web.deps import UoW, allow
 
 router = APIRouter(prefix="/api/v1", tags=["planning"])
@@ -14,8 +21,12 @@ CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
 PHYSICIAN = Depends(allow(Role.PHYSICIAN))
 
 
-@router.post("/patients/{patient_id}/plans", response_model=PlanOut, status_code=201,
-             dependencies=[PHYSICIAN])
+@router.post(
+    "/patients/{patient_id}/plans",
+    response_model=PlanOut,
+    status_code=201,
+    dependencies=[PHYSICIAN],
+)
 def propose_plan(patient_id: int, data: PlanIn, uow: UoW) -> PlanOut:
     """Draft a plan from the engine's proposal (refused when the screening blocks treatment)."""
     return PlanOut.model_validate(service.propose_plan(uow, patient_id, data))
@@ -41,7 +52,8 @@ def approve_plan(plan_id: int, uow: UoW) -> PlanOut:
     return PlanOut.model_validate(service.approve_plan(uow, plan_id))
 
 
-@router.post("/plans/{plan_id}/consent", response_model=ConsentOut, status_code=201,
-             dependencies=[CLINICAL])
+@router.post(
+    "/plans/{plan_id}/consent", response_model=ConsentOut, status_code=201, dependencies=[CLINICAL]
+)
 def sign_consent(plan_id: int, data: ConsentIn, uow: UoW) -> ConsentOut:
     return ConsentOut.model_validate(service.sign_consent(uow, plan_id, data))

@@ -33,7 +33,9 @@ def consent_text(plan: TreatmentPlan, protocol: Protocol) -> str:
 def _treated(plan: TreatmentPlan) -> list[str]:
     lines = []
     for item in plan.items:
-        what = VeinType(item.vein_type).label if item.vein_type in VeinType.codes() else item.vein_type
+        what = (
+            VeinType(item.vein_type).label if item.vein_type in VeinType.codes() else item.vein_type
+        )
         if item.technique == "refer":
             lines.append(f"- {what}: referred for another treatment or test first")
         else:

@@ -17,7 +17,9 @@ class TreatmentPlan(Timestamped, Base):
     __tablename__ = "treatment_plans"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
     status: Mapped[str] = mapped_column(String(20), default="draft")  # draft/approved/completed/…
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -70,7 +72,9 @@ class Consent(Base):
     __tablename__ = "consents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
     plan_id: Mapped[int] = mapped_column(ForeignKey("treatment_plans.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
     signed_by_name: Mapped[str] = mapped_column(String(200))

@@ -1,4 +1,4 @@
-"""The one door to treatment plans: the engine's proposal, a physician's edits, approval, consent."""
+"""The one door to treatment plans: engine proposal, a physician's edits, approval, consent."""
 
 from __future__ import annotations
 
@@ -148,7 +148,11 @@ def edit_item(uow: UnitOfWork, item_id: int, data: PlanItemEdit) -> PlanItem:
     item.departs_from_proposal = True
     item.departure_reason = data.reason
     audit.record(
-        uow, "update", "plan_item", item.id, patient_id=item.plan.patient_id,
+        uow,
+        "update",
+        "plan_item",
+        item.id,
+        patient_id=item.plan.patient_id,
         detail={"fields": sorted(changes), "reason": data.reason},
     )
     uow.commit()

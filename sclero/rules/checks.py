@@ -41,11 +41,12 @@ def check_protocol(spec: ProtocolFile, raw: Mapping[str, Any]) -> None:
     _check_messages(spec)
 
 
-def _unique(keys: Iterable[Hashable], section: str, what: str) -> None:
+def _unique(keys: Iterable[Hashable], section: str, what: str, field: str | None = None) -> None:
     seen: set[Hashable] = set()
     for index, key in enumerate(keys):
         if key in seen:
-            raise Problem((section, index), f"duplicate {what} {key!r}")
+            loc: Loc = (section, index) if field is None else (section, index, field)
+            raise Problem(loc, f"duplicate {what} {key!r}")
         seen.add(key)
 
 
@@ -71,11 +72,11 @@ def _check_sources(spec: ProtocolFile, raw: Mapping[str, Any]) -> None:
 
 
 def _check_screening(spec: ProtocolFile) -> None:
-    _unique((r.code for r in spec.contraindications), "contraindications", "code")
-    _unique((r.code for r in spec.case_rules), "case_rules", "code")
-    _unique((r.code for r in spec.referrals), "referrals", "code")
+    _unique((r.code for r in spec.contraindications), "contraindications", "code", "code")
+    _unique((r.code for r in spec.case_rules), "case_rules", "code", "code")
+    _unique((r.code for r in spec.referrals), "referrals", "code", "code")
     triggers = [tuple(r.when.model_dump(exclude_none=True).items()) for r in spec.contraindications]
-    _unique(triggers, "contraindications", "trigger")
+    _unique(triggers, "contraindications", "trigger", "when")
     own = {r.code for r in spec.contraindications}
     for section, codes in (
         ("case_rules", [r.code for r in spec.case_rules]),
@@ -142,7 +143,7 @@ def _check_tables(spec: ProtocolFile) -> None:
 
 
 def _check_triage(spec: ProtocolFile) -> None:
-    _unique((r.symptom for r in spec.triage), "triage", "symptom")
+    _unique((r.symptom for r in spec.triage), "triage", "symptom", "symptom")
     missing = v.Symptom.codes() - {r.symptom for r in spec.triage}
     if missing:
         raise Problem(("triage",), f"no triage rule for symptoms {sorted(missing)}")

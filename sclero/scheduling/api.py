@@ -23,42 +23,55 @@ router = APIRouter(prefix="/api/v1", tags=["scheduling"])
 DESK = Depends(allow(Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK))
 
 
-@router.post("/patients/{patient_id}/appointments", response_model=AppointmentOut,
-             status_code=201, dependencies=[DESK])
+@router.post(
+    "/patients/{patient_id}/appointments",
+    response_model=AppointmentOut,
+    status_code=201,
+    dependencies=[DESK],
+)
 def book(patient_id: int, data: AppointmentIn, uow: UoW) -> AppointmentOut:
     return AppointmentOut.model_validate(service.book(uow, patient_id, data))
 
 
-@router.get("/patients/{patient_id}/appointments", response_model=list[AppointmentOut],
-            dependencies=[DESK])
+@router.get(
+    "/patients/{patient_id}/appointments", response_model=list[AppointmentOut], dependencies=[DESK]
+)
 def patient_appointments(patient_id: int, uow: UoW) -> list[AppointmentOut]:
     return [AppointmentOut.model_validate(a) for a in service.patient_appointments(uow, patient_id)]
 
 
-@router.get("/patients/{patient_id}/schedule-suggestions", response_model=Suggestions,
-            dependencies=[DESK])
+@router.get(
+    "/patients/{patient_id}/schedule-suggestions", response_model=Suggestions, dependencies=[DESK]
+)
 def suggestions(patient_id: int, uow: UoW) -> Suggestions:
     return service.suggestions(uow, patient_id)
 
 
 @router.get("/patients/{patient_id}/calendar.ics", dependencies=[DESK])
 def calendar(patient_id: int, uow: UoW) -> Response:
-    return Response(service.patient_calendar(uow, patient_id), media_type="text/calendar",
-                    headers={"Content-Disposition": "attachment; filename=appointments.ics"})
+    return Response(
+        service.patient_calendar(uow, patient_id),
+        media_type="text/calendar",
+        headers={"Content-Disposition": "attachment; filename=appointments.ics"},
+    )
 
 
 @router.get("/appointments", response_model=list[AppointmentOut], dependencies=[DESK])
-def calendar_days(uow: UoW, start: date, days: Annotated[int, Query(ge=1, le=31)] = 1) -> list[AppointmentOut]:
+def calendar_days(
+    uow: UoW, start: date, days: Annotated[int, Query(ge=1, le=31)] = 1
+) -> list[AppointmentOut]:
     return [AppointmentOut.model_validate(a) for a, _ in service.between(uow, start, days)]
 
 
-@router.post("/appointments/{appointment_id}/reschedule", response_model=AppointmentOut,
-             dependencies=[DESK])
+@router.post(
+    "/appointments/{appointment_id}/reschedule", response_model=AppointmentOut, dependencies=[DESK]
+)
 def reschedule(appointment_id: int, data: Reschedule, uow: UoW) -> AppointmentOut:
     return AppointmentOut.model_validate(service.reschedule(uow, appointment_id, data))
 
 
-@router.post("/appointments/{appointment_id}/status", response_model=AppointmentOut,
-             dependencies=[DESK])
+@router.post(
+    "/appointments/{appointment_id}/status", response_model=AppointmentOut, dependencies=[DESK]
+)
 def change_status(appointment_id: int, data: StatusChange, uow: UoW) -> AppointmentOut:
     return AppointmentOut.model_validate(service.change_status(uow, appointment_id, data))

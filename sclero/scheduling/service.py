@@ -21,8 +21,11 @@ from sclero.scheduling.models import Appointment
 from sclero.scheduling.schemas import AppointmentIn, Reschedule, StatusChange, Suggestions
 
 DESK_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)
-KIND_LABELS = {"evaluation": "Medical evaluation", "session": "Sclerotherapy session",
-               "follow_up": "Follow-up visit"}
+KIND_LABELS = {
+    "evaluation": "Medical evaluation",
+    "session": "Sclerotherapy session",
+    "follow_up": "Follow-up visit",
+}
 
 
 def book(uow: UnitOfWork, patient_id: int, data: AppointmentIn) -> Appointment:
@@ -30,33 +33,53 @@ def book(uow: UnitOfWork, patient_id: int, data: AppointmentIn) -> Appointment:
     uow.require_role(*DESK_ROLES)
     patients.load_patient(uow, patient_id)
     if data.kind == "session":
-        _require_interval(uow, patient_id, data.starts_at.date(), data.regions,
-                          data.interval_override_reason)
-    appointment = Appointment(patient_id=patient_id, created_by_id=uow.actor.user_id,
-                              status="booked", **data.model_dump())
+        _require_interval(
+            uow, patient_id, data.starts_at.date(), data.regions, data.interval_override_reason
+        )
+    appointment = Appointment(
+        patient_id=patient_id, created_by_id=uow.actor.user_id, status="booked", **data.model_dump()
+    )
     uow.session.add(appointment)
     uow.session.flush()
-    audit.record(uow, "create", "appointment", appointment.id, patient_id=patient_id,
-                 detail={"kind": data.kind})
+    audit.record(
+        uow,
+        "create",
+        "appointment",
+        appointment.id,
+        patient_id=patient_id,
+        detail={"kind": data.kind},
+    )
     uow.commit()
     return appointment
 
 
-def _require_interval(uow: UnitOfWork, patient_id: int, on: date, regions: list[str] | None,
-                      override_reason: str | None) -> None:
+def _require_interval(
+    uow: UnitOfWork,
+    patient_id: int,
+    on: date,
+    regions: list[str] | None,
+    override_reason: str | None,
+) -> None:
     history = charting.previous_sessions(uow, patient_id)
     # Without named regions, every region treated before counts: the safer reading.
     wanted = regions or sorted({r for s in history for r in s["regions"]})
     check = check_interval(
-        [PreviousSession(date=date.fromisoformat(s["date"]), regions=s["regions"]) for s in history],
-        on, wanted, current_protocol(),
+        [
+            PreviousSession(date=date.fromisoformat(s["date"]), regions=s["regions"])
+            for s in history
+        ],
+        on,
+        wanted,
+        current_protocol(),
     )
     if check.allowed or (override_reason and uow.actor.role == Role.PHYSICIAN):
         return
     raise IntervalTooShort(
         f"{check.message} A physician may book it sooner with a written reason.",
-        field="starts_at", earliest_date=str(check.earliest_date),
-        regions=list(check.conflicting_regions), sources=list(check.sources),
+        field="starts_at",
+        earliest_date=str(check.earliest_date),
+        regions=list(check.conflicting_regions),
+        sources=list(check.sources),
     )
 
 
@@ -71,16 +94,28 @@ def reschedule(uow: UnitOfWork, appointment_id: int, data: Reschedule) -> Appoin
     uow.require_role(*DESK_ROLES)
     appointment = load_appointment(uow, appointment_id)
     if appointment.status != "booked":
-        raise Conflict(f"This appointment is {appointment.status}; only a booked one can move.",
-                       "status")
+        raise Conflict(
+            f"This appointment is {appointment.status}; only a booked one can move.", "status"
+        )
     if appointment.kind == "session":
-        _require_interval(uow, appointment.patient_id, data.starts_at.date(), appointment.regions,
-                          data.interval_override_reason)
+        _require_interval(
+            uow,
+            appointment.patient_id,
+            data.starts_at.date(),
+            appointment.regions,
+            data.interval_override_reason,
+        )
     appointment.starts_at = data.starts_at
     if data.interval_override_reason:
         appointment.interval_override_reason = data.interval_override_reason
-    audit.record(uow, "update", "appointment", appointment.id, patient_id=appointment.patient_id,
-                 detail={"rescheduled": True})
+    audit.record(
+        uow,
+        "update",
+        "appointment",
+        appointment.id,
+        patient_id=appointment.patient_id,
+        detail={"rescheduled": True},
+    )
     uow.commit()
     return appointment
 
@@ -95,26 +130,49 @@ def change_status(uow: UnitOfWork, appointment_id: int, data: StatusChange) -> A
         raise InvalidInput("Give a reason for the cancellation.", field="reason")
     appointment.status = data.status
     if data.reason:
-        appointment.notes = "\n".join(filter(None, [appointment.notes, f"{data.status}: {data.reason}"]))
-    audit.record(uow, "update", "appointment", appointment.id, patient_id=appointment.patient_id,
-                 detail={"status": data.status})
+        appointment.notes = "\n".join(
+            filter(None, [appointment.notes, f"{data.status}: {data.reason}"])
+        )
+    audit.record(
+        uow,
+        "update",
+        "appointment",
+        appointment.id,
+        patient_id=appointment.patient_id,
+        detail={"status": data.status},
+    )
     uow.commit()
     return appointment
 
 
 def between(uow: UnitOfWork, start: date, days: int) -> list[tuple[Appointment, Patient]]:
-    """Appointments from `start` for `days` days with their patient, in time order (the calendar)."""
+    """Appointments from `start` for `days` days with their patient, by time (the calendar)."""
     uow.require_role(*DESK_ROLES)
     if not 1 <= days <= 31:
         raise InvalidInput("Show between 1 and 31 days.", field="days")
     begin = datetime.combine(start, datetime.min.time())
-    rows = uow.session.execute(
-        select(Appointment, Patient).join(Patient, Patient.id == Appointment.patient_id)
-        .where(Appointment.starts_at >= begin, Appointment.starts_at < begin + timedelta(days=days))
-        .order_by(Appointment.starts_at, Appointment.id)
-    ).tuples().all()
-    audit.record(uow, "read", "appointment", detail={"from": start.isoformat(), "days": days,
-                                                     "patient_ids": sorted({p.id for _, p in rows})})
+    rows = (
+        uow.session.execute(
+            select(Appointment, Patient)
+            .join(Patient, Patient.id == Appointment.patient_id)
+            .where(
+                Appointment.starts_at >= begin, Appointment.starts_at < begin + timedelta(days=days)
+            )
+            .order_by(Appointment.starts_at, Appointment.id)
+        )
+        .tuples()
+        .all()
+    )
+    audit.record(
+        uow,
+        "read",
+        "appointment",
+        detail={
+            "from": start.isoformat(),
+            "days": days,
+            "patient_ids": sorted({p.id for _, p in rows}),
+        },
+    )
     uow.commit()
     return list(rows)
 
@@ -122,10 +180,13 @@ def between(uow: UnitOfWork, start: date, days: int) -> list[tuple[Appointment, 
 def patient_appointments(uow: UnitOfWork, patient_id: int) -> list[Appointment]:
     uow.require_role(*DESK_ROLES)
     patients.load_patient(uow, patient_id)
-    rows = list(uow.session.scalars(
-        select(Appointment).where(Appointment.patient_id == patient_id)
-        .order_by(Appointment.starts_at.desc())
-    ))
+    rows = list(
+        uow.session.scalars(
+            select(Appointment)
+            .where(Appointment.patient_id == patient_id)
+            .order_by(Appointment.starts_at.desc())
+        )
+    )
     audit.record(uow, "read", "appointment", patient_id=patient_id, detail={"count": len(rows)})
     uow.commit()
     return rows
@@ -140,8 +201,13 @@ def suggestions(uow: UnitOfWork, patient_id: int, on: date | None = None) -> Sug
     last = date.fromisoformat(history[-1]["date"]) if history else None
     regions = sorted({r for s in history for r in s["regions"]})
     check = check_interval(
-        [PreviousSession(date=date.fromisoformat(s["date"]), regions=s["regions"]) for s in history],
-        on or today(), regions, protocol,
+        [
+            PreviousSession(date=date.fromisoformat(s["date"]), regions=s["regions"])
+            for s in history
+        ],
+        on or today(),
+        regions,
+        protocol,
     )
     audit.record(uow, "read", "schedule_suggestion", patient_id=patient_id)
     uow.commit()
@@ -163,8 +229,8 @@ def patient_calendar(uow: UnitOfWork, patient_id: int) -> bytes:
     calendar.add("prodid", "-//Sclero//Appointments//EN")
     calendar.add("version", "2.0")
     for appointment in uow.session.scalars(
-        select(Appointment).where(Appointment.patient_id == patient_id,
-                                  Appointment.status == "booked")
+        select(Appointment)
+        .where(Appointment.patient_id == patient_id, Appointment.status == "booked")
         .order_by(Appointment.starts_at)
     ):
         event = Event()
@@ -176,4 +242,4 @@ def patient_calendar(uow: UnitOfWork, patient_id: int) -> bytes:
         calendar.add_component(event)
     audit.record(uow, "export", "appointment_calendar", patient_id=patient_id)
     uow.commit()
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())

@@ -14,8 +14,8 @@ from sclero.core.db import SYSTEM_ACTOR, Actor, Database
 from sclero.core.schemas import Out, Strict
 from sclero.core.settings import Settings
 from sclero.web.deps import (
-    UoW,
     CurrentActor,
+    UoW,
     allow,
     bearer,
     client_address,
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 class TokenOut(Strict):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     role: str
 
 
@@ -75,8 +75,9 @@ def token(
         uow.actor = actor
         audit.record(uow, "login", "user", user.id)
         uow.commit()
-    return TokenOut(access_token=issue_session(db, actor.user_id or 0, settings, "api"),
-                    role=actor.role)
+    return TokenOut(
+        access_token=issue_session(db, actor.user_id or 0, settings, "api"), role=actor.role
+    )
 
 
 @router.post("/auth/logout", status_code=204)
@@ -97,11 +98,17 @@ def me(actor: CurrentActor) -> dict[str, Any]:
     return {"user_id": actor.user_id, "username": actor.username, "role": actor.role}
 
 
-@router.post("/users", response_model=UserOut, status_code=201,
-             dependencies=[Depends(allow(Role.ADMIN))])
+@router.post(
+    "/users", response_model=UserOut, status_code=201, dependencies=[Depends(allow(Role.ADMIN))]
+)
 def create_user(data: UserIn, uow: UoW) -> UserOut:
-    user = auth.create_user(uow, username=data.username, full_name=data.full_name,
-                            role=data.role, password=data.password)
+    user = auth.create_user(
+        uow,
+        username=data.username,
+        full_name=data.full_name,
+        role=data.role,
+        password=data.password,
+    )
     audit.record(uow, "create", "user", user.id)
     uow.commit()
     return UserOut.model_validate(user)
@@ -117,8 +124,9 @@ def audit_log(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[AuditOut]:
     """Who read or changed which patient's data (admins only; no route edits or deletes it)."""
-    rows = audit.list_entries(uow, patient_id=patient_id, username=username, action=action,
-                              limit=limit, offset=offset)
+    rows = audit.list_entries(
+        uow, patient_id=patient_id, username=username, action=action, limit=limit, offset=offset
+    )
     return [AuditOut.model_validate(r) for r in rows]
 
 

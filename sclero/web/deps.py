@@ -78,7 +78,8 @@ UoW = Annotated[UnitOfWork, Depends(get_uow)]
 def issue_session(db: Database, user_id: int, settings: Settings, kind: str) -> str:
     """A new token for a signed-in user: web session (hours) or API token (days)."""
     lifetime = (
-        timedelta(hours=settings.session_hours) if kind == "session"
+        timedelta(hours=settings.session_hours)
+        if kind == "session"
         else timedelta(days=settings.api_token_days)
     )
     with db.uow(SYSTEM_ACTOR) as uow:

@@ -1,4 +1,4 @@
-"""Turn domain and validation errors into 4xx JSON bodies of the same shape: errors[field, message]."""
+"""Turn domain and validation errors into 4xx JSON bodies: errors[code, field, message]."""
 
 from __future__ import annotations
 

@@ -9,11 +9,21 @@ from sqlalchemy.exc import DBAPIError
 
 from sclero.core import audit
 from sclero.core.audit import AuditEntry, AuditLogIsAppendOnly
-from sclero.core.db import SYSTEM_ACTOR, Database, alembic_config, current_revision, head_revision
-from sclero.core.db import DatabaseNotMigrated, ensure_migrated, make_engine
+from sclero.core.db import (
+    SYSTEM_ACTOR,
+    Database,
+    DatabaseNotMigrated,
+    alembic_config,
+    current_revision,
+    ensure_migrated,
+    head_revision,
+    make_engine,
+)
 
 
-def test_migrations_from_empty_reach_head_and_match_the_models(engine: Engine, database_url: str) -> None:
+def test_migrations_from_empty_reach_head_and_match_the_models(
+    engine: Engine, database_url: str
+) -> None:
     assert current_revision(engine) == head_revision()
     command.check(alembic_config(database_url))  # raises if a model lacks a migration
 
@@ -34,7 +44,9 @@ def test_audit_entries_cannot_be_updated_through_the_orm(db: Database) -> None:
             uow.session.flush()
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"]
+)
 def test_audit_entries_cannot_be_changed_in_sql(db: Database, statement: str) -> None:
     with db.uow(SYSTEM_ACTOR) as uow:
         audit.record(uow, "read", "patient", 1, patient_id=1)

@@ -22,7 +22,7 @@ def write_variant(tmp_path: Path, old: str, new: str, count: int = 1) -> tuple[P
     """Write the default protocol with `old` replaced; return the path and the changed line."""
     assert DEFAULT_TEXT.count(old) >= count, old
     text = DEFAULT_TEXT.replace(old, new, count)
-    line = text[: text.index(new)].count("\n") + 1 if new else 0
+    line = DEFAULT_TEXT[: DEFAULT_TEXT.index(old)].count("\n") + 1
     path = tmp_path / "clinic.yaml"
     path.write_text(text, encoding="utf-8")
     return path, line
@@ -148,7 +148,8 @@ def _pairs(path: Path) -> list[tuple[str, str]]:
     ],
 )  # fmt: skip
 def test_missing_required_rules_are_refused(tmp_path: Path, old: str, reason: str) -> None:
-    path, _ = write_variant(tmp_path, old, "")
+    new = "  - code: no_agent_left\n" if "code:" in old else ""
+    path, _ = write_variant(tmp_path, old, new)
     with pytest.raises(ProtocolError) as refused:
         load_protocol(path)
     assert reason in refused.value.reason
