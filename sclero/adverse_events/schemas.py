@@ -7,24 +7,12 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from sclero.core.protocol import current_protocol
 from sclero.core.schemas import Note, Out, Strict, code_in
 from sclero.rules.vocabulary import Symptom
 
-EVENT_TYPES = (
-    "hyperpigmentation",
-    "matting",
-    "superficial_thrombosis",
-    "skin_necrosis",
-    "distal_dvt",
-    "proximal_dvt",
-    "pulmonary_embolism",
-    "visual_disturbance",
-    "headache_migraine",
-    "stroke_tia",
-    "anaphylaxis",
-    "local_reaction",
-    "other",
-)
+# The protocol's adverse-event catalogue is the list of event types (plus "other").
+EVENT_TYPES = (*(e.code for e in current_protocol().spec.adverse_events.events), "other")
 SEVERITIES = ("mild", "moderate", "severe")
 OUTCOMES = ("resolved", "resolving", "resolved_with_sequelae", "not_resolved", "unknown")
 

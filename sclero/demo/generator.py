@@ -168,7 +168,7 @@ def _evaluate(clinic: Clinic, rng: random.Random, person: dict[str, Any], at: da
         "previous_sessions": [],
         "proposed_date": day.isoformat(),
     }
-    larger = any(f.vein_type != "telangiectasia" and f.vein_type != "reticular" for f in findings)
+    larger = any(f.vein_type not in {"telangiectasia", "reticular"} for f in findings)
     if larger and rng.random() < 0.65:
         reflux = clinical.make_duplex(rng)
         rows.add(

@@ -6,13 +6,14 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sclero.charting.schemas import CHECKLIST_ITEMS
 from sclero.demo import course
 from sclero.demo.store import Clinic
 from sclero.planning.consent import consent_text
-from sclero.planning.models import PlanItem, TreatmentPlan
+from sclero.planning.models import TreatmentPlan
 
 TREATABLE = {"eligible", "eligible_with_precautions"}
 DURATION = {"evaluation": 30, "session": 45, "follow_up": 15}
@@ -166,11 +167,12 @@ def plan(
 
 
 def _consent_text(clinic: Clinic, plan_row: dict[str, Any], items: list[dict[str, Any]]) -> str:
-    """The planning step's own consent text, built from a transient (unsaved) plan."""
-    plan_fields = {k: v for k, v in plan_row.items() if k not in {"created_at", "updated_at"}}
-    plan = TreatmentPlan(**plan_fields)
-    plan.items = [PlanItem(**{k: v for k, v in item.items() if k != "plan_id"}) for item in items]
-    return consent_text(plan, clinic.protocol)
+    """The planning step's own consent text, read from a plain stand-in for the unsaved plan.
+
+    (Building transient ORM objects instead took a third of the generator's time.)
+    """
+    plan = SimpleNamespace(**plan_row, items=[SimpleNamespace(**item) for item in items])
+    return consent_text(cast(TreatmentPlan, plan), clinic.protocol)
 
 
 def treat(

@@ -22,8 +22,9 @@ def consent_text(plan: TreatmentPlan, protocol: Protocol) -> str:
         f"at least {plan.interval_days} days apart on the same area.",
         *_expectations(plan.proposal.get("expectations")),
         "",
-        "Risks explained to me:",
-        *(f"- {risk}" for risk in _risks(plan.proposal)),
+        "Risks explained to me (emergency signs — chest pain, breathlessness, coughing blood,"
+        " a swollen painful calf, visual or neurological disturbance — mean urgent care now):",
+        *(f"- {risk}" for risk in _risks(plan, protocol)),
         "",
         "Sclero supports the clinician's judgement; it does not replace it.",
     ]
@@ -44,29 +45,26 @@ def _treated(plan: TreatmentPlan) -> list[str]:
 
 
 def _expectations(expectations: Any) -> list[str]:
+    """What the patient may expect: the success message and when veins fade, from the protocol."""
     if not isinstance(expectations, dict):
         return []
-    lines = []
-    for key, value in expectations.items():
-        if key in {"sources", "confirmed"}:
-            continue
-        text = value.get("text") if isinstance(value, dict) else value
-        if text:
-            lines.append(f"{key.replace('_', ' ').capitalize()}: {text}")
+    lines = [str(expectations["message"])] if expectations.get("message") else []
+    for fade in expectations.get("fade", []):
+        kinds = " and ".join(VeinType(v).label.lower() for v in fade.get("vein_types", []))
+        lines.append(
+            f"{kinds.capitalize()} veins usually fade in {fade['min']:g}–{fade['max']:g} "
+            f"{fade.get('unit', 'weeks')}."
+        )
     return lines
 
 
-def _risks(proposal: dict[str, Any]) -> list[str]:
-    risks = proposal.get("risks") or (proposal.get("expectations") or {}).get("risks")
-    if isinstance(risks, list) and risks:
-        return [r.get("text", str(r)) if isinstance(r, dict) else str(r) for r in risks]
-    return [
-        "bruising, mild swelling, itching or burning where injected",
-        "brown discolouration or new tiny veins (matting) near treated veins",
-        "a painful lump (trapped blood) that may need draining",
-        "rarely a skin sore, a deep vein thrombosis or a clot in the lungs",
-        "rarely visual disturbance, headache or an allergic reaction",
-    ]
-
-
-__all__ = ["consent_text"]
+def _risks(plan: TreatmentPlan, protocol: Protocol) -> list[str]:
+    """The protocol's adverse-event catalogue, with how often each happens for this technique."""
+    technique = "foam" if any(i.technique == "foam" for i in plan.items) else "liquid"
+    meanings = {w.code: w.meaning for w in protocol.spec.adverse_events.frequency_words}
+    risks = []
+    for event in protocol.spec.adverse_events.events:
+        word = getattr(event, technique) or event.liquid
+        how_often = f" — {word.replace('_', ' ')} ({meanings.get(word, '')})" if word else ""
+        risks.append(f"{event.label}{how_often}")
+    return risks

@@ -21,7 +21,7 @@ REQUIRED_CASE_RULES = (
 )
 
 
-class Problem(Exception):  # noqa: N818 - a finding of the checks, not a program error
+class Problem(Exception):
     """A check failed at `loc` (a path into the file) for `reason`."""
 
     def __init__(self, loc: Loc, reason: str) -> None:

@@ -151,18 +151,13 @@ def between(uow: UnitOfWork, start: date, days: int) -> list[tuple[Appointment, 
     if not 1 <= days <= 31:
         raise InvalidInput("Show between 1 and 31 days.", field="days")
     begin = datetime.combine(start, datetime.min.time())
-    rows = (
-        uow.session.execute(
-            select(Appointment, Patient)
-            .join(Patient, Patient.id == Appointment.patient_id)
-            .where(
-                Appointment.starts_at >= begin, Appointment.starts_at < begin + timedelta(days=days)
-            )
-            .order_by(Appointment.starts_at, Appointment.id)
-        )
-        .tuples()
-        .all()
+    query = (
+        select(Appointment, Patient)
+        .join(Patient, Patient.id == Appointment.patient_id)
+        .where(Appointment.starts_at >= begin, Appointment.starts_at < begin + timedelta(days=days))
+        .order_by(Appointment.starts_at, Appointment.id)
     )
+    rows = [(appointment, patient) for appointment, patient in uow.session.execute(query)]
     audit.record(
         uow,
         "read",
@@ -174,7 +169,7 @@ def between(uow: UnitOfWork, start: date, days: int) -> list[tuple[Appointment, 
         },
     )
     uow.commit()
-    return list(rows)
+    return rows
 
 
 def patient_appointments(uow: UnitOfWork, patient_id: int) -> list[Appointment]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from sclero.adverse_events import api as adverse_events_api
 from sclero.assessment import api as assessment_api
@@ -13,9 +13,13 @@ from sclero.core.settings import Settings, get_settings
 from sclero.evaluation import api as evaluation_api
 from sclero.follow_up import api as follow_up_api
 from sclero.patients import api as patients_api
+from sclero.patients import pages as patients_pages
 from sclero.planning import api as planning_api
 from sclero.scheduling import api as scheduling_api
+from sclero.scheduling import pages as scheduling_pages
 from sclero.web import auth_api, errors
+from sclero.web import pages as web_pages
+from sclero.web.templating import PACKAGE
 
 API_ROUTERS = (
     auth_api.router,
@@ -28,6 +32,9 @@ API_ROUTERS = (
     follow_up_api.router,
     adverse_events_api.router,
 )
+
+PAGE_ROUTERS = (web_pages.router, patients_pages.router, scheduling_pages.router)
+STATIC_DIR = PACKAGE / "web" / "static"
 
 DESCRIPTION = """Sclero carries a patient through the sclerotherapy pathway: evaluation,
 assessment, planning, session charting, scheduling, follow-up and adverse events.
@@ -57,8 +64,7 @@ def create_app(
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     return app

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sclero.core.errors import DomainError
@@ -33,11 +34,34 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def is_page(request: Request) -> bool:
+    return not request.url.path.startswith(("/api/", "/docs", "/openapi"))
+
+
 def install(app: FastAPI) -> None:
+    from sclero.web.security import CsrfRejected, LoginRequired
+    from sclero.web.templating import render
+
     @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if is_page(request):
+            title = {403: "Not for your role", 404: "Not found"}.get(exc.status_code, "Refused")
+            return render(request, "error.html", {"title": title, "message": exc.message},
+                          status_code=exc.status_code)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if request.headers.get("HX-Request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+
+    @app.exception_handler(CsrfRejected)
+    async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
+        message = "This form is out of date or came from elsewhere. Reload the page and try again."
+        return render(request, "error.html", {"title": "Form refused", "message": message},
+                      status_code=403)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

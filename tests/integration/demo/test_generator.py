@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from sclero.core.db import make_engine, upgrade_database
+from sclero.demo import factories
 from sclero.demo.generator import DemoSummary, ensure_demo_users, generate_clinic
 from sclero.models import (
     AdverseEvent,
@@ -201,4 +202,19 @@ def test_a_second_run_adds_to_a_non_empty_database(tmp_path: Path) -> None:
         patients = connection.execute(text("SELECT count(*) FROM patients")).scalar_one()
         users = connection.execute(text("SELECT count(*) FROM users")).scalar_one()
     assert (patients, users) == (2 * PATIENTS, 4)
+    engine.dispose()
+
+
+def test_factories_make_a_treatable_patient(tmp_path: Path) -> None:
+    engine = _migrated(tmp_path / "factories.db")
+    with Session(engine) as session:
+        anna = factories.patient(session)
+        vein = factories.finding(session, anna)
+        screened = factories.evaluation(session, anna, medications=["oral_contraceptive"])
+        plan = factories.approved_plan(session, screened)
+        assert anna.mrn == f"SC-{anna.id:06d}"
+        assert screened.decision == "eligible_with_precautions"
+        assert [item.finding_id for item in plan.items] == [vein.id]
+        assert plan.items[0].agent == "polidocanol"
+        assert plan.max_agent_mg == 2 * 65
     engine.dispose()

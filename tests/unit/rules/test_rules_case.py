@@ -34,7 +34,9 @@ def test_minimal_case_defaults_lists_and_dates() -> None:
 
 def test_named_vein_type_needs_no_diameter(make_case: CaseFactory) -> None:
     document = make_case()
-    document["findings"] = [{"id": 7, "side": "right", "region": "thigh_medial", "vein_type": "saphenous_trunk"}]
+    document["findings"] = [
+        {"id": 7, "side": "right", "region": "thigh_medial", "vein_type": "saphenous_trunk"}
+    ]
     finding = parse_case(document).findings[0]
     assert (finding.id, finding.vein_type, finding.diameter_mm) == (7, "saphenous_trunk", None)
 

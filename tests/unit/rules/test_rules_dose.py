@@ -10,11 +10,15 @@ POL = "polidocanol"
 STS = "sodium_tetradecyl_sulfate"
 
 
-def liquid(volume: float, percent: float = 1.0, vein: str | None = "varicose", agent: str = POL) -> InjectionFacts:
+def liquid(
+    volume: float, percent: float = 1.0, vein: str | None = "varicose", agent: str = POL
+) -> InjectionFacts:
     return InjectionFacts(agent, "liquid", percent, volume, vein)
 
 
-def foam(volume: float, percent: float = 1.0, ratio: tuple[int, int] | None = None) -> InjectionFacts:
+def foam(
+    volume: float, percent: float = 1.0, ratio: tuple[int, int] | None = None
+) -> InjectionFacts:
     return InjectionFacts(POL, "foam", percent, volume, "varicose", ratio)
 
 
@@ -56,7 +60,12 @@ def test_exceeding_polidocanol_mg_reports_given_limit_remaining() -> None:
     assert not check.allowed
     (violation,) = check.violations
     assert violation.code == "agent_mg_above_session_max"
-    assert (violation.given, violation.limit, violation.remaining, violation.unit) == (50.0, 40.0, 10.0, "mg")
+    assert (violation.given, violation.limit, violation.remaining, violation.unit) == (
+        50.0,
+        40.0,
+        10.0,
+        "mg",
+    )
     assert violation.sources == ("EG2014",)
     assert "50 mg" in violation.message
 
@@ -72,7 +81,10 @@ def test_exceeding_liquid_volume_reports_no_volume_remaining() -> None:
 def test_sts_above_ten_ml_breaks_both_sts_and_liquid_limits() -> None:
     charted = [liquid(1.0, 1.0, agent=STS)] * 10
     check = check_injection(session_limits(70), charted, liquid(0.2, 1.0, agent=STS))
-    assert {v.code for v in check.violations} == {"liquid_ml_above_session_max", "sts_ml_above_session_max"}
+    assert {v.code for v in check.violations} == {
+        "liquid_ml_above_session_max",
+        "sts_ml_above_session_max",
+    }
     sts = next(v for v in check.violations if v.code == "sts_ml_above_session_max")
     assert sts.sources == ("SOTRADECOL",)
     assert sts.given == 10.2

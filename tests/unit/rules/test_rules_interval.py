@@ -25,7 +25,9 @@ def test_no_previous_session_on_the_regions_allows_any_date() -> None:
     [(date(2025, 1, 28), False), (date(2025, 1, 29), True), (date(2025, 3, 1), True)],
 )
 def test_28_days_after_the_last_session_on_the_region(proposed: date, allowed: bool) -> None:
-    check = check_interval([PreviousSession(JAN_1, ["thigh_lateral"])], proposed, ["thigh_lateral", "foot"])
+    check = check_interval(
+        [PreviousSession(JAN_1, ["thigh_lateral"])], proposed, ["thigh_lateral", "foot"]
+    )
     assert check.allowed is allowed
     assert check.earliest_date == date(2025, 1, 29)
     assert check.interval_days == 28

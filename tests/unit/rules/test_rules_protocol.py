@@ -1,4 +1,4 @@
-"""Loading a protocol: the shipped file, a clinic's copy, and bad files refused with line + reason."""
+"""Loading a protocol: the shipped file, a clinic's copy, bad files refused with line + reason."""
 
 from __future__ import annotations
 
@@ -53,7 +53,9 @@ def test_clinic_can_change_the_interval(tmp_path: Path) -> None:
 
 
 def test_varithena_foam_setting_raises_the_foam_limit(tmp_path: Path) -> None:
-    path, _ = write_variant(tmp_path, "max_foam_ml_choice: consensus", "max_foam_ml_choice: varithena")
+    path, _ = write_variant(
+        tmp_path, "max_foam_ml_choice: consensus", "max_foam_ml_choice: varithena"
+    )
     limits = session_limits(70, load_protocol(path))
     assert limits.max_foam_ml == 15
     assert limits.source_map["max_foam_ml"] == ("VARITHENA",)
@@ -80,7 +82,9 @@ def test_microsclerotherapy_compression_setting(
 
 
 def test_breastfeeding_message_uses_the_setting(tmp_path: Path) -> None:
-    path, _ = write_variant(tmp_path, "breastfeeding_pause_hours: 72", "breastfeeding_pause_hours: 8")
+    path, _ = write_variant(
+        tmp_path, "breastfeeding_pause_hours: 72", "breastfeeding_pause_hours: 8"
+    )
     rule = load_protocol(path).breastfeeding
     assert rule is not None
     assert "8 hours" in rule.message
@@ -90,11 +94,13 @@ def test_breastfeeding_message_uses_the_setting(tmp_path: Path) -> None:
     ("old", "new", "reason"),
     [
         ("when: {condition: acute_dvt}", "when: {condition: acute_dvtt}", "unknown condition code"),
-        ("    kind: absolute\n    applies_to: all\n    effect: contraindicated\n    message: Acute deep",
-         "    kind: absolut\n    applies_to: all\n    effect: contraindicated\n    message: Acute deep",
+        ("    kind: absolute\n    applies_to: all\n    effect: contraindicated\n    message: Acute",
+         "    kind: absolut\n    applies_to: all\n    effect: contraindicated\n    message: Acute",
          "unknown finding kind code"),
-        ("effect: defer\n    message: Pregnant", "effect: wait\n    message: Pregnant", "unknown decision"),
-        ("{symptom: matting, level: routine", "{symptom: matting, level: soon", "unknown triage level"),
+        ("effect: defer\n    message: Pregnant", "effect: wait\n    message: Pregnant",
+         "unknown decision"),
+        ("{symptom: matting, level: routine", "{symptom: matting, level: soon",
+         "unknown triage level"),
         ("interval_days: 28", "interval_days: soon", "valid integer"),
         ("interval_days: 28", "interval_days: 0", "greater than 0"),
         ("follow_up_days: 28", "follow_up_days: 28\n  colour: blue", "unknown key"),
@@ -157,7 +163,9 @@ def test_missing_required_rules_are_refused(tmp_path: Path, old: str, reason: st
 
 
 def test_missing_condition_rule_is_refused(tmp_path: Path) -> None:
-    path, _ = write_variant(tmp_path, "when: {condition: immobility}", "when: {medication: minocycline}")
+    path, _ = write_variant(
+        tmp_path, "when: {condition: immobility}", "when: {medication: minocycline}"
+    )
     with pytest.raises(ProtocolError, match="no rule for conditions \\['immobility'\\]"):
         load_protocol(path)
 
@@ -171,14 +179,20 @@ def test_yaml_syntax_error_gives_its_line(tmp_path: Path) -> None:
 
 
 def test_duplicate_key_is_refused_at_its_line(tmp_path: Path) -> None:
-    path, line = write_variant(tmp_path, "follow_up_days: 28", "follow_up_days: 28\n  interval_days: 7")
+    path, line = write_variant(
+        tmp_path, "follow_up_days: 28", "follow_up_days: 28\n  interval_days: 7"
+    )
     with pytest.raises(ProtocolError, match="'interval_days' appears twice") as refused:
         load_protocol(path)
     assert refused.value.line == line + 1
 
 
 def test_missing_key_points_at_its_section(tmp_path: Path) -> None:
-    path, _ = write_variant(tmp_path, "  follow_up_days: 28                # follow-up visit after a session (SEED-002)\n", "")
+    path, _ = write_variant(
+        tmp_path,
+        "  follow_up_days: 28                # follow-up visit after a session (SEED-002)\n",
+        "",
+    )
     with pytest.raises(ProtocolError, match="required key 'follow_up_days' is missing") as refused:
         load_protocol(path)
     assert refused.value.line == DEFAULT_TEXT[: DEFAULT_TEXT.index("settings:")].count("\n") + 1

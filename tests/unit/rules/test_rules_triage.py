@@ -16,13 +16,19 @@ ROUTINE = {"bruising", "injection_site_pain", "itching", "hyperpigmentation", "m
 
 
 def test_every_symptom_has_a_level() -> None:
-    assert URGENT | CONTACT | ROUTINE == Symptom.codes()
+    assert Symptom.codes() == URGENT | CONTACT | ROUTINE
 
 
 @pytest.mark.parametrize("symptom", sorted(Symptom.codes()))
 def test_each_symptom_alone(symptom: str) -> None:
     result = triage([symptom])
-    expected = "urgent_care" if symptom in URGENT else "contact_clinic" if symptom in CONTACT else "routine"
+    expected = (
+        "urgent_care"
+        if symptom in URGENT
+        else "contact_clinic"
+        if symptom in CONTACT
+        else "routine"
+    )
     assert result.level == expected
     (finding,) = result.findings
     assert finding.code == symptom

@@ -1,0 +1,57 @@
+"""Form handling for pages: read a submitted form, validate it with the API's own schema, and keep
+what the user typed together with a message per field when it is refused."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from sclero.core.errors import DomainError
+from sclero.web.errors import field_of, readable
+from sclero.web.security import CSRF_FIELD
+
+M = TypeVar("M", bound=BaseModel)
+
+
+async def read_form(request: Request, lists: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The submitted fields; `lists` are multi-value (checkbox groups); empty strings become None."""
+    form = await request.form()
+    data: dict[str, Any] = {}
+    for key in form:
+        if key == CSRF_FIELD:
+            continue
+        if key in lists:
+            data[key] = [v for v in form.getlist(key) if isinstance(v, str) and v]
+        else:
+            value = form.get(key)
+            data[key] = value.strip() or None if isinstance(value, str) else value
+    for key in lists:
+        data.setdefault(key, [])
+    return data
+
+
+def validate(model: type[M], data: dict[str, Any]) -> tuple[M | None, dict[str, str]]:
+    """The model, or None and a nurse-readable message per field."""
+    try:
+        return model.model_validate(data), {}
+    except ValidationError as error:
+        return None, errors_of(error)
+
+
+def errors_of(error: ValidationError) -> dict[str, str]:
+    messages: dict[str, str] = {}
+    for item in error.errors():
+        field = field_of(item.get("loc", ())) or "form"
+        messages.setdefault(field, _sentence(readable(dict(item))))
+    return messages
+
+
+def domain_errors(error: DomainError) -> dict[str, str]:
+    return {error.field or "form": error.message}
+
+
+def _sentence(message: str) -> str:
+    message = message.replace("Input should be", "Enter").replace("Field required", "Required")
+    return message[:1].upper() + message[1:]

@@ -1,0 +1,100 @@
+"""Pages that belong to no single pathway step: sign in and out, the start page, the audit view."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from sclero.core import audit, auth
+from sclero.core.auth import Role
+from sclero.core.db import SYSTEM_ACTOR, Database
+from sclero.core.errors import NotAuthenticated
+from sclero.web.deps import SESSION_COOKIE, client_address, get_db, issue_session
+from sclero.web.forms import read_form
+from sclero.web.security import PageActor, require_csrf
+from sclero.web.templating import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
+HOME = {Role.ADMIN: "/audit"}
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "login.html", {"next_path": _safe_next(next)})
+
+
+@router.post("/login", response_model=None)
+async def login(
+    request: Request, db: Annotated[Database, Depends(get_db)]
+) -> HTMLResponse | RedirectResponse:
+    form = await read_form(request)
+    username, password = form.get("username") or "", form.get("password") or ""
+    try:
+        with db.uow(SYSTEM_ACTOR) as uow:
+            user = auth.authenticate(uow, username, password)
+            uow.actor = user.as_actor(client_address(request))
+            audit.record(uow, "login", "user", user.id)
+            uow.commit()
+            user_id, role = user.id, user.role
+    except NotAuthenticated as error:
+        return render(request, "login.html", {"error": error.message, "username": username,
+                                              "next_path": _safe_next(form.get("next"))},
+                      status_code=401)
+    token = issue_session(db, user_id, request.app.state.settings, "session")
+    target = _safe_next(form.get("next"))
+    response = RedirectResponse(HOME.get(role, "/today") if target == "/" else target, 303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=request.app.state.settings.secure_cookies,
+                        max_age=request.app.state.settings.session_hours * 3600)
+    return response
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a local path may follow sign-in (no open redirect)."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    return value
+
+
+@router.post("/logout")
+def logout(request: Request, actor: PageActor, db: Annotated[Database, Depends(get_db)]) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    with db.uow(actor) as uow:
+        if token:
+            auth.revoke_token(uow, token)
+        audit.record(uow, "logout", "user", actor.user_id)
+        uow.commit()
+    response = RedirectResponse("/login", 303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/")
+def home(actor: PageActor) -> RedirectResponse:
+    return RedirectResponse(HOME.get(actor.role, "/today"), 303)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_view(
+    request: Request,
+    actor: PageActor,
+    db: Annotated[Database, Depends(get_db)],
+    patient_id: Annotated[str | None, Query()] = None,
+    username: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[str | None, Query(max_length=20)] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> HTMLResponse:
+    """Who saw or changed which patient (admins), filterable by patient, user and action."""
+    pid = int(patient_id) if patient_id and patient_id.isdigit() else None
+    with db.uow(actor) as uow:
+        rows = audit.list_entries(uow, patient_id=pid, username=username or None,
+                                  action=action or None, limit=50, offset=(page - 1) * 50)
+    return render(request, "audit.html", {
+        "rows": rows, "patient_id": patient_id or "", "username": username or "",
+        "action": action or "", "page": page, "today": date.today(),
+        "actions": ("read", "search", "create", "update", "delete", "approve", "close",
+                    "override", "export", "login", "logout"),
+    }, actor=actor)

@@ -1,0 +1,60 @@
+"""Web-page security: the signed-in actor from the session cookie, and CSRF double-submit tokens."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from sclero.core.db import Actor
+from sclero.web.deps import optional_actor
+
+CSRF_COOKIE = "sclero_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a signed-in user; the app redirects to the sign-in page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class CsrfRejected(Exception):
+    """A form or HTMX request came without the page's CSRF token."""
+
+
+def page_actor(request: Request, actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+    if actor is None:
+        raise LoginRequired(request.url.path)
+    return actor
+
+
+PageActor = Annotated[Actor, Depends(page_actor)]
+
+
+def csrf_token(request: Request) -> str:
+    """The browser's CSRF token (from its cookie), or a fresh one the response will set."""
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.state.new_csrf = token
+    return str(token)
+
+
+async def require_csrf(request: Request) -> None:
+    """Refuse a state-changing request whose token does not match the CSRF cookie."""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return
+    expected = request.cookies.get(CSRF_COOKIE)
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        raise CsrfRejected()

@@ -1,0 +1,86 @@
+"""Jinja2 templates from every room, rendered with the actor, CSRF token, navigation and labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse
+
+from sclero.core.auth import Role
+from sclero.core.db import Actor
+from sclero.rules import vocabulary
+from sclero.web.security import CSRF_COOKIE, csrf_token
+
+PACKAGE = Path(__file__).resolve().parents[1]
+ROOMS = ("patients", "evaluation", "assessment", "planning", "charting", "scheduling",
+         "follow_up", "adverse_events", "reports", "exchange")
+
+NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Today", "/today", (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)),
+    ("Patients", "/patients", (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)),
+    ("Calendar", "/calendar", (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)),
+    ("Audit log", "/audit", (Role.ADMIN,)),
+)
+
+DECISION_STYLE = {
+    "contraindicated": "danger", "defer": "warning", "refer": "info",
+    "eligible_with_precautions": "caution", "eligible": "ok",
+}
+TRIAGE_STYLE = {"urgent_care": "danger", "contact_clinic": "warning", "routine": "ok"}
+
+
+def label(code: Any) -> str:
+    """The human label of any vocabulary code (falls back to the code made readable)."""
+    if code is None:
+        return ""
+    text = str(code)
+    return vocabulary._LABELS.get(text, text.replace("_", " ").capitalize())
+
+
+def _environment() -> Environment:
+    folders = [PACKAGE / "web" / "templates"] + [PACKAGE / room / "templates" for room in ROOMS]
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(f)) for f in folders if f.is_dir()]),
+        autoescape=select_autoescape(["html", "xml", "svg"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["label"] = label
+    env.globals.update(
+        vocabulary=vocabulary, DECISION_STYLE=DECISION_STYLE, TRIAGE_STYLE=TRIAGE_STYLE,
+        Role=Role,
+    )
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    actor: Actor | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render a page or partial with what every template may use."""
+    token = csrf_token(request)
+    full = {
+        "actor": actor,
+        "csrf_token": token,
+        "nav": [(text, href) for text, href, roles in NAVIGATION if actor and actor.role in roles],
+        "path": request.url.path,
+        **(context or {}),
+    }
+    response = templates.TemplateResponse(request, name, full, status_code=status_code,
+                                          headers=headers)
+    if request.cookies.get(CSRF_COOKIE) != token:
+        response.set_cookie(CSRF_COOKIE, token, httponly=False, samesite="strict",
+                            secure=request.app.state.settings.secure_cookies)
+    return response
