@@ -150,12 +150,10 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session = self.session
-        try:
-            session.rollback()
-        finally:
-            session.close()
-            self._session = None
+        # close() rolls back whatever was not committed; unlike rollback() it leaves the loaded
+        # attributes of returned objects readable for the caller.
+        self.session.close()
+        self._session = None
 
     def commit(self) -> None:
         self.session.commit()

@@ -36,8 +36,12 @@ def build_chart(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
     appointments = scheduling.patient_appointments(uow, patient_id)
     suggestions = scheduling.suggestions(uow, patient_id)
     context: dict[str, Any] = {
-        "patient": patient, "appointments": appointments, "suggestions": suggestions,
-        "clinical": uow.actor.role in (Role.PHYSICIAN, Role.NURSE), "alerts": [], "timeline": [],
+        "patient": patient,
+        "appointments": appointments,
+        "suggestions": suggestions,
+        "clinical": uow.actor.role in (Role.PHYSICIAN, Role.NURSE),
+        "alerts": [],
+        "timeline": [],
         "age": _age(patient.birth_date),
     }
     if context["clinical"]:
@@ -60,24 +64,73 @@ def _clinical(uow: UnitOfWork, patient_id: int, suggestions: Any) -> dict[str, A
     photos = follow_up.list_photos(uow, patient_id)
     history = patients.history_codes(patients.get_history(uow, patient_id))
     timeline = [
-        *(Event(e.performed_at, "evaluation", "Medical evaluation", e.decision,
-                f"/patients/{patient_id}/evaluation") for e in evaluations),
-        *(Event(p.created_at, "plan", f"Treatment plan ({p.status})",
-                f"{len(p.items)} item(s)", f"/plans/{p.id}") for p in plans),
-        *(Event(s.started_at, "session", f"Session ({s.status})",
-                f"{len(s.injections)} injection(s)", f"/sessions/{s.id}") for s in sessions),
-        *(Event(_at(f.performed_on), "follow_up", "Follow-up",
-                _clearance_text(f), f"/patients/{patient_id}/follow-ups") for f in follow_ups),
-        *(Event(_at(a.onset_date), "adverse_event", f"Adverse event: {a.event_type}",
-                f"{a.severity}, {a.status}", f"/patients/{patient_id}/adverse-events")
-          for a in events),
-        *(Event(_at(p.taken_on), "photo", "Photo", f"{p.side} {p.region}",
-                f"/patients/{patient_id}/follow-ups") for p in photos),
+        *(
+            Event(
+                e.performed_at,
+                "evaluation",
+                "Medical evaluation",
+                e.decision,
+                f"/patients/{patient_id}/evaluation",
+            )
+            for e in evaluations
+        ),
+        *(
+            Event(
+                p.created_at,
+                "plan",
+                f"Treatment plan ({p.status})",
+                f"{len(p.items)} item(s)",
+                f"/plans/{p.id}",
+            )
+            for p in plans
+        ),
+        *(
+            Event(
+                s.started_at,
+                "session",
+                f"Session ({s.status})",
+                f"{len(s.injections)} injection(s)",
+                f"/sessions/{s.id}",
+            )
+            for s in sessions
+        ),
+        *(
+            Event(
+                _at(f.performed_on),
+                "follow_up",
+                "Follow-up",
+                _clearance_text(f),
+                f"/patients/{patient_id}/follow-ups",
+            )
+            for f in follow_ups
+        ),
+        *(
+            Event(
+                _at(a.onset_date),
+                "adverse_event",
+                f"Adverse event: {a.event_type}",
+                f"{a.severity}, {a.status}",
+                f"/patients/{patient_id}/adverse-events",
+            )
+            for a in events
+        ),
+        *(
+            Event(
+                _at(p.taken_on),
+                "photo",
+                "Photo",
+                f"{p.side} {p.region}",
+                f"/patients/{patient_id}/follow-ups",
+            )
+            for p in photos
+        ),
     ]
     timeline.sort(key=lambda e: e.when, reverse=True)
     latest = evaluations[0] if evaluations else None
     return {
-        "timeline": timeline, "latest_evaluation": latest, "history": history,
+        "timeline": timeline,
+        "latest_evaluation": latest,
+        "history": history,
         "open_events": [a for a in events if a.status == "open"],
         "alerts": _alerts(latest, suggestions, sessions, follow_ups, events),
         "active_plan": next((p for p in plans if p.status == "approved"), None),
@@ -85,27 +138,46 @@ def _clinical(uow: UnitOfWork, patient_id: int, suggestions: Any) -> dict[str, A
     }
 
 
-def _alerts(latest: Any, suggestions: Any, sessions: list[Any], follow_ups: list[Any],
-            events: list[Any]) -> list[Alert]:
+def _alerts(
+    latest: Any, suggestions: Any, sessions: list[Any], follow_ups: list[Any], events: list[Any]
+) -> list[Alert]:
     alerts: list[Alert] = []
     if latest is None:
         alerts.append(Alert("info", "No medical evaluation yet: evaluate before planning."))
     elif latest.decision in {"contraindicated", "defer"}:
-        reasons = "; ".join(f["message"] for f in latest.result["screening"]["findings"]
-                            if f["kind"] in {"absolute", "relative"})
+        reasons = "; ".join(
+            f["message"]
+            for f in latest.result["screening"]["findings"]
+            if f["kind"] in {"absolute", "relative"}
+        )
         alerts.append(Alert("danger", f"Screening: {latest.decision.replace('_', ' ')}. {reasons}"))
     for event in events:
         if event.status == "open":
             style = "danger" if event.triage_level == "urgent_care" else "warning"
-            alerts.append(Alert(style, f"Open adverse event: {event.event_type.replace('_', ' ')}"
-                                       f" ({event.triage_level.replace('_', ' ')})."))
+            alerts.append(
+                Alert(
+                    style,
+                    f"Open adverse event: {event.event_type.replace('_', ' ')}"
+                    f" ({event.triage_level.replace('_', ' ')}).",
+                )
+            )
     if suggestions.earliest_next_session and suggestions.earliest_next_session > today():
-        alerts.append(Alert("caution", "Next session on the same area not before "
-                                       f"{suggestions.earliest_next_session:%d %b %Y}."))
+        alerts.append(
+            Alert(
+                "caution",
+                "Next session on the same area not before "
+                f"{suggestions.earliest_next_session:%d %b %Y}.",
+            )
+        )
     last_follow_up = max((f.performed_on for f in follow_ups), default=None)
-    if (suggestions.follow_up_due and suggestions.follow_up_due <= today()
-            and (last_follow_up is None or last_follow_up < suggestions.last_session)):
-        alerts.append(Alert("warning", f"Follow-up due since {suggestions.follow_up_due:%d %b %Y}."))
+    if (
+        suggestions.follow_up_due
+        and suggestions.follow_up_due <= today()
+        and (last_follow_up is None or last_follow_up < suggestions.last_session)
+    ):
+        alerts.append(
+            Alert("warning", f"Follow-up due since {suggestions.follow_up_due:%d %b %Y}.")
+        )
     return alerts
 
 

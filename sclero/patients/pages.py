@@ -41,12 +41,23 @@ def patient_list(
     if not error:
         with db.uow(actor) as uow:
             rows, total = service.search_patients(
-                uow, q=q or None, birth_date=born, phone=phone or None,
-                limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+                uow,
+                q=q or None,
+                birth_date=born,
+                phone=phone or None,
+                limit=PAGE_SIZE,
+                offset=(page - 1) * PAGE_SIZE,
             )
-    context = {"rows": rows, "total": total, "q": q or "", "birth_date": birth_date or "",
-               "phone": phone or "", "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
-               "errors": {"birth_date": error} if error else {}}
+    context = {
+        "rows": rows,
+        "total": total,
+        "q": q or "",
+        "birth_date": birth_date or "",
+        "phone": phone or "",
+        "page": page,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "errors": {"birth_date": error} if error else {},
+    }
     name = "patients/_results.html" if request.headers.get("HX-Request") else "patients/list.html"
     return render(request, name, context, actor=actor)
 
@@ -77,8 +88,13 @@ async def create_patient(request: Request, actor: PageActor, db: DB) -> Response
             return RedirectResponse(f"/patients/{patient_id}", 303)
         except DomainError as error:
             errors = domain_errors(error)
-    return render(request, "patients/new.html", {"values": values, "errors": errors},
-                  actor=actor, status_code=422)
+    return render(
+        request,
+        "patients/new.html",
+        {"values": values, "errors": errors},
+        actor=actor,
+        status_code=422,
+    )
 
 
 def _require_identity_role(role: str) -> None:
@@ -91,9 +107,8 @@ def _require_identity_role(role: str) -> None:
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 def chart(request: Request, patient_id: int, actor: PageActor, db: DB) -> HTMLResponse:
     """The patient chart: alerts on top, then the timeline of the whole pathway."""
-    with db.uow(actor) as uow:
-        context = build_chart(uow, patient_id)
-    return render(request, "patients/chart.html", context, actor=actor)
+    with db.uow(actor) as uow:  # render inside: the template reads related rows lazily
+        return render(request, "patients/chart.html", build_chart(uow, patient_id), actor=actor)
 
 
 __all__ = ["Role", "router"]

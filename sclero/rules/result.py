@@ -71,9 +71,9 @@ class EvaluationResult:
                 "earliest_next_session": _iso(self.earliest_next_session),
                 "follow_up_date": _iso(self.follow_up_date),
                 "compression": _compression(self.compression, p.spec.compression.message),
-                "preparation": _copy(static["preparation"]),
-                "aftercare": _copy(static["aftercare"]),
-                "expected_sessions": _copy(static["expected_sessions"]),
+                "preparation": _texts(static["preparation"]),
+                "aftercare": _texts(static["aftercare"]),
+                "expected_sessions": _sessions(static["expected_sessions"]),
                 "expectations": self._expectations(static),
                 "order": self._order(),
             },
@@ -81,8 +81,21 @@ class EvaluationResult:
 
     def _expectations(self, static: dict[str, Any]) -> dict[str, Any]:
         planned = self.planned_vein_types
-        fade = [f for f in static["fade"] if not planned or planned & set(f["vein_types"])]
-        return {**_copy(static["expectations"]), "fade": _copy(fade)}
+        spec = static["expectations"]
+        return {
+            "fade": [
+                {"vein_types": list(names), "min": low, "max": high, "unit": unit}
+                for types, names, low, high, unit in static["fade"]
+                if not planned or planned & types
+            ],
+            "success_rate_percent": {
+                "min": spec.success_rate_percent.min,
+                "max": spec.success_rate_percent.max,
+            },
+            "message": spec.message,
+            "sources": list(spec.sources),
+            "confirmed": spec.confirmed,
+        }
 
     def _order(self) -> dict[str, Any]:
         order = self.protocol.spec.plan_order
@@ -102,6 +115,15 @@ class EvaluationResult:
             "sources": list(order.sources),
             "confirmed": order.confirmed,
         }
+
+
+def _sessions(spec: Any) -> dict[str, Any]:
+    return {
+        "min": spec.min,
+        "max": spec.max,
+        "sources": list(spec.sources),
+        "confirmed": spec.confirmed,
+    }
 
 
 def _iso(value: date | None) -> str | None:
@@ -152,31 +174,31 @@ def _compression(plan: CompressionPlan, message: str) -> dict[str, Any]:
 
 
 def _static(p: Protocol) -> dict[str, Any]:
-    """The parts of the document that depend only on the protocol, built once."""
+    """The parts of the document that depend only on the protocol, built once (flat tuples)."""
     static: dict[str, Any] | None = p.plan_cache.get("static_document")
     if static is None:
         spec = p.spec
         expectations = spec.expectations
         static = {
-            "preparation": [item.model_dump(mode="json") for item in spec.preparation],
-            "aftercare": [item.model_dump(mode="json") for item in spec.aftercare],
-            "expected_sessions": spec.expected_sessions.model_dump(mode="json"),
-            "fade": [f.model_dump(mode="json") for f in expectations.fade],
-            "expectations": {
-                "success_rate_percent": expectations.success_rate_percent.model_dump(mode="json"),
-                "message": expectations.message,
-                "sources": list(expectations.sources),
-                "confirmed": expectations.confirmed,
-            },
+            "preparation": tuple(_text_row(item) for item in spec.preparation),
+            "aftercare": tuple(_text_row(item) for item in spec.aftercare),
+            "expected_sessions": spec.expected_sessions,
+            "fade": tuple(
+                (frozenset(f.vein_types), list(f.vein_types), f.min, f.max, f.unit)
+                for f in expectations.fade
+            ),
+            "expectations": expectations,
         }
         p.plan_cache["static_document"] = static
     return static
 
 
-def _copy(value: Any) -> Any:
-    """A fresh copy of plain JSON data, so callers may change the document they get."""
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
-    return value
+def _text_row(item: Any) -> tuple[str, str, tuple[str, ...], bool]:
+    return (item.code, item.message, item.sources, item.confirmed)
+
+
+def _texts(rows: tuple[tuple[str, str, tuple[str, ...], bool], ...]) -> list[dict[str, Any]]:
+    return [
+        {"code": code, "message": message, "sources": list(sources), "confirmed": confirmed}
+        for code, message, sources, confirmed in rows
+    ]

@@ -26,6 +26,9 @@ def today_page(request: Request, actor: PageActor, db: DB) -> HTMLResponse:
     with db.uow(actor) as uow:
         rows = service.between(uow, day, 1)
     groups = {kind: [(a, p) for a, p in rows if a.kind == kind] for kind in KIND_LABELS}
-    return render(request, "scheduling/today.html",
-                  {"day": day, "groups": groups, "kind_labels": KIND_LABELS, "count": len(rows)},
-                  actor=actor)
+    return render(
+        request,
+        "scheduling/today.html",
+        {"day": day, "groups": groups, "kind_labels": KIND_LABELS, "count": len(rows)},
+        actor=actor,
+    )

@@ -46,8 +46,12 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if is_page(request):
             title = {403: "Not for your role", 404: "Not found"}.get(exc.status_code, "Refused")
-            return render(request, "error.html", {"title": title, "message": exc.message},
-                          status_code=exc.status_code)
+            return render(
+                request,
+                "error.html",
+                {"title": title, "message": exc.message},
+                status_code=exc.status_code,
+            )
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=headers)
 
@@ -60,8 +64,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CsrfRejected)
     async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
         message = "This form is out of date or came from elsewhere. Reload the page and try again."
-        return render(request, "error.html", {"title": "Form refused", "message": message},
-                      status_code=403)
+        return render(
+            request, "error.html", {"title": "Form refused", "message": message}, status_code=403
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -16,7 +16,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 async def read_form(request: Request, lists: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The submitted fields; `lists` are multi-value (checkbox groups); empty strings become None."""
+    """The submitted fields; `lists` are checkbox groups; empty strings become None."""
     form = await request.form()
     data: dict[str, Any] = {}
     for key in form:

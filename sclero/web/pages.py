@@ -18,7 +18,7 @@ from sclero.web.security import PageActor, require_csrf
 from sclero.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
-HOME = {Role.ADMIN: "/audit"}
+HOME: dict[str, str] = {Role.ADMIN: "/audit"}
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -40,15 +40,27 @@ async def login(
             uow.commit()
             user_id, role = user.id, user.role
     except NotAuthenticated as error:
-        return render(request, "login.html", {"error": error.message, "username": username,
-                                              "next_path": _safe_next(form.get("next"))},
-                      status_code=401)
+        return render(
+            request,
+            "login.html",
+            {
+                "error": error.message,
+                "username": username,
+                "next_path": _safe_next(form.get("next")),
+            },
+            status_code=401,
+        )
     token = issue_session(db, user_id, request.app.state.settings, "session")
     target = _safe_next(form.get("next"))
     response = RedirectResponse(HOME.get(role, "/today") if target == "/" else target, 303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                        secure=request.app.state.settings.secure_cookies,
-                        max_age=request.app.state.settings.session_hours * 3600)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+        max_age=request.app.state.settings.session_hours * 3600,
+    )
     return response
 
 
@@ -60,7 +72,9 @@ def _safe_next(value: str | None) -> str:
 
 
 @router.post("/logout")
-def logout(request: Request, actor: PageActor, db: Annotated[Database, Depends(get_db)]) -> Response:
+def logout(
+    request: Request, actor: PageActor, db: Annotated[Database, Depends(get_db)]
+) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     with db.uow(actor) as uow:
         if token:
@@ -90,11 +104,37 @@ def audit_view(
     """Who saw or changed which patient (admins), filterable by patient, user and action."""
     pid = int(patient_id) if patient_id and patient_id.isdigit() else None
     with db.uow(actor) as uow:
-        rows = audit.list_entries(uow, patient_id=pid, username=username or None,
-                                  action=action or None, limit=50, offset=(page - 1) * 50)
-    return render(request, "audit.html", {
-        "rows": rows, "patient_id": patient_id or "", "username": username or "",
-        "action": action or "", "page": page, "today": date.today(),
-        "actions": ("read", "search", "create", "update", "delete", "approve", "close",
-                    "override", "export", "login", "logout"),
-    }, actor=actor)
+        rows = audit.list_entries(
+            uow,
+            patient_id=pid,
+            username=username or None,
+            action=action or None,
+            limit=50,
+            offset=(page - 1) * 50,
+        )
+    return render(
+        request,
+        "audit.html",
+        {
+            "rows": rows,
+            "patient_id": patient_id or "",
+            "username": username or "",
+            "action": action or "",
+            "page": page,
+            "today": date.today(),
+            "actions": (
+                "read",
+                "search",
+                "create",
+                "update",
+                "delete",
+                "approve",
+                "close",
+                "override",
+                "export",
+                "login",
+                "logout",
+            ),
+        },
+        actor=actor,
+    )

@@ -16,8 +16,18 @@ from sclero.rules import vocabulary
 from sclero.web.security import CSRF_COOKIE, csrf_token
 
 PACKAGE = Path(__file__).resolve().parents[1]
-ROOMS = ("patients", "evaluation", "assessment", "planning", "charting", "scheduling",
-         "follow_up", "adverse_events", "reports", "exchange")
+ROOMS = (
+    "patients",
+    "evaluation",
+    "assessment",
+    "planning",
+    "charting",
+    "scheduling",
+    "follow_up",
+    "adverse_events",
+    "reports",
+    "exchange",
+)
 
 NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Today", "/today", (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)),
@@ -27,8 +37,11 @@ NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 DECISION_STYLE = {
-    "contraindicated": "danger", "defer": "warning", "refer": "info",
-    "eligible_with_precautions": "caution", "eligible": "ok",
+    "contraindicated": "danger",
+    "defer": "warning",
+    "refer": "info",
+    "eligible_with_precautions": "caution",
+    "eligible": "ok",
 }
 TRIAGE_STYLE = {"urgent_care": "danger", "contact_clinic": "warning", "routine": "ok"}
 
@@ -51,7 +64,9 @@ def _environment() -> Environment:
     )
     env.filters["label"] = label
     env.globals.update(
-        vocabulary=vocabulary, DECISION_STYLE=DECISION_STYLE, TRIAGE_STYLE=TRIAGE_STYLE,
+        vocabulary=vocabulary,
+        DECISION_STYLE=DECISION_STYLE,
+        TRIAGE_STYLE=TRIAGE_STYLE,
         Role=Role,
     )
     return env
@@ -78,9 +93,15 @@ def render(
         "path": request.url.path,
         **(context or {}),
     }
-    response = templates.TemplateResponse(request, name, full, status_code=status_code,
-                                          headers=headers)
+    response = templates.TemplateResponse(
+        request, name, full, status_code=status_code, headers=headers
+    )
     if request.cookies.get(CSRF_COOKIE) != token:
-        response.set_cookie(CSRF_COOKIE, token, httponly=False, samesite="strict",
-                            secure=request.app.state.settings.secure_cookies)
+        response.set_cookie(
+            CSRF_COOKIE,
+            token,
+            httponly=False,
+            samesite="strict",
+            secure=request.app.state.settings.secure_cookies,
+        )
     return response
