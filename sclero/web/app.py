@@ -6,15 +6,21 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from sclero.adverse_events import api as adverse_events_api
+from sclero.adverse_events import pages as adverse_events_pages
 from sclero.assessment import api as assessment_api
+from sclero.assessment import pages as assessment_pages
 from sclero.charting import api as charting_api
+from sclero.charting import pages as charting_pages
 from sclero.core.db import Database, ensure_migrated
 from sclero.core.settings import Settings, get_settings
 from sclero.evaluation import api as evaluation_api
+from sclero.evaluation import pages as evaluation_pages
 from sclero.follow_up import api as follow_up_api
+from sclero.follow_up import pages as follow_up_pages
 from sclero.patients import api as patients_api
 from sclero.patients import pages as patients_pages
 from sclero.planning import api as planning_api
+from sclero.planning import pages as planning_pages
 from sclero.scheduling import api as scheduling_api
 from sclero.scheduling import pages as scheduling_pages
 from sclero.web import auth_api, errors
@@ -33,7 +39,17 @@ API_ROUTERS = (
     adverse_events_api.router,
 )
 
-PAGE_ROUTERS = (web_pages.router, patients_pages.router, scheduling_pages.router)
+PAGE_ROUTERS = (
+    web_pages.router,
+    patients_pages.router,
+    scheduling_pages.router,
+    evaluation_pages.router,
+    assessment_pages.router,
+    planning_pages.router,
+    charting_pages.router,
+    follow_up_pages.router,
+    adverse_events_pages.router,
+)
 STATIC_DIR = PACKAGE / "web" / "static"
 
 DESCRIPTION = """Sclero carries a patient through the sclerotherapy pathway: evaluation,

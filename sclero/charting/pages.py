@@ -1,0 +1,9 @@
+"""Pages of the charting step (HTML, HTMX partials)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from sclero.web.security import require_csrf
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
