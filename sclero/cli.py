@@ -89,6 +89,7 @@ def demo(
         task = progress.add_task("Generating patients", total=patients)
         with database.sessions() as session:
             ensure_demo_users(session)
+            session.commit()
             summary = generate_clinic(
                 session,
                 patients,
@@ -108,6 +109,7 @@ def serve(
     """Start the app: migrate the database, load the demo clinic on first start, serve."""
     import uvicorn
 
+    from sclero.demo.staff import DEMO_PASSWORD
     from sclero.web.app import create_app
 
     settings = get_settings()
@@ -116,7 +118,10 @@ def serve(
     if not no_demo:
         _first_start_demo(database, demo_patients)
     console.print(f"Sclero on [bold]http://{host}:{port}/[/bold]  (API docs: /docs)")
-    console.print("Demo logins: physician / nurse / frontdesk / admin — password sclero-demo-2026")
+    console.print(
+        "Demo logins: physician, nurse, frontdesk, admin — password "
+        f"[bold]{DEMO_PASSWORD}[/bold] (demo data only)"
+    )
     uvicorn.run(create_app(settings, database), host=host, port=port, log_level="warning")
 
 
@@ -128,6 +133,7 @@ def _first_start_demo(database: Database, patients: int) -> None:
 
     with database.sessions() as session:
         ensure_demo_users(session)
+        session.commit()
         if session.scalar(select(func.count()).select_from(Patient)):
             return
         console.print(f"First start: loading a demo clinic of {patients} patients…")

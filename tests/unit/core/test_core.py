@@ -1,0 +1,94 @@
+"""Core building blocks without a database: settings, error bodies, field names, photo store."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from sclero.core.convert import to_jsonable
+from sclero.core.errors import DoseLimitExceeded, NotFound
+from sclero.core.settings import Settings
+from sclero.follow_up.photo_store import PhotoStore, sniff_type
+from sclero.web.errors import field_of
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 16
+
+
+def test_a_weak_secret_key_is_refused() -> None:
+    with pytest.raises(ValidationError, match="at least 32 random characters"):
+        Settings(secret_key="changeme")
+
+
+def test_an_empty_secret_is_generated_once_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SCLERO_SECRET_KEY", raising=False)
+    settings = Settings(data_dir=tmp_path, secret_key="")
+    first = settings.resolved_secret_key()
+    assert len(first) >= 32
+    assert Settings(data_dir=tmp_path).resolved_secret_key() == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_sqlite_in_the_data_folder_is_the_default_database(tmp_path: Path) -> None:
+    url = Settings(data_dir=tmp_path, database_url="").resolved_database_url
+    assert url == f"sqlite:///{tmp_path.resolve() / 'sclero.db'}"
+
+
+def test_domain_errors_carry_field_message_and_numbers() -> None:
+    body = DoseLimitExceeded("Too much.", field="volume_ml", limit=10.0, remaining=0.1).to_body()
+    assert body == {
+        "errors": [
+            {
+                "code": "dose_limit_exceeded",
+                "field": "volume_ml",
+                "message": "Too much.",
+                "detail": {"limit": 10.0, "remaining": 0.1},
+            }
+        ]
+    }
+    assert NotFound("x").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("location", "field"),
+    [
+        (("body", "findings", 2, "diameter_mm"), "findings[2].diameter_mm"),
+        (("query", "limit"), "limit"),
+        (("body",), "request"),
+    ],
+)
+def test_validation_locations_become_readable_field_names(location: tuple, field: str) -> None:
+    assert field_of(location) == field
+
+
+def test_photos_are_stored_once_under_their_hash(tmp_path: Path) -> None:
+    store = PhotoStore(tmp_path)
+    digest = store.put(PNG)
+    assert store.put(PNG) == digest
+    assert store.get(digest) == PNG
+    assert len(list(tmp_path.rglob("*"))) == 2  # one folder, one file
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(PNG, "image/png"), (b"\xff\xd8\xff\xe0rest", "image/jpeg"), (b"%PDF-1.7", None)],
+)
+def test_photo_type_comes_from_the_bytes_not_the_name(content: bytes, expected: str | None) -> None:
+    assert sniff_type(content) == expected
+
+
+def test_engine_results_become_json_ready() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Result:
+        day: date
+        sources: tuple[str, ...]
+
+    assert to_jsonable(Result(date(2026, 1, 2), ("A", "B"))) == {
+        "day": "2026-01-02",
+        "sources": ["A", "B"],
+    }
