@@ -72,6 +72,7 @@ def create_app(
     app = FastAPI(title="Sclero", version="0.1.0", description=DESCRIPTION)
     app.state.settings = settings
     app.state.db = database
+    app.state.secret = settings.resolved_secret_key()  # signs the CSRF tokens
     errors.install(app)
     for router in API_ROUTERS:
         app.include_router(router)

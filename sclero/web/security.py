@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from typing import Annotated
@@ -37,11 +38,27 @@ def page_actor(request: Request, actor: Annotated[Actor | None, Depends(optional
 PageActor = Annotated[Actor, Depends(page_actor)]
 
 
+def _sign(secret: str, nonce: str) -> str:
+    return hmac.new(secret.encode(), nonce.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _valid(secret: str, token: str | None) -> bool:
+    """A token is ours when its signature matches (a cookie planted by another site is not)."""
+    if not token or "." not in token:
+        return False
+    nonce, signature = token.rsplit(".", 1)
+    return hmac.compare_digest(_sign(secret, nonce), signature)
+
+
 def csrf_token(request: Request) -> str:
-    """The browser's CSRF token (from its cookie), or a fresh one the response will set."""
-    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    """The browser's CSRF token (from its cookie), or a fresh signed one the response will set."""
+    secret: str = request.app.state.secret
+    token = request.cookies.get(CSRF_COOKIE)
+    if not _valid(secret, token):
+        token = getattr(request.state, "new_csrf", None)
     if not token:
-        token = secrets.token_urlsafe(32)
+        nonce = secrets.token_urlsafe(24)
+        token = f"{nonce}.{_sign(secret, nonce)}"
         request.state.new_csrf = token
     return str(token)
 
@@ -56,5 +73,6 @@ async def require_csrf(request: Request) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not expected or not sent or not hmac.compare_digest(expected, sent):
+    valid = _valid(request.app.state.secret, expected)
+    if not valid or not expected or not sent or not hmac.compare_digest(expected, sent):
         raise CsrfRejected()
