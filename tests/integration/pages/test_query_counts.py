@@ -1,0 +1,77 @@
+"""List pages issue a fixed number of SQL statements however many rows they show (no N+1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from sclero.core import auth
+from sclero.core.db import SYSTEM_ACTOR, Database
+from sclero.core.time import utcnow
+from sclero.patients.models import Patient
+from sclero.scheduling.models import Appointment
+from tests.conftest import PASSWORD
+
+
+@contextmanager
+def counting(db: Database) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def add_patients(db: Database, how_many: int, start: int) -> None:
+    now: datetime = utcnow().replace(hour=9, minute=0)
+    with db.uow(SYSTEM_ACTOR) as uow:
+        for i in range(start, start + how_many):
+            patient = Patient(
+                mrn=f"Q-{i}",
+                first_name=f"Q{i}",
+                last_name="Query",
+                birth_date=now.date().replace(year=1970),
+                sex="female",
+            )
+            uow.session.add(patient)
+            uow.session.flush()
+            uow.session.add(Appointment(patient_id=patient.id, kind="session", starts_at=now))
+        uow.commit()
+
+
+def signed_in(client: TestClient) -> None:
+    client.get("/login")
+    client.post(
+        "/login",
+        data={
+            "username": "test-front_desk",
+            "password": PASSWORD,
+            "csrf_token": client.cookies["sclero_csrf"],
+        },
+    )
+
+
+def statements_for(client: TestClient, db: Database, path: str) -> int:
+    with counting(db) as statements:
+        assert client.get(path).status_code == 200
+    return len(statements)
+
+
+def test_patient_list_and_today_do_not_grow_with_rows(
+    client: TestClient, db: Database, users: dict[str, auth.User]
+) -> None:
+    signed_in(client)
+    add_patients(db, 3, 0)
+    few = {path: statements_for(client, db, path) for path in ("/patients?q=query", "/today")}
+    add_patients(db, 20, 100)
+    many = {path: statements_for(client, db, path) for path in ("/patients?q=query", "/today")}
+    assert many == few
