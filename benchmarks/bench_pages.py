@@ -59,7 +59,8 @@ def prepare(url: str | None, patients: int) -> Database:
             session.commit()
             started = time.perf_counter()
             generate_clinic(session, patients)
-            Console().print(f"Generated {patients} patients in {time.perf_counter() - started:.1f} s")
+            seconds = time.perf_counter() - started
+            Console().print(f"Generated {patients} patients in {seconds:.1f} s")
         return database
     return Database(url)
 
@@ -73,7 +74,8 @@ def sample_ids(database: Database) -> dict[str, int]:
             .offset(session.scalar(select(func.count()).select_from(TreatmentSession)) // 2)
             .limit(1)
         ).one()
-        assert session.get(Patient, row[0]) and session.get(TreatmentPlan, row[2])
+        if session.get(Patient, row[0]) is None or session.get(TreatmentPlan, row[2]) is None:
+            raise SystemExit("the demo clinic has a session without its patient or plan")
     return {"patient_id": row[0], "session_id": row[1], "plan_id": row[2]}
 
 
@@ -100,8 +102,14 @@ def main() -> None:
     ids = sample_ids(database)
     client = TestClient(create_app(get_settings(), database))
     client.get("/login")
-    client.post("/login", data={"username": "physician", "password": DEMO_PASSWORD,
-                                "csrf_token": client.cookies["sclero_csrf"]})
+    client.post(
+        "/login",
+        data={
+            "username": "physician",
+            "password": DEMO_PASSWORD,
+            "csrf_token": client.cookies["sclero_csrf"],
+        },
+    )
     baseline = statistics.median(timed(client, "/healthz", args.repeat))
     results = {}
     for page in track(PAGES, description="Timing pages"):
@@ -136,7 +144,9 @@ def plot(results: dict[str, list[float]], baseline: float, path: Path) -> None:
     axis.barh(names, p95s, color="#c9d8e3", label="95th percentile")
     axis.barh(names, medians, color="#0b5c7a", label="median")
     axis.axvline(100, color="#a3161a", linestyle="--", label="100 ms target")
-    axis.axvline(baseline, color="#555", linestyle=":", label=f"/healthz baseline {baseline:.1f} ms")
+    axis.axvline(
+        baseline, color="#555", linestyle=":", label=f"/healthz baseline {baseline:.1f} ms"
+    )
     axis.invert_yaxis()
     axis.set_xlabel("milliseconds per page")
     axis.legend(loc="lower right")
