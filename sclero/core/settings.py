@@ -19,7 +19,9 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="", description="SQLAlchemy URL; empty means SQLite in data_dir"
     )
-    secret_key: str = Field(default="", description="Signs CSRF tokens; generated into data_dir when empty")
+    secret_key: str = Field(
+        default="", description="Signs CSRF tokens; generated into data_dir when empty"
+    )
     protocol_path: Path | None = Field(default=None, description="A clinic's own protocol file")
     session_hours: int = Field(default=12, ge=1, le=24 * 7)
     api_token_days: int = Field(default=30, ge=1, le=365)
