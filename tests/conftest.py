@@ -26,6 +26,7 @@ from sclero.web.app import create_app
 
 # Real argon2id, at the library's cheapest parameters so hundreds of sign-ins stay quick.
 auth._hasher = PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
+pytest_plugins = ["tests.case_fixtures"]  # `protocol` and `make_case` for the engine tests
 PASSWORD = "correct-horse-battery"
 ROLES = ("physician", "nurse", "front_desk", "admin")
 Headers = dict[str, dict[str, str]]

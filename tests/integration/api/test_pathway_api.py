@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from sclero.charting.models import Injection
+from sclero.core.audit import AuditEntry
 from sclero.core.db import Database
 from tests.conftest import Headers
 
@@ -197,24 +198,49 @@ def test_a_contraindicated_patient_gets_no_plan(client: TestClient, headers: Hea
     assert refused.json()["errors"][0]["code"] == "contraindicated"
 
 
+def consented_patient(client: TestClient, doc: dict[str, str], diameter_mm: float) -> int:
+    """A new patient, evaluated, with one finding on the left inner calf, an approved plan and
+    signed consent: ready for a session."""
+    pid: int = client.post("/api/v1/patients", json=PATIENT, headers=doc).json()["id"]
+    client.post(f"/api/v1/patients/{pid}/evaluations", json=INTAKE, headers=doc)
+    finding = {"side": "left", "region": "leg_medial", "diameter_mm": diameter_mm}
+    client.post(f"/api/v1/patients/{pid}/findings", headers=doc, json=finding)
+    plan_id = client.post(f"/api/v1/patients/{pid}/plans", json={}, headers=doc).json()["id"]
+    client.post(f"/api/v1/plans/{plan_id}/approve", headers=doc)
+    consent = {"signed_by_name": "Maria Lopez", "patient_confirms_understanding": True}
+    client.post(f"/api/v1/plans/{plan_id}/consent", headers=doc, json=consent)
+    return pid
+
+
+def test_a_refused_injection_changes_nothing(
+    client: TestClient, headers: Headers, db: Database
+) -> None:
+    doc = headers["physician"]
+    pid = consented_patient(client, doc, diameter_mm=2.0)
+    sid = client.post(
+        f"/api/v1/patients/{pid}/sessions", json={"checklist": CHECKLIST}, headers=doc
+    ).json()["id"]
+    before = count_rows(db, Injection), count_rows(db, AuditEntry)
+    refused = client.post(
+        f"/api/v1/sessions/{sid}/injections", json=reticular_injection(volume=0.6), headers=doc
+    )
+    assert refused.status_code == 409
+    assert refused.json()["errors"][0]["detail"]["violations"][0]["code"] == (
+        "volume_per_injection_above_max"
+    )
+    assert (count_rows(db, Injection), count_rows(db, AuditEntry)) == before
+
+
+def count_rows(db: Database, model: type) -> int:
+    with db.sessions() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
 def test_a_physician_may_override_the_limit_with_a_reason(
     client: TestClient, headers: Headers
 ) -> None:
     doc = headers["physician"]
-    pid = client.post("/api/v1/patients", json=PATIENT, headers=doc).json()["id"]
-    client.post(f"/api/v1/patients/{pid}/evaluations", json=INTAKE, headers=doc)
-    client.post(
-        f"/api/v1/patients/{pid}/findings",
-        headers=doc,
-        json={"side": "left", "region": "leg_medial", "diameter_mm": 2.0},
-    )
-    plan_id = client.post(f"/api/v1/patients/{pid}/plans", json={}, headers=doc).json()["id"]
-    client.post(f"/api/v1/plans/{plan_id}/approve", headers=doc)
-    client.post(
-        f"/api/v1/plans/{plan_id}/consent",
-        headers=doc,
-        json={"signed_by_name": "Maria Lopez", "patient_confirms_understanding": True},
-    )
+    pid = consented_patient(client, doc, diameter_mm=2.0)
     sid = client.post(
         f"/api/v1/patients/{pid}/sessions", json={"checklist": CHECKLIST}, headers=doc
     ).json()["id"]
@@ -242,20 +268,7 @@ def test_an_unconfirmed_checklist_item_stops_the_session(
     client: TestClient, headers: Headers
 ) -> None:
     doc = headers["physician"]
-    pid = client.post("/api/v1/patients", json=PATIENT, headers=doc).json()["id"]
-    client.post(f"/api/v1/patients/{pid}/evaluations", json=INTAKE, headers=doc)
-    client.post(
-        f"/api/v1/patients/{pid}/findings",
-        headers=doc,
-        json={"side": "left", "region": "leg_medial", "diameter_mm": 0.5},
-    )
-    plan_id = client.post(f"/api/v1/patients/{pid}/plans", json={}, headers=doc).json()["id"]
-    client.post(f"/api/v1/plans/{plan_id}/approve", headers=doc)
-    client.post(
-        f"/api/v1/plans/{plan_id}/consent",
-        headers=doc,
-        json={"signed_by_name": "Maria Lopez", "patient_confirms_understanding": True},
-    )
+    pid = consented_patient(client, doc, diameter_mm=0.5)
     response = client.post(
         f"/api/v1/patients/{pid}/sessions",
         headers=doc,

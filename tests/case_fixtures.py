@@ -1,4 +1,4 @@
-"""Shared builders for the protocol-engine unit tests: a valid case document to vary."""
+"""Case-document fixtures shared by the engine unit tests and the clinical scenario tables."""
 
 from __future__ import annotations
 
