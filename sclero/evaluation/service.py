@@ -146,3 +146,22 @@ def require_latest_evaluation(uow: UnitOfWork, patient_id: int) -> Evaluation:
             "This patient has no medical evaluation yet; record one first.", field="evaluation"
         )
     return evaluation
+
+
+def intake_defaults(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
+    """The intake form's starting answers: the coded history and weight on record, and the
+    pregnancy / breastfeeding answers of the latest evaluation (the clinician confirms them)."""
+    patient = patients.get_history(uow, patient_id)
+    history = patients.history_codes(patient)
+    latest = latest_evaluation(uow, patient_id)
+    answers = latest.answers if latest is not None else {}
+    weight = patient.weight_kg or answers.get("weight_kg")
+    return {
+        "weight_kg": f"{weight:g}" if weight else None,
+        "pregnant": bool(answers.get("pregnant")),
+        "breastfeeding": bool(answers.get("breastfeeding")),
+        "conditions": list(history.conditions),
+        "medications": list(history.medications),
+        "allergies": list(history.allergies),
+        "notes": None,
+    }

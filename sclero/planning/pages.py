@@ -1,9 +1,266 @@
-"""Pages of the planning step (HTML, HTMX partials)."""
+"""Pages of treatment planning: propose from the engine, edit with a reason, approve, consent."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated, Any
 
-from sclero.web.security import require_csrf
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from sclero.core.auth import Role
+from sclero.core.db import Database, UnitOfWork
+from sclero.core.errors import ContraindicationError, DomainError, Forbidden, NotFound
+from sclero.evaluation import service as evaluations
+from sclero.patients import service as patients
+from sclero.planning import service
+from sclero.planning.models import PlanItem, TreatmentPlan
+from sclero.planning.schemas import ConsentIn, PlanIn, PlanItemEdit
+from sclero.rules.vocabulary import Agent, Technique
+from sclero.web.deps import get_db
+from sclero.web.forms import domain_errors, read_form, validate
+from sclero.web.security import PageActor, require_csrf
+from sclero.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
+DB = Annotated[Database, Depends(get_db)]
+CURRENT = ("draft", "approved")
+TECHNIQUES = [(t.value, t.label) for t in Technique]
+AGENTS = [(a.value, a.label) for a in Agent]
+CONFIRM = "patient_confirms_understanding"
+EDIT_FIELDS = (
+    "technique",
+    "agent",
+    "concentration_min",
+    "concentration_max",
+    "max_volume_per_injection_ml",
+    "reason",
+)
+CONSENT_FIELDS = ("signed_by_name", CONFIRM)
+MESSAGES = {
+    "reason": "Give the reason for departing from the proposal (at least 5 characters).",
+    "signed_by_name": "Type the patient's full name as they sign (at least 2 characters).",
+    "concentration_min": "Enter a concentration in % above 0 and at most 3.",
+    "concentration_max": "Enter a concentration in % above 0 and at most 3.",
+    "max_volume_per_injection_ml": "Enter a volume in mL above 0 and at most 10.",
+}
+
+
+@router.get("/patients/{patient_id}/plan", response_class=HTMLResponse)
+def patient_plan(request: Request, patient_id: int, actor: PageActor, db: DB) -> HTMLResponse:
+    """The patient's current plan (draft or approved), or the way to propose one."""
+    with db.uow(actor) as uow:
+        return _overview(request, uow, patient_id)
+
+
+@router.post("/patients/{patient_id}/plan", response_model=None)
+async def propose(request: Request, patient_id: int, actor: PageActor, db: DB) -> Response:
+    """A physician asks the engine for a draft plan; a blocking screening is refused (409)."""
+    values = await read_form(request)
+    data, errors = validate(PlanIn, values)
+    refusal: dict[str, Any] = {"message": next(iter(errors.values()), ""), "findings": []}
+    status = 422
+    if data is not None:
+        status = 409
+        try:
+            with db.uow(actor) as uow:
+                plan_id = service.propose_plan(uow, patient_id, data).id
+            return RedirectResponse(f"/plans/{plan_id}", 303)
+        except ContraindicationError as error:
+            refusal = {"message": error.message, "findings": error.detail.get("findings", [])}
+        except NotFound as error:
+            if error.field != "evaluation":  # an unknown patient stays a 404
+                raise
+            refusal = {"message": error.message, "findings": []}
+        except Forbidden:
+            raise
+        except DomainError as error:
+            refusal = {"message": error.message, "findings": []}
+    with db.uow(actor) as uow:
+        return _overview(request, uow, patient_id, refusal=refusal, status=status)
+
+
+@router.get("/plans/{plan_id}", response_class=HTMLResponse)
+def plan_detail(request: Request, plan_id: int, actor: PageActor, db: DB) -> HTMLResponse:
+    with db.uow(actor) as uow:
+        plan = service.get_plan(uow, plan_id)
+        return _plan_page(request, uow, plan)
+
+
+@router.post("/plans/{plan_id}/items/{item_id}", response_model=None)
+async def edit_item(
+    request: Request, plan_id: int, item_id: int, actor: PageActor, db: DB
+) -> Response:
+    """A physician changes one item; the reason for departing from the proposal is required."""
+    if actor.role != Role.PHYSICIAN:  # the service checks too; refuse before reading the form
+        raise Forbidden(f"Your role ({actor.role}) may not change a treatment plan.")
+    values = await read_form(request)
+    data, errors = validate(PlanItemEdit, values)
+    with db.uow(actor) as uow:
+        plan = service.get_plan(uow, plan_id)
+        if not any(item.id == item_id for item in plan.items):
+            raise NotFound(f"Plan {plan_id} has no item {item_id}.", field="item_id")
+        if data is not None:
+            try:
+                service.edit_item(uow, item_id, data)
+                return RedirectResponse(f"/plans/{plan_id}#item-{item_id}", 303)
+            except Forbidden:
+                raise
+            except DomainError as error:
+                errors = domain_errors(error)
+        shown = _fields(errors, EDIT_FIELDS)
+        if "must not be above" in errors.get("request", ""):
+            shown.pop("form", None)
+            shown["concentration_max"] = "The highest concentration must not be below the lowest."
+        edit = {"item_id": item_id, "values": values, "errors": shown}
+        return _plan_page(request, uow, service.get_plan(uow, plan_id), edit=edit, status=422)
+
+
+@router.post("/plans/{plan_id}/approve", response_model=None)
+def approve(request: Request, plan_id: int, actor: PageActor, db: DB) -> Response:
+    with db.uow(actor) as uow:
+        try:
+            service.approve_plan(uow, plan_id)
+            return RedirectResponse(f"/plans/{plan_id}", 303)
+        except Forbidden:
+            raise
+        except DomainError as error:
+            plan = service.get_plan(uow, plan_id)
+            return _plan_page(request, uow, plan, problem=error.message, status=409)
+
+
+@router.post("/plans/{plan_id}/consent", response_model=None)
+async def sign_consent(request: Request, plan_id: int, actor: PageActor, db: DB) -> Response:
+    """Record the patient's signature (typed name + confirmation of understanding)."""
+    values = await read_form(request)
+    data, errors = validate(ConsentIn, {CONFIRM: False, **values})
+    with db.uow(actor) as uow:
+        if data is not None:
+            try:
+                service.sign_consent(uow, plan_id, data)
+                return RedirectResponse(f"/plans/{plan_id}#consent", 303)
+            except Forbidden:
+                raise
+            except DomainError as error:
+                errors = domain_errors(error)
+        shown = _fields(errors, CONSENT_FIELDS)
+        if "form" in shown and not values.get(CONFIRM):
+            shown[CONFIRM] = shown.pop("form")
+        consent = {"values": values, "errors": shown}
+        plan = service.get_plan(uow, plan_id)
+        return _plan_page(request, uow, plan, consent_form=consent, status=422)
+
+
+def _overview(
+    request: Request,
+    uow: UnitOfWork,
+    patient_id: int,
+    refusal: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    plans = service.list_plans(uow, patient_id)
+    current = next((p for p in plans if p.status in CURRENT), None)
+    if current is not None:
+        return _plan_page(request, uow, current, plans=plans, refusal=refusal, status=status)
+    context = {
+        "patient": patients.get_patient(uow, patient_id),
+        "plan": None,
+        "plans": plans,
+        "latest": evaluations.latest_evaluation(uow, patient_id),
+        "refusal": refusal,
+        "blocking": service.BLOCKING_DECISIONS,
+        "overview": True,
+    }
+    return render(request, "planning/plan.html", context, actor=uow.actor, status_code=status)
+
+
+def _plan_page(
+    request: Request,
+    uow: UnitOfWork,
+    plan: TreatmentPlan,
+    *,
+    plans: list[TreatmentPlan] | None = None,
+    refusal: dict[str, Any] | None = None,
+    edit: dict[str, Any] | None = None,
+    consent_form: dict[str, Any] | None = None,
+    problem: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    consent = service.consent_for(uow, plan.id)
+    context = {
+        "patient": patients.get_patient(uow, plan.patient_id),
+        "plan": plan,
+        "plans": plans if plans is not None else service.list_plans(uow, plan.patient_id),
+        "steps": plan_steps(plan),
+        "limits": plan.proposal.get("session_limits", {}),
+        "consent": consent,
+        "consent_text": consent.text if consent else service.consent_draft(plan),
+        "consent_form": consent_form or {"values": {}, "errors": {}},
+        "names": service.staff_names(
+            uow,
+            [plan.created_by_id, plan.approved_by_id, consent.witnessed_by_id if consent else None],
+        ),
+        "can_edit": uow.actor.role == Role.PHYSICIAN and plan.status == "draft",
+        "can_sign": consent is None and plan.status in CURRENT,
+        "edit": edit or {},
+        "refusal": refusal,
+        "problem": problem,
+        "techniques": TECHNIQUES,
+        "agents": AGENTS,
+        "overview": plans is not None,
+    }
+    return render(request, "planning/plan.html", context, actor=uow.actor, status_code=status)
+
+
+def plan_steps(plan: TreatmentPlan) -> list[dict[str, Any]]:
+    """The plan's items and referrals in the engine's treatment order (proposal["order"])."""
+    proposal = plan.proposal
+    items: dict[str, PlanItem] = {str(i.finding_id): i for i in plan.items}
+    proposed = {str(p.get("finding_id")): p for p in proposal.get("items", [])}
+    referrals = list(proposal.get("referrals", []))
+    steps: list[dict[str, Any]] = []
+    for step in (proposal.get("order") or {}).get("steps", []):
+        if step.get("kind") == "item":
+            item = items.pop(str(step.get("finding_id")), None)
+            if item is not None:
+                steps.append(_item_step(item, proposed, referrals))
+        elif step.get("kind") == "referral":
+            referral = next(
+                (
+                    r
+                    for r in referrals
+                    if r.get("code") == step.get("code") and r.get("to") == step.get("to")
+                ),
+                None,
+            )
+            if referral is not None:
+                referrals.remove(referral)
+                steps.append({"kind": "referral", "referral": referral})
+    steps += [_item_step(i, proposed, []) for i in sorted(items.values(), key=lambda i: i.position)]
+    steps += [{"kind": "referral", "referral": r} for r in referrals]
+    return steps
+
+
+def _item_step(
+    item: PlanItem, proposed: dict[str, dict[str, Any]], referrals: list[dict[str, Any]]
+) -> dict[str, Any]:
+    engine = proposed.get(str(item.finding_id), {})
+    return {
+        "kind": "item",
+        "item": item,
+        "proposed": engine,
+        "referred_to": [
+            r.get("to")
+            for r in referrals
+            if str(item.finding_id) in {str(f) for f in r.get("finding_ids", [])}
+        ],
+    }
+
+
+def _fields(errors: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
+    """Messages beside the form's own fields, in the clinic's words; any other complaint (a
+    whole-form check, a refused state) is shown at the top of the form."""
+    shown: dict[str, str] = {}
+    for key, message in errors.items():
+        field = key if key in fields else "form"
+        shown.setdefault(field, MESSAGES.get(field, message))
+    return shown

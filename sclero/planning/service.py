@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from sclero.core import audit
-from sclero.core.auth import Role
+from sclero.core.auth import Role, User
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, ContraindicationError, NotFound
 from sclero.core.protocol import current_protocol
@@ -215,3 +215,17 @@ def active_plan(uow: UnitOfWork, patient_id: int) -> TreatmentPlan | None:
         .order_by(TreatmentPlan.id.desc())
         .limit(1)
     )
+
+
+def consent_draft(plan: TreatmentPlan) -> str:
+    """The consent text the patient would sign for this plan now (nothing is stored)."""
+    return consent_text(plan, current_protocol())
+
+
+def staff_names(uow: UnitOfWork, user_ids: list[int | None]) -> dict[int, str]:
+    """Full names of the staff who proposed, approved or witnessed (for display; no audit)."""
+    wanted = {i for i in user_ids if i is not None}
+    if not wanted:
+        return {}
+    rows = uow.session.execute(select(User.id, User.full_name).where(User.id.in_(wanted)))
+    return {row.id: row.full_name for row in rows}
