@@ -46,6 +46,8 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
         raise Conflict("This patient has no approved treatment plan.", field="plan")
     if planning.consent_for(uow, plan.id) is None:
         raise Conflict("The plan has no signed consent yet.", field="consent")
+    if _open_session_of(uow, patient_id) is not None:
+        raise Conflict("This patient already has an open session: close it first.", "session")
     _require_checklist(data)
     _require_interval(uow, patient_id, _plan_regions(uow, plan.id), data.interval_override_reason)
     weight = data.weight_kg or plan.weight_kg
@@ -76,6 +78,14 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
     )
     uow.commit()
     return session
+
+
+def _open_session_of(uow: UnitOfWork, patient_id: int) -> TreatmentSession | None:
+    return uow.session.scalar(
+        select(TreatmentSession).where(
+            TreatmentSession.patient_id == patient_id, TreatmentSession.status == "open"
+        )
+    )
 
 
 def _require_checklist(data: SessionStart) -> None:
@@ -369,3 +379,9 @@ def _history(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:
         if regions:
             history.append({"date": session.started_at.date(), "regions": regions})
     return history
+
+
+def foam_ratio_default() -> str:
+    """The protocol's usual liquid:gas ratio for foam, written as charted (e.g. "1:4")."""
+    ratio = current_protocol().spec.foam.liquid_gas_ratio
+    return f"{ratio.liquid}:{ratio.gas}"

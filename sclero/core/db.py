@@ -53,8 +53,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    # pysqlite's own transaction handling breaks SAVEPOINTs; SQLAlchemy's documented recipe.
-    connection.exec_driver_sql("BEGIN")
+    # pysqlite's own transaction handling breaks SAVEPOINTs (SQLAlchemy's documented recipe).
+    # IMMEDIATE: nearly every transaction writes (the audit log records reads too), and two
+    # deferred transactions upgrading to write at once fail with "database is locked" instead
+    # of waiting for busy_timeout.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

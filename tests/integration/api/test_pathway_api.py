@@ -276,3 +276,17 @@ def test_an_unconfirmed_checklist_item_stops_the_session(
     )
     assert response.status_code == 409
     assert response.json()["errors"][0]["field"] == "checklist.not_pregnant"
+
+
+def test_a_second_session_cannot_open_while_one_is_open(
+    client: TestClient, headers: Headers
+) -> None:
+    doc = headers["physician"]
+    pid = consented_patient(client, doc, diameter_mm=0.5)
+    start = {"checklist": CHECKLIST}
+    assert (
+        client.post(f"/api/v1/patients/{pid}/sessions", json=start, headers=doc).status_code == 201
+    )
+    again = client.post(f"/api/v1/patients/{pid}/sessions", json=start, headers=doc)
+    assert again.status_code == 409
+    assert again.json()["errors"][0]["field"] == "session"
