@@ -150,3 +150,11 @@ def latest_duplex(uow: UnitOfWork, patient_id: int) -> dict[str, Any] | None:
         "perforator_reflux": row.perforator_reflux,
         "deep_reflux": row.deep_reflux,
     }
+
+
+def face_note() -> str:
+    """The protocol's word on treating the face (sources disagree: a physician decides)."""
+    for referral in current_protocol().referrals:
+        if referral.regions and "face" in referral.regions:
+            return referral.rule.message
+    return ""
