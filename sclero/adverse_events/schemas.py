@@ -53,3 +53,41 @@ class AdverseEventOut(Out):
     status: str
     reported_at: datetime
     closed_at: datetime | None
+
+
+# Labels the pages show beside the codes (the event catalogue's own labels come from the protocol).
+EVENT_LABELS = {
+    **{e.code: e.label for e in current_protocol().spec.adverse_events.events},
+    "other": "Other",
+}
+SEVERITY_LABELS = {"mild": "Mild", "moderate": "Moderate", "severe": "Severe"}
+OUTCOME_LABELS = {
+    "resolved": "Resolved",
+    "resolving": "Resolving",
+    "resolved_with_sequelae": "Resolved with sequelae",
+    "not_resolved": "Not resolved",
+    "unknown": "Unknown",
+}
+SYMPTOM_LABELS = {
+    "chest_pain": "Chest pain",
+    "breathlessness": "Breathlessness / difficulty breathing",
+    "coughing_blood": "Coughing blood",
+    "calf_pain_swelling": "Calf pain or swelling",
+    "visual_disturbance": "Visual disturbance",
+    "neurological_deficit": "Weakness, numbness or trouble speaking",
+    "severe_headache": "Severe headache",
+    "fainting": "Fainting or dizziness",
+    "generalised_allergic_reaction": "Allergic reaction over the body",
+    "painful_lump": "Painful hard lump along the vein",
+    "skin_ulceration": "Open sore / dark skin at an injection site",
+    "spreading_redness": "Spreading redness, swelling or warmth",
+    "bruising": "Bruising",
+    "injection_site_pain": "Pain or burning at the injection sites",
+    "itching": "Itching",
+    "hyperpigmentation": "Brown discolouration (hyperpigmentation)",
+    "matting": "New fine red veins (matting)",
+}
+
+
+def symptom_label(code: str) -> str:
+    return SYMPTOM_LABELS.get(code) or Symptom(code).label

@@ -15,6 +15,7 @@ from sclero.core.protocol import current_protocol
 from sclero.core.time import today, utcnow
 from sclero.patients import service as patients
 from sclero.rules import triage
+from sclero.rules.vocabulary import Symptom, TriageLevel
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 
@@ -110,3 +111,22 @@ def list_events(uow: UnitOfWork, patient_id: int) -> list[AdverseEvent]:
     audit.record(uow, "read", "adverse_event", patient_id=patient_id, detail={"count": len(rows)})
     uow.commit()
     return rows
+
+
+def symptoms_by_level() -> dict[str, list[tuple[str, str]]]:
+    """The protocol's triage of each symptom, grouped by level (urgent care first), with the
+    advice it gives: what the report form and its emergency box show."""
+    rules = current_protocol().triage_rules
+    groups: dict[str, list[tuple[str, str]]] = {str(level): [] for level in TriageLevel}
+    for code in Symptom:
+        rule = rules.get(code.value)
+        if rule is not None:
+            groups[str(rule.level)].append((code.value, rule.message))
+    return groups
+
+
+def urgent_sources() -> list[str]:
+    """The sources behind the protocol's urgent-care signs."""
+    rules = current_protocol().triage_rules.values()
+    found = {s for r in rules if r.level == TriageLevel.URGENT_CARE for s in r.sources}
+    return sorted(found)

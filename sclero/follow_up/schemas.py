@@ -72,3 +72,14 @@ class PhotoOut(Out):
     size_bytes: int
     caption: str | None
     uploaded_at: datetime
+
+
+# The reference's clearance scale: share of the treated veins gone at follow-up (3 = success).
+CLEARANCE_SCALE = {0: "< 25 % gone", 1: "25–49 % gone", 2: "50–74 % gone", 3: "75–100 % gone"}
+SATISFACTION_SCALE = {
+    1: "Very unhappy",
+    2: "Unhappy",
+    3: "Neutral",
+    4: "Happy",
+    5: "Very happy",
+}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import select
 
 from sclero.core import audit
@@ -126,3 +129,49 @@ def photo_content(uow: UnitOfWork, photo_id: int) -> tuple[Photo, bytes]:
     audit.record(uow, "read", "photo", photo.id, patient_id=photo.patient_id)
     uow.commit()
     return photo, content
+
+
+@dataclass(frozen=True)
+class TreatedSession:
+    """A session a follow-up can score, with the sites (side, region) its injections treated."""
+
+    id: int
+    started_at: datetime
+    status: str
+    sites: tuple[tuple[str, str], ...]
+
+
+def treated_sessions(uow: UnitOfWork, patient_id: int) -> list[TreatedSession]:
+    """The patient's sessions that charted injections, newest first (what a follow-up scores)."""
+    from sclero.charting import service as charting
+
+    uow.require_role(*CLINICAL_ROLES)
+    return [
+        TreatedSession(
+            s.id, s.started_at, s.status, tuple(sorted({(i.side, i.region) for i in s.injections}))
+        )
+        for s in charting.list_sessions(uow, patient_id)
+        if s.injections
+    ]
+
+
+@dataclass(frozen=True)
+class PhotoSite:
+    """The photos of one side + region: the earliest (before) and the latest (after)."""
+
+    side: str
+    region: str
+    before: Photo
+    after: Photo | None
+    count: int
+
+
+def before_after(photos: list[Photo]) -> list[PhotoSite]:
+    """Group photos by side and region: earliest against latest, for a side-by-side view."""
+    sites: dict[tuple[str, str], list[Photo]] = {}
+    for photo in sorted(photos, key=lambda p: (p.taken_on, p.id)):
+        sites.setdefault((photo.side, photo.region), []).append(photo)
+    return [
+        PhotoSite(side, region, group[0], group[-1] if len(group) > 1 else None, len(group))
+        for (side, region), group in sorted(sites.items())
+    ]

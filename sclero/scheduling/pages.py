@@ -1,22 +1,53 @@
-"""Pages of scheduling: today's list (the front desk's start page)."""
+"""Pages of scheduling: today's list, a patient's appointments (book, move, cancel, calendar
+file) and the clinic's day and week calendar."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sclero.core.db import Database
-from sclero.core.time import today
+from sclero.core.auth import Role
+from sclero.core.db import Database, UnitOfWork
+from sclero.core.errors import DomainError, IntervalTooShort
+from sclero.core.time import today, utcnow
+from sclero.patients import service as patients
+from sclero.rules.vocabulary import Region
 from sclero.scheduling import service
+from sclero.scheduling.schemas import AppointmentIn, Reschedule, StatusChange
 from sclero.scheduling.service import KIND_LABELS
 from sclero.web.deps import get_db
+from sclero.web.forms import domain_errors, read_form, validate
 from sclero.web.security import PageActor, require_csrf
-from sclero.web.templating import render
+from sclero.web.templating import label, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
 DB = Annotated[Database, Depends(get_db)]
+
+KIND_STYLE = {"evaluation": "info", "session": "caution", "follow_up": "ok"}
+STATUS_STYLE = {
+    "booked": "info",
+    "arrived": "warning",
+    "done": "ok",
+    "cancelled": "muted",
+    "no_show": "danger",
+}
+STATUS_LABELS = {
+    "booked": "Booked",
+    "arrived": "Arrived",
+    "done": "Done",
+    "cancelled": "Cancelled",
+    "no_show": "No-show",
+}
+DEFAULT_HOUR = 9
+LOOKS = {
+    "kind_labels": KIND_LABELS,
+    "kind_style": KIND_STYLE,
+    "status_style": STATUS_STYLE,
+    "status_labels": STATUS_LABELS,
+}
 
 
 @router.get("/today", response_class=HTMLResponse)
@@ -25,10 +56,250 @@ def today_page(request: Request, actor: PageActor, db: DB) -> HTMLResponse:
     day = today()
     with db.uow(actor) as uow:
         rows = service.between(uow, day, 1)
-    groups = {kind: [(a, p) for a, p in rows if a.kind == kind] for kind in KIND_LABELS}
+        groups = {kind: [(a, p) for a, p in rows if a.kind == kind] for kind in KIND_LABELS}
+        return render(
+            request,
+            "scheduling/today.html",
+            {"day": day, "groups": groups, "kind_labels": KIND_LABELS, "count": len(rows)},
+            actor=actor,
+        )
+
+
+# --- a patient's appointments ---------------------------------------------------------------
+
+
+def _appointments_page(
+    request: Request,
+    uow: UnitOfWork,
+    patient_id: int,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    row: tuple[int, dict[str, Any], dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The appointments page; `row` re-opens one appointment's forms with its values and errors."""
+    appointments = service.patient_appointments(uow, patient_id)
+    hints = service.suggestions(uow, patient_id)
+    patient = patients.load_patient(uow, patient_id)
+    start_of_today = datetime.combine(today(), datetime.min.time())
+    upcoming = sorted(
+        (
+            a
+            for a in appointments
+            if a.status in ("booked", "arrived") and a.starts_at >= start_of_today
+        ),
+        key=lambda a: a.starts_at,
+    )
+    history = [a for a in appointments if a not in upcoming]
+    prefill = {
+        "session": _suggested_start(hints.earliest_next_session),
+        "follow_up": _suggested_start(hints.follow_up_due),
+        "evaluation": _suggested_start(None),
+    }
     return render(
         request,
-        "scheduling/today.html",
-        {"day": day, "groups": groups, "kind_labels": KIND_LABELS, "count": len(rows)},
-        actor=actor,
+        "scheduling/appointments.html",
+        {
+            "patient": patient,
+            "upcoming": upcoming,
+            "history": history,
+            "hints": hints,
+            "prefill": prefill,
+            "values": values if values is not None else {"duration_minutes": "30"},
+            "errors": errors or {},
+            "row_id": row[0] if row else None,
+            "row_values": row[1] if row else {},
+            "row_errors": row[2] if row else {},
+            "regions": [(r.value, label(r.value)) for r in Region],
+            "is_physician": uow.actor.role == Role.PHYSICIAN,
+            "now": utcnow(),
+            **LOOKS,
+        },
+        actor=uow.actor,
+        status_code=status_code,
     )
+
+
+def _suggested_start(day: date | None) -> str:
+    """The date a kind of visit is offered on: the protocol's date, never before tomorrow."""
+    tomorrow = today() + timedelta(days=1)
+    chosen = max(day, tomorrow) if day else tomorrow
+    return f"{chosen.isoformat()}T{DEFAULT_HOUR:02d}:00"
+
+
+@router.get("/patients/{patient_id}/appointments", response_class=HTMLResponse)
+def appointments(request: Request, patient_id: int, actor: PageActor, db: DB) -> HTMLResponse:
+    """The patient's visits, the protocol's next dates, and the booking form."""
+    with db.uow(actor) as uow:
+        return _appointments_page(request, uow, patient_id)
+
+
+@router.post("/patients/{patient_id}/appointments", response_model=None)
+async def book(request: Request, patient_id: int, actor: PageActor, db: DB) -> Response:
+    values = await read_form(request, lists=("regions",))
+    kind = values.get("kind")
+    data, errors = validate(
+        AppointmentIn,
+        {
+            "kind": kind,
+            "starts_at": values.get("starts_at"),
+            "duration_minutes": values.get("duration_minutes") or 30,
+            "regions": (values.get("regions") or None) if kind == "session" else None,
+            "interval_override_reason": _override(actor.role, values),
+            "notes": values.get("notes"),
+        },
+    )
+    status = 422
+    if data is not None:
+        try:
+            with db.uow(actor) as uow:
+                service.book(uow, patient_id, data)
+            return RedirectResponse(f"/patients/{patient_id}/appointments?booked=1", 303)
+        except IntervalTooShort as error:
+            errors, status = _interval_errors(error), 409
+        except DomainError as error:
+            errors, status = domain_errors(error), error.status_code
+    with db.uow(actor) as uow:
+        return _appointments_page(
+            request, uow, patient_id, values=values, errors=errors, status_code=status
+        )
+
+
+def _override(role: str, values: dict[str, Any]) -> str | None:
+    """Only a physician's override reason is passed on (other roles never see the field)."""
+    return values.get("interval_override_reason") if role == Role.PHYSICIAN else None
+
+
+def _interval_errors(error: IntervalTooShort) -> dict[str, str]:
+    errors = domain_errors(error)
+    earliest = str(error.detail.get("earliest_date") or "")
+    try:
+        errors["interval"] = f"{date.fromisoformat(earliest):%d %b %Y}"
+    except ValueError:
+        errors["interval"] = earliest
+    return errors
+
+
+@router.post("/appointments/{appointment_id}/reschedule", response_model=None)
+async def reschedule(request: Request, appointment_id: int, actor: PageActor, db: DB) -> Response:
+    values = await read_form(request)
+    data, errors = validate(
+        Reschedule,
+        {
+            "starts_at": values.get("starts_at"),
+            "interval_override_reason": _override(actor.role, values),
+        },
+    )
+    return _row_action(request, actor, db, appointment_id, values, data, errors, service.reschedule)
+
+
+@router.post("/appointments/{appointment_id}/status", response_model=None)
+async def change_status(
+    request: Request, appointment_id: int, actor: PageActor, db: DB
+) -> Response:
+    values = await read_form(request)
+    data, errors = validate(
+        StatusChange, {"status": values.get("status"), "reason": values.get("reason")}
+    )
+    return _row_action(
+        request, actor, db, appointment_id, values, data, errors, service.change_status
+    )
+
+
+def _row_action(
+    request: Request,
+    actor: Any,
+    db: Database,
+    appointment_id: int,
+    values: dict[str, Any],
+    data: Any,
+    errors: dict[str, str],
+    action: Any,
+) -> Response:
+    """Run a change on one appointment; on refusal re-open its form with the message."""
+    status = 422
+    with db.uow(actor) as uow:
+        patient_id = service.load_appointment(uow, appointment_id).patient_id
+    if data is not None:
+        try:
+            with db.uow(actor) as uow:
+                action(uow, appointment_id, data)
+            return RedirectResponse(f"/patients/{patient_id}/appointments?changed=1", 303)
+        except IntervalTooShort as error:
+            errors, status = _interval_errors(error), 409
+        except DomainError as error:
+            if error.status_code in (403, 404):
+                raise
+            errors, status = domain_errors(error), error.status_code
+    with db.uow(actor) as uow:
+        return _appointments_page(
+            request,
+            uow,
+            patient_id,
+            row=(appointment_id, values, errors),
+            status_code=status,
+        )
+
+
+@router.get("/patients/{patient_id}/appointments.ics")
+def calendar_file(patient_id: int, actor: PageActor, db: DB) -> Response:
+    """The patient's booked visits as a calendar file (signed in with the web session)."""
+    with db.uow(actor) as uow:
+        content = service.patient_calendar(uow, patient_id)
+    return Response(
+        content,
+        media_type="text/calendar",
+        headers={
+            "Content-Disposition": f'attachment; filename="appointments-{patient_id}.ics"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+# --- the clinic's calendar ------------------------------------------------------------------
+
+
+@router.get("/calendar", response_class=HTMLResponse)
+def calendar(
+    request: Request,
+    actor: PageActor,
+    db: DB,
+    view: Annotated[str, Query(max_length=10)] = "week",
+    start: Annotated[str | None, Query(max_length=10)] = None,
+) -> HTMLResponse:
+    """A day or a week (Monday to Sunday) of appointments, with previous/next/today."""
+    view = view if view in ("day", "week") else "week"
+    error = None
+    try:
+        first = date.fromisoformat(start) if start else today()
+    except ValueError:
+        first, error = today(), "Enter the start date as YYYY-MM-DD; showing today instead."
+    if view == "week":
+        first -= timedelta(days=first.weekday())
+    span = 7 if view == "week" else 1
+    days = [first + timedelta(days=i) for i in range(span)]
+    with db.uow(actor) as uow:
+        rows = service.between(uow, first, span)
+        by_day: dict[date, list[Any]] = {d: [] for d in days}
+        for appointment, patient in rows:
+            by_day[appointment.starts_at.date()].append((appointment, patient))
+        return render(
+            request,
+            "scheduling/calendar.html",
+            {
+                "view": view,
+                "first": first,
+                "last": days[-1],
+                "days": days,
+                "by_day": by_day,
+                "count": len(rows),
+                "previous": first - timedelta(days=span),
+                "next": first + timedelta(days=span),
+                "today": today(),
+                "error": error,
+                "timedelta": timedelta,
+                **LOOKS,
+            },
+            actor=actor,
+        )
