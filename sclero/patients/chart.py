@@ -4,7 +4,7 @@ service (so every read is audited and role-checked where it belongs)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sclero.core.auth import Role
@@ -188,7 +188,8 @@ def _clearance_text(follow_up: Any) -> str:
 
 
 def _at(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time())
+    """A date-only record sorts after that day's timed ones (a follow-up follows its session)."""
+    return datetime.combine(day, time.max)
 
 
 def _age(birth: date) -> int:
