@@ -24,6 +24,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from sclero.charting.models import TreatmentSession
+from sclero.cli import freeze_startup_objects
 from sclero.core.db import Database, upgrade_database
 from sclero.core.settings import get_settings
 from sclero.demo.generator import generate_clinic
@@ -101,6 +102,7 @@ def main() -> None:
     database = prepare(args.database_url, args.patients)
     ids = sample_ids(database)
     client = TestClient(create_app(get_settings(), database))
+    freeze_startup_objects()  # as `sclero serve` does
     client.get("/login")
     client.post(
         "/login",
