@@ -99,18 +99,12 @@ def close(uow: UnitOfWork, event_id: int, data: AdverseEventClose) -> AdverseEve
 
 
 def list_events(uow: UnitOfWork, patient_id: int) -> list[AdverseEvent]:
-    uow.require_role(*CLINICAL_ROLES)
-    patients.load_patient(uow, patient_id)
-    rows = list(
-        uow.session.scalars(
-            select(AdverseEvent)
-            .where(AdverseEvent.patient_id == patient_id)
-            .order_by(AdverseEvent.onset_date.desc(), AdverseEvent.id.desc())
-        )
+    query = (
+        select(AdverseEvent)
+        .where(AdverseEvent.patient_id == patient_id)
+        .order_by(AdverseEvent.onset_date.desc(), AdverseEvent.id.desc())
     )
-    audit.record(uow, "read", "adverse_event", patient_id=patient_id, detail={"count": len(rows)})
-    uow.commit()
-    return rows
+    return patients.read_record(uow, patient_id, "adverse_event", query)
 
 
 def symptoms_by_level() -> dict[str, list[tuple[str, str]]]:

@@ -120,18 +120,12 @@ def add_duplex(uow: UnitOfWork, patient_id: int, data: DuplexIn) -> DuplexFindin
 
 
 def list_duplex(uow: UnitOfWork, patient_id: int) -> list[DuplexFinding]:
-    uow.require_role(*CLINICAL_ROLES)
-    patients.load_patient(uow, patient_id)
-    rows = list(
-        uow.session.scalars(
-            select(DuplexFinding)
-            .where(DuplexFinding.patient_id == patient_id)
-            .order_by(DuplexFinding.performed_on.desc(), DuplexFinding.id.desc())
-        )
+    query = (
+        select(DuplexFinding)
+        .where(DuplexFinding.patient_id == patient_id)
+        .order_by(DuplexFinding.performed_on.desc(), DuplexFinding.id.desc())
     )
-    audit.record(uow, "read", "duplex_finding", patient_id=patient_id, detail={"count": len(rows)})
-    uow.commit()
-    return rows
+    return patients.read_record(uow, patient_id, "duplex_finding", query)
 
 
 def latest_duplex(uow: UnitOfWork, patient_id: int) -> dict[str, Any] | None:

@@ -344,20 +344,12 @@ def _text(item: Any) -> str:
 
 
 def list_sessions(uow: UnitOfWork, patient_id: int) -> list[TreatmentSession]:
-    uow.require_role(*CLINICAL_ROLES)
-    patients.load_patient(uow, patient_id)
-    rows = list(
-        uow.session.scalars(
-            select(TreatmentSession)
-            .where(TreatmentSession.patient_id == patient_id)
-            .order_by(TreatmentSession.started_at.desc())
-        )
+    query = (
+        select(TreatmentSession)
+        .where(TreatmentSession.patient_id == patient_id)
+        .order_by(TreatmentSession.started_at.desc())
     )
-    audit.record(
-        uow, "read", "treatment_session", patient_id=patient_id, detail={"count": len(rows)}
-    )
-    uow.commit()
-    return rows
+    return patients.read_record(uow, patient_id, "treatment_session", query)
 
 
 def previous_sessions(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:

@@ -115,18 +115,12 @@ def preview_evaluation(uow: UnitOfWork, patient_id: int, data: EvaluationIn) -> 
 
 
 def list_evaluations(uow: UnitOfWork, patient_id: int) -> list[Evaluation]:
-    uow.require_role(*CLINICAL_ROLES)
-    patients.load_patient(uow, patient_id)
-    rows = list(
-        uow.session.scalars(
-            select(Evaluation)
-            .where(Evaluation.patient_id == patient_id)
-            .order_by(Evaluation.performed_at.desc(), Evaluation.id.desc())
-        )
+    query = (
+        select(Evaluation)
+        .where(Evaluation.patient_id == patient_id)
+        .order_by(Evaluation.performed_at.desc(), Evaluation.id.desc())
     )
-    audit.record(uow, "read", "evaluation", patient_id=patient_id, detail={"count": len(rows)})
-    uow.commit()
-    return rows
+    return patients.read_record(uow, patient_id, "evaluation", query)
 
 
 def latest_evaluation(uow: UnitOfWork, patient_id: int) -> Evaluation | None:

@@ -50,18 +50,12 @@ def _require_own_session(uow: UnitOfWork, patient_id: int, session_id: int) -> N
 
 
 def list_follow_ups(uow: UnitOfWork, patient_id: int) -> list[FollowUp]:
-    uow.require_role(*CLINICAL_ROLES)
-    patients.load_patient(uow, patient_id)
-    rows = list(
-        uow.session.scalars(
-            select(FollowUp)
-            .where(FollowUp.patient_id == patient_id)
-            .order_by(FollowUp.performed_on.desc(), FollowUp.id.desc())
-        )
+    query = (
+        select(FollowUp)
+        .where(FollowUp.patient_id == patient_id)
+        .order_by(FollowUp.performed_on.desc(), FollowUp.id.desc())
     )
-    audit.record(uow, "read", "follow_up", patient_id=patient_id, detail={"count": len(rows)})
-    uow.commit()
-    return rows
+    return patients.read_record(uow, patient_id, "follow_up", query)
 
 
 def store() -> PhotoStore:
@@ -104,16 +98,8 @@ def load_follow_up(uow: UnitOfWork, follow_up_id: int, patient_id: int) -> Follo
 
 
 def list_photos(uow: UnitOfWork, patient_id: int) -> list[Photo]:
-    uow.require_role(*CLINICAL_ROLES)
-    patients.load_patient(uow, patient_id)
-    rows = list(
-        uow.session.scalars(
-            select(Photo).where(Photo.patient_id == patient_id).order_by(Photo.taken_on, Photo.id)
-        )
-    )
-    audit.record(uow, "read", "photo", patient_id=patient_id, detail={"count": len(rows)})
-    uow.commit()
-    return rows
+    query = select(Photo).where(Photo.patient_id == patient_id).order_by(Photo.taken_on, Photo.id)
+    return patients.read_record(uow, patient_id, "photo", query)
 
 
 def photo_content(uow: UnitOfWork, photo_id: int) -> tuple[Photo, bytes]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import date
+from typing import TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from sclero.core import audit
 from sclero.core.auth import Role
@@ -16,6 +18,7 @@ from sclero.patients.schemas import HistoryIn, PatientIn, PatientUpdate
 
 IDENTITY_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
+Row = TypeVar("Row")
 
 
 def create_patient(uow: UnitOfWork, data: PatientIn) -> Patient:
@@ -28,6 +31,22 @@ def create_patient(uow: UnitOfWork, data: PatientIn) -> Patient:
     audit.record(uow, "create", "patient", patient.id, patient_id=patient.id)
     uow.commit()
     return patient
+
+
+def read_record(
+    uow: UnitOfWork,
+    patient_id: int,
+    entity: str,
+    query: Select[Row],
+    roles: Sequence[str] = CLINICAL_ROLES,
+) -> list[Row]:
+    """One kind of row from a patient's record: role-checked, and audited as one read."""
+    uow.require_role(*roles)
+    load_patient(uow, patient_id)
+    rows = list(uow.session.scalars(query))
+    audit.record(uow, "read", entity, patient_id=patient_id, detail={"count": len(rows)})
+    uow.commit()
+    return rows
 
 
 def load_patient(uow: UnitOfWork, patient_id: int) -> Patient:

@@ -120,18 +120,12 @@ def get_plan(uow: UnitOfWork, plan_id: int) -> TreatmentPlan:
 
 
 def list_plans(uow: UnitOfWork, patient_id: int) -> list[TreatmentPlan]:
-    uow.require_role(*CLINICAL_ROLES)
-    patients.load_patient(uow, patient_id)
-    rows = list(
-        uow.session.scalars(
-            select(TreatmentPlan)
-            .where(TreatmentPlan.patient_id == patient_id)
-            .order_by(TreatmentPlan.id.desc())
-        )
+    query = (
+        select(TreatmentPlan)
+        .where(TreatmentPlan.patient_id == patient_id)
+        .order_by(TreatmentPlan.id.desc())
     )
-    audit.record(uow, "read", "treatment_plan", patient_id=patient_id, detail={"count": len(rows)})
-    uow.commit()
-    return rows
+    return patients.read_record(uow, patient_id, "treatment_plan", query)
 
 
 def edit_item(uow: UnitOfWork, item_id: int, data: PlanItemEdit) -> PlanItem:

@@ -173,18 +173,12 @@ def between(uow: UnitOfWork, start: date, days: int) -> list[tuple[Appointment, 
 
 
 def patient_appointments(uow: UnitOfWork, patient_id: int) -> list[Appointment]:
-    uow.require_role(*DESK_ROLES)
-    patients.load_patient(uow, patient_id)
-    rows = list(
-        uow.session.scalars(
-            select(Appointment)
-            .where(Appointment.patient_id == patient_id)
-            .order_by(Appointment.starts_at.desc())
-        )
+    query = (
+        select(Appointment)
+        .where(Appointment.patient_id == patient_id)
+        .order_by(Appointment.starts_at.desc())
     )
-    audit.record(uow, "read", "appointment", patient_id=patient_id, detail={"count": len(rows)})
-    uow.commit()
-    return rows
+    return patients.read_record(uow, patient_id, "appointment", query, DESK_ROLES)
 
 
 def suggestions(uow: UnitOfWork, patient_id: int, on: date | None = None) -> Suggestions:
