@@ -15,7 +15,8 @@ from sclero.core.time import today as clinic_today
 from sclero.demo.people import age_on
 from sclero.evaluation.models import Evaluation
 from sclero.patients.models import Patient
-from sclero.planning.models import Consent, PlanItem, TreatmentPlan
+from sclero.planning.models import Consent, TreatmentPlan
+from sclero.planning.service import plan_from_result
 from sclero.rules import default_protocol, evaluate_document
 
 
@@ -128,42 +129,14 @@ def approved_plan(
     session: Session, screened: Evaluation, physician_id: int | None = None
 ) -> TreatmentPlan:
     """The engine's proposal of `screened`, approved, with the patient's signed consent."""
-    plan_doc = screened.result["plan"]
-    limits = plan_doc["session_limits"]
     signed = screened.performed_at
-    plan = TreatmentPlan(
-        patient_id=screened.patient_id,
-        evaluation_id=screened.id,
-        status="approved",
-        created_by_id=physician_id,
-        approved_by_id=physician_id,
-        approved_at=signed,
-        protocol_id=screened.protocol_id,
-        protocol_version=screened.protocol_version,
-        proposal=plan_doc,
-        weight_kg=screened.answers["weight_kg"],
-        max_agent_mg=limits.get("max_agent_mg"),
-        max_foam_ml=limits.get("max_foam_ml"),
-        max_liquid_ml=limits.get("max_liquid_ml"),
-        expected_sessions="1–3",
-        interval_days=default_protocol().interval_days,
-        compression=plan_doc.get("compression"),
+    plan = plan_from_result(
+        screened.patient_id, screened.id, screened.answers["weight_kg"], screened.result
     )
-    for position, item in enumerate(plan_doc["items"]):
-        concentration = item.get("concentration_percent") or {}
-        plan.items.append(
-            PlanItem(
-                finding_id=int(item["finding_id"]),
-                position=position,
-                vein_type=item["vein_type"],
-                technique=item["technique"],
-                agent=item.get("agent"),
-                concentration_min=concentration.get("min"),
-                concentration_max=concentration.get("max"),
-                max_volume_per_injection_ml=item.get("max_volume_per_injection_ml"),
-                sources=list(item.get("sources", [])),
-            )
-        )
+    plan.status = "approved"
+    plan.created_by_id = physician_id
+    plan.approved_by_id = physician_id
+    plan.approved_at = signed
     session.add(plan)
     session.flush()
     session.add(

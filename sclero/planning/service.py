@@ -34,7 +34,7 @@ def propose_plan(uow: UnitOfWork, patient_id: int, data: PlanIn) -> TreatmentPla
     )
     result = evaluations.run_engine(case)
     _refuse_if_blocked(result)
-    plan = _plan_from_result(patient_id, evaluation.id, evaluation.answers["weight_kg"], result)
+    plan = plan_from_result(patient_id, evaluation.id, evaluation.answers["weight_kg"], result)
     plan.created_by_id = uow.actor.user_id
     plan.notes = data.notes
     uow.session.add(plan)
@@ -57,9 +57,10 @@ def _refuse_if_blocked(result: dict[str, Any]) -> None:
         )
 
 
-def _plan_from_result(
+def plan_from_result(
     patient_id: int, evaluation_id: int, weight_kg: float, result: dict[str, Any]
 ) -> TreatmentPlan:
+    """A draft plan (not yet added to the session) from an engine result document."""
     plan_doc = result["plan"]
     limits = plan_doc["session_limits"]
     protocol = current_protocol()
