@@ -118,13 +118,23 @@ def serve(
     if not no_demo:
         _first_start_demo(database, demo_patients)
     console.print(f"Sclero on [bold]http://{host}:{port}/[/bold]  (API docs: /docs)")
-    console.print(
-        "Demo logins: physician, nurse, frontdesk, admin — password "
-        f"[bold]{DEMO_PASSWORD}[/bold] (demo data only)"
-    )
+    if _has_demo_logins(database):
+        console.print(
+            "Demo logins: physician, nurse, frontdesk, admin — password "
+            f"[bold]{DEMO_PASSWORD}[/bold] (demo data only)"
+        )
     application = create_app(settings, database)
     freeze_startup_objects()
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+def _has_demo_logins(database: Database) -> bool:
+    from sqlalchemy import select
+
+    from sclero.core.auth import User
+
+    with database.sessions() as session:
+        return session.scalar(select(User.id).where(User.username == "physician")) is not None
 
 
 def freeze_startup_objects() -> None:
@@ -138,17 +148,19 @@ def freeze_startup_objects() -> None:
 
 
 def _first_start_demo(database: Database, patients: int) -> None:
+    """Load the demo clinic, with its published demo logins, only into a brand-new database:
+    one that has any user already is a clinic's own and is never touched."""
     from sqlalchemy import func, select
 
+    from sclero.core.auth import User
     from sclero.demo.generator import ensure_demo_users, generate_clinic
-    from sclero.patients.models import Patient
 
     with database.sessions() as session:
-        ensure_demo_users(session)
-        session.commit()
-        if session.scalar(select(func.count()).select_from(Patient)):
+        if session.scalar(select(func.count()).select_from(User)):
             return
         console.print(f"First start: loading a demo clinic of {patients} patients…")
+        ensure_demo_users(session)
+        session.commit()
         generate_clinic(session, patients)
 
 

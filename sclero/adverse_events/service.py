@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import select
 
 from sclero.adverse_events.models import AdverseEvent
@@ -12,16 +15,19 @@ from sclero.core.convert import to_jsonable
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, InvalidInput, NotFound
 from sclero.core.protocol import current_protocol
-from sclero.core.time import today, utcnow
+from sclero.core.time import to_clinic_wall_time, today, utcnow
 from sclero.patients import service as patients
 from sclero.rules import triage
 from sclero.rules.vocabulary import Symptom, TriageLevel
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
+# Most urgent first: the order of the vocabulary's triage levels.
+_LEVEL_ORDER = {level.value: index for index, level in enumerate(TriageLevel)}
 
 
 def report(uow: UnitOfWork, patient_id: int, data: AdverseEventIn) -> AdverseEvent:
-    """Report a complication; its symptoms are triaged (urgent care / contact clinic / routine)."""
+    """Report a complication, triaged by its symptoms and its event type (the stricter wins:
+    urgent care / contact clinic / routine)."""
     uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
     if data.onset_date > today():
@@ -31,12 +37,12 @@ def report(uow: UnitOfWork, patient_id: int, data: AdverseEventIn) -> AdverseEve
 
         if charting.load_session(uow, data.session_id).patient_id != patient_id:
             raise InvalidInput("That session belongs to another patient.", field="session_id")
-    result = triage(data.symptoms, current_protocol())
+    result = event_triage(data.event_type, data.symptoms)
     event = AdverseEvent(
         patient_id=patient_id,
         reported_by_id=uow.actor.user_id,
-        triage_level=str(result.level),
-        triage=to_jsonable(result),
+        triage_level=result["level"],
+        triage=result,
         status="open",
         **data.model_dump(),
     )
@@ -54,6 +60,37 @@ def report(uow: UnitOfWork, patient_id: int, data: AdverseEventIn) -> AdverseEve
     return event
 
 
+def event_triage(event_type: str, symptoms: list[str]) -> dict[str, Any]:
+    """The stricter of two triages: the symptoms' (the engine) and the event type's own level in
+    the protocol's adverse-event catalogue (an anaphylaxis is urgent care even with no symptom
+    ticked). The event type's triage is kept as a finding too, so its advice and sources show."""
+    result: dict[str, Any] = to_jsonable(triage(symptoms, current_protocol()))
+    result["symptom_level"] = result["level"]
+    entry = _catalogue_entry(event_type)
+    result["event_type"] = entry
+    if entry is not None:
+        result["findings"].append(entry)
+        result["findings"].sort(key=lambda f: _LEVEL_ORDER[f["level"]])
+        result["level"] = min(result["level"], entry["level"], key=_LEVEL_ORDER.__getitem__)
+    return result
+
+
+def _catalogue_entry(event_type: str) -> dict[str, Any] | None:
+    """The catalogue's triage of an event type, as a finding; None for "other"."""
+    for event in current_protocol().spec.adverse_events.events:
+        if event.code == event_type:
+            return {
+                "code": event.code,
+                "kind": "event_type",
+                "level": str(event.triage),
+                "message": f"Reported event: {event.label} (the protocol's level for this "
+                f"event type: {TriageLevel(event.triage).label}).",
+                "sources": list(event.sources),
+                "confirmed": event.confirmed,
+            }
+    return None
+
+
 def load_event(uow: UnitOfWork, event_id: int) -> AdverseEvent:
     event = uow.session.get(AdverseEvent, event_id)
     if event is None:
@@ -62,14 +99,17 @@ def load_event(uow: UnitOfWork, event_id: int) -> AdverseEvent:
 
 
 def update(uow: UnitOfWork, event_id: int, data: AdverseEventUpdate) -> AdverseEvent:
-    """Re-grade or add to the management of an open event."""
+    """Re-grade an open event, or add a dated note to its management (earlier notes stay)."""
     uow.require_role(*CLINICAL_ROLES)
     event = load_event(uow, event_id)
     if event.status != "open":
         raise Conflict("This adverse event is closed.", field="status")
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    note = changes.pop("management", None)
     for name, value in changes.items():
         setattr(event, name, value)
+    if note and _add_management(event, note):
+        changes["management"] = note
     audit.record(
         uow,
         "update",
@@ -92,10 +132,23 @@ def close(uow: UnitOfWork, event_id: int, data: AdverseEventClose) -> AdverseEve
     event.outcome = data.outcome
     event.closed_at = utcnow()
     if data.management:
-        event.management = data.management
+        _add_management(event, data.management)
     audit.record(uow, "close", "adverse_event", event.id, patient_id=event.patient_id)
     uow.commit()
     return event
+
+
+def _add_management(event: AdverseEvent, note: str) -> bool:
+    """Add a dated note to the event's management; what was written before is never lost.
+    A form that sends the old text back with more typed after it adds only the new part."""
+    old = event.management or ""
+    if old and note.startswith(old):
+        note = note[len(old) :].strip()
+    if not note:
+        return False
+    stamp = to_clinic_wall_time(datetime.now(UTC)).strftime("%Y-%m-%d %H:%M")
+    event.management = f"{old}\n{stamp} — {note}".lstrip("\n")
+    return True
 
 
 def list_events(uow: UnitOfWork, patient_id: int) -> list[AdverseEvent]:

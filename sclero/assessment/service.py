@@ -11,8 +11,9 @@ from sclero.assessment.schemas import DuplexIn, FindingIn
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
-from sclero.core.errors import NotFound
+from sclero.core.errors import InvalidInput, NotFound
 from sclero.core.protocol import current_protocol
+from sclero.core.time import today
 from sclero.patients import service as patients
 from sclero.rules import classify_vein
 
@@ -107,8 +108,14 @@ def case_findings(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:
 
 
 def add_duplex(uow: UnitOfWork, patient_id: int, data: DuplexIn) -> DuplexFinding:
+    """Record a duplex ultrasound result; the newest scan is the one screening reads, so a scan
+    dated in the future (which would hide every later result) is refused."""
     uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
+    if data.performed_on > today():
+        raise InvalidInput(
+            "The duplex scan cannot be dated in the future; check the date.", field="performed_on"
+        )
     duplex = DuplexFinding(
         patient_id=patient_id, recorded_by_id=uow.actor.user_id, **data.model_dump()
     )
@@ -129,7 +136,8 @@ def list_duplex(uow: UnitOfWork, patient_id: int) -> list[DuplexFinding]:
 
 
 def latest_duplex(uow: UnitOfWork, patient_id: int) -> dict[str, Any] | None:
-    """The newest duplex result as the engine's case document gives it (helper; no audit)."""
+    """The newest duplex result as the engine's case document gives it (helper; no audit):
+    latest scan date first, the later entry among scans of the same day."""
     row = uow.session.scalar(
         select(DuplexFinding)
         .where(DuplexFinding.patient_id == patient_id)

@@ -13,7 +13,7 @@ from sclero.charting import aftercare, service
 from sclero.charting.schemas import CHECKLIST_ITEMS, InjectionIn, SessionClose, SessionStart
 from sclero.core.auth import Role
 from sclero.core.db import Database, UnitOfWork
-from sclero.core.errors import DomainError, DoseLimitExceeded
+from sclero.core.errors import DepartsFromPlan, DomainError, DoseLimitExceeded
 from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.rules.vocabulary import Agent, Region, Side
@@ -176,7 +176,7 @@ async def add_injection(request: Request, session_id: int, actor: PageActor, db:
                 injection, precautions = service.add_injection(uow, session_id, data)
             notice = _charted_notice(injection, precautions)
             status = 200
-        except DoseLimitExceeded as error:
+        except (DoseLimitExceeded, DepartsFromPlan) as error:
             refusal, status = _refusal(error), 409
         except DomainError as error:
             errors, status = domain_errors(error), _status(error)
@@ -211,7 +211,7 @@ def _charted_notice(injection: Any, precautions: list[dict[str, Any]]) -> dict[s
     return {"text": text, "precautions": precautions}
 
 
-def _refusal(error: DoseLimitExceeded) -> dict[str, Any]:
+def _refusal(error: DoseLimitExceeded | DepartsFromPlan) -> dict[str, Any]:
     detail = error.detail
     violations = detail.get("violations") or []
     return {
@@ -219,7 +219,7 @@ def _refusal(error: DoseLimitExceeded) -> dict[str, Any]:
         "given": detail.get("given"),
         "limit": detail.get("limit"),
         "remaining": detail.get("remaining"),
-        "unit": violations[0].get("unit", "") if violations else "",
+        "unit": violations[0].get("unit", "") if violations else "",  # departures have none
         "violations": violations,
     }
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from sclero.charting import guard
 from sclero.charting.models import Injection, TreatmentSession
 from sclero.charting.schemas import CHECKLIST_ITEMS, InjectionIn, SessionClose, SessionStart
 from sclero.core import audit
@@ -16,6 +17,7 @@ from sclero.core.db import UnitOfWork
 from sclero.core.errors import (
     Conflict,
     ContraindicationError,
+    DepartsFromPlan,
     DoseLimitExceeded,
     Forbidden,
     IntervalTooShort,
@@ -23,12 +25,14 @@ from sclero.core.errors import (
     NotFound,
 )
 from sclero.core.protocol import current_protocol
-from sclero.core.time import today, utcnow
+from sclero.core.time import local_date, today, utcnow
+from sclero.evaluation import service as evaluations
 from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.rules import (
     InjectionFacts,
     PreviousSession,
+    SessionLimits,
     check_injection,
     check_interval,
     session_limits,
@@ -40,7 +44,7 @@ CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> TreatmentSession:
     """Open a session on the approved, consented plan once every checklist item is confirmed."""
     uow.require_role(*CLINICAL_ROLES)
-    patient = patients.load_patient(uow, patient_id)
+    patient = patients.lock_patient(uow, patient_id)
     plan = planning.active_plan(uow, patient_id)
     if plan is None:
         raise Conflict("This patient has no approved treatment plan.", field="plan")
@@ -48,6 +52,9 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
         raise Conflict("The plan has no signed consent yet.", field="consent")
     if _open_session_of(uow, patient_id) is not None:
         raise Conflict("This patient already has an open session: close it first.", "session")
+    _require_current_screening(uow, patient_id, plan.evaluation_id)
+    if data.appointment_id is not None:
+        _require_own_appointment(uow, patient_id, data.appointment_id)
     _require_checklist(data)
     _require_interval(uow, patient_id, _plan_regions(uow, plan.id), data.interval_override_reason)
     weight = data.weight_kg or plan.weight_kg
@@ -78,6 +85,25 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
     )
     uow.commit()
     return session
+
+
+def _require_current_screening(uow: UnitOfWork, patient_id: int, evaluation_id: int) -> None:
+    """Treat only on the screening the plan was made from, and only if it still allows it."""
+    latest = evaluations.latest_evaluation(uow, patient_id)
+    if latest is None or latest.id != evaluation_id:
+        raise Conflict(
+            "The patient was re-evaluated after this plan was made: propose and approve a new "
+            "plan from the new screening first.",
+            field="plan",
+        )
+    planning.refuse_if_blocked(latest.result)
+
+
+def _require_own_appointment(uow: UnitOfWork, patient_id: int, appointment_id: int) -> None:
+    from sclero.scheduling import service as scheduling  # scheduling builds on charting
+
+    if scheduling.load_appointment(uow, appointment_id).patient_id != patient_id:
+        raise InvalidInput("That appointment belongs to another patient.", "appointment_id")
 
 
 def _open_session_of(uow: UnitOfWork, patient_id: int) -> TreatmentSession | None:
@@ -140,45 +166,92 @@ def _require_interval(
 def add_injection(
     uow: UnitOfWork, session_id: int, data: InjectionIn
 ) -> tuple[Injection, list[dict[str, Any]]]:
-    """Chart one injection; refused with the numbers if it breaks a limit, unless a physician
-    overrides with a reason (audited). Returns it with the precautions to show now."""
+    """Chart one injection. Refused with the numbers when it breaks a dose limit (the day's
+    total over all sessions counts), and refused when the plan or the screening does not cover
+    it — unless a physician owns it with a reason (audited). Returns it with the precautions to
+    show now."""
     uow.require_role(*CLINICAL_ROLES)
-    session = _open_session(uow, session_id)
+    session = _open_session(uow, session_id, lock=True)
     _refuse_allergen(uow, session.patient_id, data.agent)
     vein_type = _vein_type(uow, session.patient_id, data.finding_id, data.side, data.region)
-    new = _facts(
-        data.agent,
-        data.technique,
-        data.concentration_percent,
-        data.volume_ml,
-        vein_type,
-        data.liquid_gas_ratio,
-    )
-    charted = [_charted(i) for i in session.injections]
-    check = check_injection(_limits(session), charted, new, current_protocol())
-    _require_allowed_or_override(uow, check, data.override_reason)
+    departures = _departures(uow, session, data)
+    new = _facts(data.agent, data.technique, data.concentration_percent, data.volume_ml,
+                 vein_type, data.liquid_gas_ratio)  # fmt: skip
+    same_day = _same_day_injections(uow, session)
+    check = check_injection(_limits(session), [_charted(i) for i in same_day], new,
+                            current_protocol())  # fmt: skip
+    overridden = _require_allowed_or_override(uow, check, departures, data.override_reason)
     injection = Injection(
         session_id=session.id,
         vein_type=vein_type,
-        agent_mg=_agent_mg(check, data.agent, session.injections),
+        agent_mg=_agent_mg(check, data.agent, same_day),
         charted_by_id=uow.actor.user_id,
-        override_by_id=uow.actor.user_id if not check.allowed else None,
+        override_by_id=uow.actor.user_id if overridden else None,
         **data.model_dump(exclude={"override_reason"}),
-        override_reason=data.override_reason if not check.allowed else None,
+        override_reason=data.override_reason if overridden else None,
     )
     session.injections.append(injection)
     uow.session.flush()
-    action = "override" if not check.allowed else "create"
-    audit.record(
-        uow,
-        action,
-        "injection",
-        injection.id,
-        patient_id=session.patient_id,
-        detail={"violations": [v.code for v in check.violations]} if not check.allowed else None,
-    )
+    detail = {
+        "violations": [v.code for v in check.violations],
+        "departures": [d.code for d in departures],
+        "reason": data.override_reason,
+    }
+    audit.record(uow, "override" if overridden else "create", "injection", injection.id,
+                 patient_id=session.patient_id, detail=detail if overridden else None)  # fmt: skip
     uow.commit()
     return injection, to_jsonable(check.precautions)
+
+
+def _departures(
+    uow: UnitOfWork, session: TreatmentSession, data: InjectionIn
+) -> list[guard.Departure]:
+    """What the plan, the screening and the interval say about this injection."""
+    plan = planning.load_plan(uow, session.plan_id)
+    evaluation = evaluations.latest_evaluation(uow, session.patient_id)
+    screening = evaluation.result["screening"] if evaluation else {}
+    interval = check_interval(
+        [PreviousSession(date=s["date"], regions=s["regions"])
+         for s in _history(uow, session.patient_id, exclude_session_id=session.id)],
+        today(), [data.region], current_protocol(),
+    )  # fmt: skip
+    return [
+        *guard.plan_departures(
+            _plan_items_at(uow, plan.items, data.side, data.region),
+            data.side,
+            data.region,
+            data.agent,
+            data.technique,
+            data.concentration_percent,
+        ),
+        *guard.foam_departures(data.technique, screening),
+        *guard.interval_departures(interval),
+    ]
+
+
+def _plan_items_at(uow: UnitOfWork, items: list[Any], side: str, region: str) -> list[Any]:
+    from sclero.assessment import service as assessment
+
+    return [
+        item for item in items
+        if item.finding_id is not None
+        and (finding := assessment.load_finding(uow, item.finding_id)).side == side
+        and finding.region == region
+    ]  # fmt: skip
+
+
+def _same_day_injections(uow: UnitOfWork, session: TreatmentSession) -> list[Injection]:
+    """Every injection the patient had on this session's clinic day: the dose limit is per day."""
+    day = local_date(session.started_at)
+    sessions = uow.session.scalars(
+        select(TreatmentSession).where(TreatmentSession.patient_id == session.patient_id)
+    )
+    return [
+        injection
+        for other in sessions
+        if local_date(other.started_at) == day
+        for injection in other.injections
+    ]
 
 
 def _facts(
@@ -211,8 +284,9 @@ def _charted(injection: Injection) -> InjectionFacts:
     )
 
 
-def _limits(session: TreatmentSession) -> Any:
-    return session_limits(session.weight_kg, current_protocol())
+def _limits(session: TreatmentSession) -> SessionLimits:
+    """The limits fixed when the session started (a later protocol change does not move them)."""
+    return SessionLimits.from_document(session.limits)
 
 
 def _agent_mg(check: Any, agent: str, before: list[Injection]) -> float:
@@ -222,18 +296,26 @@ def _agent_mg(check: Any, agent: str, before: list[Injection]) -> float:
     return round(total_after - total_before, 4)
 
 
-def _require_allowed_or_override(uow: UnitOfWork, check: Any, reason: str | None) -> None:
-    if check.allowed:
-        return
+def _require_allowed_or_override(
+    uow: UnitOfWork, check: Any, departures: list[guard.Departure], reason: str | None
+) -> bool:
+    """True when a physician overrides; raises when the injection may not be charted."""
+    if check.allowed and not departures:
+        return False
     if reason and uow.actor.role == Role.PHYSICIAN:
-        return
-    first = check.violations[0]
+        return True
     if reason:
-        raise Forbidden("Only a physician may override a dose limit.", field="override_reason")
+        raise Forbidden("Only a physician may override a limit or the plan.", "override_reason")
+    departed = [{"code": d.code, "message": d.message, "sources": list(d.sources)}
+                for d in departures]  # fmt: skip
+    if check.allowed:
+        raise DepartsFromPlan(" ".join(d.message for d in departures), field="region",
+                              violations=departed)  # fmt: skip
+    first = check.violations[0]
     raise DoseLimitExceeded(
-        " ".join(v.message for v in check.violations),
+        " ".join([*(v.message for v in check.violations), *(d.message for d in departures)]),
         field="volume_ml",
-        violations=to_jsonable(check.violations),
+        violations=[*to_jsonable(check.violations), *departed],
         given=first.given,
         limit=first.limit,
         remaining=first.remaining,
@@ -270,7 +352,13 @@ def load_session(uow: UnitOfWork, session_id: int) -> TreatmentSession:
     return session
 
 
-def _open_session(uow: UnitOfWork, session_id: int) -> TreatmentSession:
+def _open_session(uow: UnitOfWork, session_id: int, lock: bool = False) -> TreatmentSession:
+    """The session, refused when closed; `lock` holds its row until commit (PostgreSQL), so two
+    injections charted at once cannot both pass the tally."""
+    if lock:
+        uow.session.scalar(
+            select(TreatmentSession.id).where(TreatmentSession.id == session_id).with_for_update()
+        )
     session = load_session(uow, session_id)
     if session.status != "open":
         raise Conflict("This session is closed; nothing more can be charted.", field="session")
@@ -359,7 +447,9 @@ def previous_sessions(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def _history(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:
+def _history(
+    uow: UnitOfWork, patient_id: int, exclude_session_id: int | None = None
+) -> list[dict[str, Any]]:
     rows = uow.session.scalars(
         select(TreatmentSession)
         .where(TreatmentSession.patient_id == patient_id)
@@ -368,8 +458,8 @@ def _history(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:
     history = []
     for session in rows:
         regions = sorted({i.region for i in session.injections})
-        if regions:
-            history.append({"date": session.started_at.date(), "regions": regions})
+        if regions and session.id != exclude_session_id:
+            history.append({"date": local_date(session.started_at), "regions": regions})
     return history
 
 

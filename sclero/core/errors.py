@@ -63,6 +63,14 @@ class DoseLimitExceeded(DomainError):
     code = "dose_limit_exceeded"
 
 
+class DepartsFromPlan(DomainError):
+    """An injection the approved plan or the screening does not cover (site, agent, technique,
+    foam-only finding, interval); a physician may own it with a written reason."""
+
+    status_code = 409
+    code = "departs_from_plan"
+
+
 class IntervalTooShort(DomainError):
     """A session booked sooner than the protocol interval after the last one on the same area."""
 

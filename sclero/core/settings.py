@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,13 +27,28 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=12, ge=1, le=24 * 7)
     api_token_days: int = Field(default=30, ge=1, le=365)
     secure_cookies: bool = False
-    timezone: str = "Europe/Berlin"
+    timezone: str = Field(
+        default="",
+        description="The clinic's IANA time zone (e.g. Europe/Berlin); empty: the server's",
+    )
 
     @field_validator("secret_key")
     @classmethod
     def _refuse_weak_secret(cls, value: str) -> str:
         if value and (len(value) < 32 or value.lower() in {"changeme", "secret", "change-me"}):
             raise ValueError("SCLERO_SECRET_KEY must be at least 32 random characters")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"unknown time zone {value!r}; use a name like Europe/Berlin"
+                ) from None
         return value
 
     @property

@@ -1,8 +1,9 @@
-"""The clock, in one place so tests and the demo generator can pin it."""
+"""The clock, in one place: timestamps are stored in UTC, clinic days are the clinic's own."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 
 def utcnow() -> datetime:
@@ -10,5 +11,27 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def clinic_zone() -> tzinfo | None:
+    """The clinic's time zone from the settings; None means the server's local time."""
+    from sclero.core.settings import get_settings
+
+    name = get_settings().timezone
+    return ZoneInfo(name) if name else None
+
+
 def today() -> date:
-    return utcnow().date()
+    """The clinic's current date (a follow-up "today" is today where the clinic is)."""
+    return datetime.now(UTC).astimezone(clinic_zone()).date()
+
+
+def local_date(utc_timestamp: datetime) -> date:
+    """The clinic day on which a stored (naive UTC) timestamp fell."""
+    return utc_timestamp.replace(tzinfo=UTC).astimezone(clinic_zone()).date()
+
+
+def to_clinic_wall_time(moment: datetime) -> datetime:
+    """A naive wall-clock time at the clinic (how appointments are kept); an aware input is
+    converted, a naive one is taken as already local."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(clinic_zone()).replace(tzinfo=None)

@@ -20,9 +20,10 @@ class PhotoStore:
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
-    def put(self, content: bytes) -> str:
-        """Write `content` (atomically) and return its SHA-256."""
-        digest = hashlib.sha256(content).hexdigest()
+    def put(self, content: bytes, digest: str | None = None) -> str:
+        """Write `content` (atomically) and return its SHA-256; `digest`, when the caller has
+        already computed it with `digest_of`, saves hashing the bytes twice."""
+        digest = digest or digest_of(content)
         target = self.path_for(digest)
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -34,6 +35,11 @@ class PhotoStore:
 
     def get(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
+
+
+def digest_of(content: bytes) -> str:
+    """The SHA-256 a photo is stored (and named) under."""
+    return hashlib.sha256(content).hexdigest()
 
 
 def sniff_type(content: bytes) -> str | None:

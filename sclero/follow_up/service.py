@@ -14,7 +14,7 @@ from sclero.core.errors import InvalidInput, NotFound
 from sclero.core.settings import get_settings
 from sclero.core.time import today
 from sclero.follow_up.models import FollowUp, Photo, RegionClearance
-from sclero.follow_up.photo_store import MAX_BYTES, PhotoStore, sniff_type
+from sclero.follow_up.photo_store import MAX_BYTES, PhotoStore, digest_of, sniff_type
 from sclero.follow_up.schemas import FollowUpIn, PhotoMeta
 from sclero.patients import service as patients
 
@@ -63,7 +63,8 @@ def store() -> PhotoStore:
 
 
 def add_photo(uow: UnitOfWork, patient_id: int, meta: PhotoMeta, content: bytes) -> Photo:
-    """Keep a clinical photo (JPEG or PNG): bytes on disk by hash, metadata in the database."""
+    """Keep a clinical photo (JPEG or PNG): bytes on disk by hash, metadata in the database.
+    The row is inserted first and the file written after, so a refused insert leaves no file."""
     uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
     if not content:
@@ -75,9 +76,10 @@ def add_photo(uow: UnitOfWork, patient_id: int, meta: PhotoMeta, content: bytes)
         raise InvalidInput("Only JPEG or PNG photos can be kept.", field="file")
     if meta.follow_up_id is not None:
         load_follow_up(uow, meta.follow_up_id, patient_id)
+    digest = digest_of(content)
     photo = Photo(
         patient_id=patient_id,
-        sha256=store().put(content),
+        sha256=digest,
         content_type=content_type,
         size_bytes=len(content),
         uploaded_by_id=uow.actor.user_id,
@@ -85,6 +87,7 @@ def add_photo(uow: UnitOfWork, patient_id: int, meta: PhotoMeta, content: bytes)
     )
     uow.session.add(photo)
     uow.session.flush()
+    store().put(content, digest)
     audit.record(uow, "create", "photo", photo.id, patient_id=patient_id)
     uow.commit()
     return photo

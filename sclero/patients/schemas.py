@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import EmailStr, Field, field_validator
+from pydantic import AfterValidator, EmailStr, Field, ValidationInfo, field_validator
 
 from sclero.core.schemas import Name, Note, Out, Strict, code_in
 from sclero.rules.vocabulary import Allergy, Condition, Medication, Sex
@@ -16,10 +16,31 @@ MedicationCode = Annotated[str, code_in(Medication.codes(), "medication")]
 AllergyCode = Annotated[str, code_in(Allergy.codes(), "allergy")]
 
 
+def _plausible_birth_date(value: date) -> date:
+    """A birth date that can be a living patient's: not in the future, not before 1900."""
+    from sclero.core.time import today
+
+    if value > today():
+        raise ValueError("the birth date cannot be in the future")
+    if value.year < 1900:
+        raise ValueError("the birth date is before 1900; please check it")
+    return value
+
+
+BirthDate = Annotated[date, AfterValidator(_plausible_birth_date)]
+# Fields every record must keep: a change may correct them, never blank them.
+REQUIRED_ON_UPDATE = {
+    "first_name": "first name",
+    "last_name": "last name",
+    "birth_date": "birth date",
+    "sex": "sex",
+}
+
+
 class PatientIn(Strict):
     first_name: Name
     last_name: Name
-    birth_date: date
+    birth_date: BirthDate
     sex: SexCode
     weight_kg: float | None = Field(default=None, gt=0, le=400)
     phone: str | None = Field(default=None, max_length=40)
@@ -27,28 +48,29 @@ class PatientIn(Strict):
     address: str | None = Field(default=None, max_length=500)
     notes: Note = None
 
-    @field_validator("birth_date")
-    @classmethod
-    def _birth_date_in_past(cls, value: date) -> date:
-        from sclero.core.time import today
-
-        if value > today():
-            raise ValueError("the birth date cannot be in the future")
-        if value.year < 1900:
-            raise ValueError("the birth date is before 1900; please check it")
-        return value
-
 
 class PatientUpdate(Strict):
+    """A correction of the record: only the fields sent change; a required field sent as null
+    is refused (it would erase the patient's name, birth date or sex)."""
+
     first_name: Name | None = None
     last_name: Name | None = None
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     sex: SexCode | None = None
     weight_kg: float | None = Field(default=None, gt=0, le=400)
     phone: str | None = Field(default=None, max_length=40)
     email: EmailStr | None = None
     address: str | None = Field(default=None, max_length=500)
     notes: Note = None
+
+    @field_validator(*REQUIRED_ON_UPDATE)
+    @classmethod
+    def _not_blanked(cls, value: object, info: ValidationInfo) -> object:
+        # Only an explicit null reaches here: a field left out keeps its default unvalidated.
+        if value is None:
+            what = REQUIRED_ON_UPDATE[str(info.field_name)]
+            raise ValueError(f"the {what} cannot be removed; leave it out to keep it as it is")
+        return value
 
 
 class HistoryIn(Strict):

@@ -19,6 +19,7 @@ from sclero.patients.schemas import HistoryIn, PatientIn, PatientUpdate
 IDENTITY_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 Row = TypeVar("Row")
+LIKE_ESCAPE = "\\"
 
 
 def create_patient(uow: UnitOfWork, data: PatientIn) -> Patient:
@@ -52,6 +53,15 @@ def read_record(
 def load_patient(uow: UnitOfWork, patient_id: int) -> Patient:
     """The patient, or NotFound; no role check or audit (for other services that already did)."""
     patient = uow.session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound(f"There is no patient with id {patient_id}.", field="patient_id")
+    return patient
+
+
+def lock_patient(uow: UnitOfWork, patient_id: int) -> Patient:
+    """The patient, with their row held until commit (PostgreSQL): serialises the checks of two
+    requests that would otherwise both pass them (e.g. two sessions started at once)."""
+    patient = uow.session.scalar(select(Patient).where(Patient.id == patient_id).with_for_update())
     if patient is None:
         raise NotFound(f"There is no patient with id {patient_id}.", field="patient_id")
     return patient
@@ -98,12 +108,12 @@ def search_patients(
     query = select(Patient)
     if q:
         for word in q.split():
-            like = f"%{word.lower()}%"
+            like = f"%{_escape_like(word.lower())}%"
             query = query.where(
                 or_(
-                    func.lower(Patient.last_name).like(like),
-                    func.lower(Patient.first_name).like(like),
-                    func.lower(Patient.mrn).like(like),
+                    func.lower(Patient.last_name).like(like, escape=LIKE_ESCAPE),
+                    func.lower(Patient.first_name).like(like, escape=LIKE_ESCAPE),
+                    func.lower(Patient.mrn).like(like, escape=LIKE_ESCAPE),
                 )
             )
     if birth_date:
@@ -122,6 +132,13 @@ def search_patients(
     audit.record(uow, "search", "patient", detail={"patient_ids": [p.id for p in rows]})
     uow.commit()
     return rows, total
+
+
+def _escape_like(text: str) -> str:
+    """Typed text matched literally: a "%" or "_" in a search is a character, not a wildcard."""
+    for char in (LIKE_ESCAPE, "%", "_"):
+        text = text.replace(char, LIKE_ESCAPE + char)
+    return text
 
 
 def get_history(uow: UnitOfWork, patient_id: int) -> Patient:

@@ -200,7 +200,7 @@ def _plan_page(
             [plan.created_by_id, plan.approved_by_id, consent.witnessed_by_id if consent else None],
         ),
         "can_edit": uow.actor.role == Role.PHYSICIAN and plan.status == "draft",
-        "can_sign": consent is None and plan.status in CURRENT,
+        "can_sign": consent is None and plan.status == "approved",
         "edit": edit or {},
         "refusal": refusal,
         "problem": problem,

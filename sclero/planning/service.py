@@ -29,11 +29,14 @@ def propose_plan(uow: UnitOfWork, patient_id: int, data: PlanIn) -> TreatmentPla
     evaluation = evaluations.require_latest_evaluation(uow, patient_id)
     from sclero.charting import service as charting  # charting builds on plans: import late
 
+    # The screening's answers, with the coded history as it stands now (it may have been
+    # corrected since the evaluation).
+    answers = {**evaluation.answers, **patients.history_codes(patient).model_dump()}
     case = evaluations.build_case(
-        uow, patient, evaluation.answers, charting.previous_sessions(uow, patient_id)
+        uow, patient, answers, charting.previous_sessions(uow, patient_id)
     )
     result = evaluations.run_engine(case)
-    _refuse_if_blocked(result)
+    refuse_if_blocked(result)
     plan = plan_from_result(patient_id, evaluation.id, evaluation.answers["weight_kg"], result)
     plan.created_by_id = uow.actor.user_id
     plan.notes = data.notes
@@ -44,7 +47,8 @@ def propose_plan(uow: UnitOfWork, patient_id: int, data: PlanIn) -> TreatmentPla
     return plan
 
 
-def _refuse_if_blocked(result: dict[str, Any]) -> None:
+def refuse_if_blocked(result: dict[str, Any]) -> None:
+    """Refuse treatment planning or a session when the screening contraindicates or defers it."""
     screening = result["screening"]
     if screening["decision"] in BLOCKING_DECISIONS:
         reasons = "; ".join(
@@ -138,8 +142,16 @@ def edit_item(uow: UnitOfWork, item_id: int, data: PlanItemEdit) -> PlanItem:
     if item.plan.status != "draft":
         raise Conflict("Only a draft plan can be edited; start a new plan instead.", "plan")
     changes = data.model_dump(exclude={"reason"}, exclude_none=True)
+    allergies = {a.allergen for a in patients.load_patient(uow, item.plan.patient_id).allergies}
+    if changes.get("agent") in allergies:
+        raise ContraindicationError(
+            f"The patient is allergic to {changes['agent']}: choose another agent.", "agent"
+        )
     for name, value in changes.items():
         setattr(item, name, value)
+    if item.technique == "refer":  # referred veins are not injected here
+        item.agent = item.concentration_min = item.concentration_max = None
+        item.max_volume_per_injection_ml = None
     item.departs_from_proposal = True
     item.departure_reason = data.reason
     audit.record(
@@ -160,6 +172,13 @@ def approve_plan(uow: UnitOfWork, plan_id: int) -> TreatmentPlan:
     plan = load_plan(uow, plan_id)
     if plan.status != "draft":
         raise Conflict(f"This plan is {plan.status}; only a draft can be approved.", "plan")
+    latest = evaluations.require_latest_evaluation(uow, plan.patient_id)
+    if latest.id != plan.evaluation_id:
+        raise Conflict(
+            "The patient was re-evaluated after this plan was proposed: propose a new plan.",
+            "plan",
+        )
+    refuse_if_blocked(latest.result)
     for other in uow.session.scalars(
         select(TreatmentPlan).where(
             TreatmentPlan.patient_id == plan.patient_id, TreatmentPlan.status == "approved"
@@ -178,8 +197,12 @@ def sign_consent(uow: UnitOfWork, plan_id: int, data: ConsentIn) -> Consent:
     """Record the patient's signed consent to the plan, with the text they were given."""
     uow.require_role(*CLINICAL_ROLES)
     plan = load_plan(uow, plan_id)
-    if plan.status not in {"draft", "approved"}:
-        raise Conflict(f"This plan is {plan.status}; consent is no longer possible.", "plan")
+    if plan.status != "approved":
+        raise Conflict(
+            f"This plan is {plan.status}: the patient consents to the approved plan, so that "
+            "what they sign is what will be done.",
+            "plan",
+        )
     consent = Consent(
         patient_id=plan.patient_id,
         plan_id=plan.id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sclero.rules import vocabulary as v
@@ -116,7 +116,7 @@ def parse_case(document: Mapping[str, Any], protocol: Protocol | None = None) ->
     _only(doc, _CASE_KEYS, "")
     if "patient" not in doc:
         raise CaseError("patient", "the patient is missing")
-    proposed = _optional_date(doc.get("proposed_date"), "proposed_date")
+    proposed = _plannable(_optional_date(doc.get("proposed_date"), "proposed_date"), protocol)
     findings = tuple(
         _finding(item, f"findings[{i}]", protocol)
         for i, item in enumerate(_list(doc.get("findings"), "findings"))
@@ -124,7 +124,7 @@ def parse_case(document: Mapping[str, Any], protocol: Protocol | None = None) ->
     _unique_ids(findings)
     duplex = None if doc.get("duplex") is None else _duplex(doc["duplex"])
     sessions = tuple(
-        _session(item, f"previous_sessions[{i}]", proposed)
+        _session(item, f"previous_sessions[{i}]", proposed, protocol)
         for i, item in enumerate(_list(doc.get("previous_sessions"), "previous_sessions"))
     )
     return Case(_patient(doc["patient"]), findings, duplex, sessions, proposed)
@@ -207,10 +207,10 @@ def _duplex(value: Any) -> Duplex:
     return Duplex(performed, *refluxes.values())
 
 
-def _session(value: Any, field: str, proposed: date | None) -> PreviousSession:
+def _session(value: Any, field: str, proposed: date | None, protocol: Protocol) -> PreviousSession:
     doc = _mapping(value, field)
     _only(doc, _SESSION_KEYS, field)
-    when = _optional_date(doc.get("date"), f"{field}.date")
+    when = _plannable(_optional_date(doc.get("date"), f"{field}.date"), protocol, f"{field}.date")
     if when is None:
         raise CaseError(f"{field}.date", "the date of the session is required")
     if proposed is not None and when > proposed:
@@ -219,6 +219,15 @@ def _session(value: Any, field: str, proposed: date | None) -> PreviousSession:
     if not regions:
         raise CaseError(f"{field}.regions", "name at least one treated region")
     return PreviousSession(when, regions)
+
+
+def _plannable(when: date | None, protocol: Protocol, field: str = "proposed_date") -> date | None:
+    """A session date the engine can count forward from: the protocol's interval and follow-up
+    must still land on a calendar date (year 9999 leaves no room: a typing slip)."""
+    room = timedelta(days=max(protocol.interval_days, protocol.follow_up_days))
+    if when is not None and when > date.max - room:
+        raise CaseError(field, "this date is too far in the future to plan from; check the year")
+    return when
 
 
 def _mapping(value: Any, field: str) -> Mapping[str, Any]:
@@ -254,13 +263,19 @@ def _bool(doc: Mapping[str, Any], key: str, field: str) -> bool:
 def _number(
     value: Any, field: str, *, positive: bool = False, minimum: float | None = None
 ) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise CaseError(field, "expected a number")
-    if positive and value <= 0:
+    try:
+        number = float(value)  # a whole number too large for a float overflows here
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise CaseError(field, "not a usable number; check the value")
+    if positive and number <= 0:
         raise CaseError(field, "must be greater than 0")
-    if minimum is not None and value < minimum:
+    if minimum is not None and number < minimum:
         raise CaseError(field, f"must be {minimum:g} or more")
-    return float(value)
+    return number
 
 
 def _code(value: Any, codes: frozenset[str], field: str, what: str) -> str:

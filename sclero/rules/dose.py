@@ -52,6 +52,23 @@ class SessionLimits:
     confirmed_map: Mapping[str, bool] = field(default_factory=dict)
     agent: str = POLIDOCANOL
 
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> SessionLimits:
+        """The limits as `to_document` wrote them (a session keeps the limits it started with)."""
+        return cls(
+            weight_kg=float(document["weight_kg"]),
+            max_agent_mg=float(document["max_agent_mg"]),
+            max_liquid_ml=float(document["max_liquid_ml"]),
+            max_sts_ml=float(document["max_sts_ml"]),
+            max_foam_ml=float(document["max_foam_ml"]),
+            anaphylaxis_precaution_ml=float(document["anaphylaxis_precaution_ml"]),
+            sources=tuple(document["sources"]),
+            confirmed=bool(document["confirmed"]),
+            source_map={k: tuple(v) for k, v in document.get("source_map", {}).items()},
+            confirmed_map=dict(document.get("confirmed_map", {})),
+            agent=str(document.get("max_agent_mg_agent", POLIDOCANOL)),
+        )
+
     def to_document(self) -> dict[str, Any]:
         return {
             "weight_kg": self.weight_kg,
@@ -63,6 +80,7 @@ class SessionLimits:
             "anaphylaxis_precaution_ml": self.anaphylaxis_precaution_ml,
             "sources": list(self.sources),
             "source_map": {key: list(value) for key, value in self.source_map.items()},
+            "confirmed_map": dict(self.confirmed_map),
             "confirmed": self.confirmed,
         }
 
@@ -239,14 +257,16 @@ def _check_point(
 ) -> None:
     _check_ratio(new, p, precautions)
     if new.vein_type is None:
-        precautions.append(
-            DosePrecaution(
+        # Without a vein type neither the concentration nor the volume per injection can be
+        # checked: that is a departure a physician must own, not a footnote.
+        violations.append(
+            DoseViolation(
                 "vein_type_unknown",
-                "No vein type given: the concentration and the volume per injection were not "
-                "checked against the protocol table.",
-                p.spec.vein_classification.sources,
+                "No vein type for this site: choose the vein finding injected, so the "
+                "concentration and the volume per injection can be checked.",
+                new.volume_ml, None, None, "mL", p.spec.vein_classification.sources,
             )
-        )
+        )  # fmt: skip
         return
     row = p.concentrations.get((new.vein_type, new.agent, new.technique))
     if row is None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sclero.rules.case import Case, Patient, parse_case
 from sclero.rules.dose import session_limits
+from sclero.rules.errors import CaseError
 from sclero.rules.interval import IntervalCheck, check_interval, earliest_for
 from sclero.rules.loading import default_protocol
 from sclero.rules.planning import FiredReferral, PlanItem, compression, fire_referrals, plan_items
@@ -119,9 +120,8 @@ def _interval(case: Case, p: Protocol) -> IntervalCheck | None:
 
 def _earliest_next(case: Case, p: Protocol, interval: IntervalCheck | None) -> date | None:
     """After the proposed session (if it may take place), else after the last one on the regions."""
-    gap = timedelta(days=p.interval_days)
     if case.proposed_date is not None and (interval is None or interval.allowed):
-        return case.proposed_date + gap
+        return _days_after(case.proposed_date, p.interval_days)
     if interval is not None:
         return interval.earliest_date
     earliest, _ = earliest_for(case.previous_sessions, _regions(case), p.interval_days)
@@ -131,7 +131,18 @@ def _earliest_next(case: Case, p: Protocol, interval: IntervalCheck | None) -> d
 def _follow_up(case: Case, p: Protocol, decision: str) -> date | None:
     if case.proposed_date is None or decision in _STOPPED:
         return None
-    return case.proposed_date + timedelta(days=p.follow_up_days)
+    return _days_after(case.proposed_date, p.follow_up_days)
+
+
+def _days_after(day: date, days: int) -> date:
+    """`days` after the proposed date; a date with no calendar room after it (a Case built
+    without `parse_case`, which refuses such dates) is a CaseError, never a crash."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        raise CaseError(
+            "proposed_date", "this date is too far in the future to plan from; check the year"
+        ) from None
 
 
 __all__ = ["FiredReferral", "evaluate", "evaluate_document", "patient_rules"]

@@ -5,18 +5,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from sclero.assessment.schemas import RegionCode
 from sclero.core.schemas import Note, Out, Strict, code_in
+from sclero.core.time import to_clinic_wall_time
 
 KINDS = ("evaluation", "session", "follow_up")
 STATUSES = ("booked", "arrived", "done", "cancelled", "no_show")
 
 
+ClinicTime = Annotated[datetime, AfterValidator(to_clinic_wall_time)]
+"""An appointment time as the clinic's wall clock (an offset in the input is converted)."""
+
+
 class AppointmentIn(Strict):
     kind: Annotated[str, code_in(KINDS, "appointment kind")]
-    starts_at: datetime
+    starts_at: ClinicTime
     duration_minutes: int = Field(default=30, ge=5, le=240)
     regions: list[RegionCode] | None = None
     interval_override_reason: str | None = Field(default=None, min_length=5, max_length=2000)
@@ -24,7 +29,7 @@ class AppointmentIn(Strict):
 
 
 class Reschedule(Strict):
-    starts_at: datetime
+    starts_at: ClinicTime
     interval_override_reason: str | None = Field(default=None, min_length=5, max_length=2000)
 
 

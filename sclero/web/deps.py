@@ -37,10 +37,15 @@ def optional_actor(
     db: Annotated[Database, Depends(get_db)],
     token: Annotated[str | None, Depends(bearer)],
 ) -> Actor | None:
-    """The user behind the bearer token or the session cookie, if any."""
+    """The user behind the bearer token or the session cookie, if any. A change through the JSON
+    API on the strength of the cookie alone must also carry the page's CSRF token."""
     kind, value = ("api", token) if token else ("session", request.cookies.get(SESSION_COOKIE))
     if not value:
         return None
+    if kind == "session" and request.url.path.startswith("/api/"):
+        from sclero.web.security import require_csrf_header
+
+        require_csrf_header(request)
     with db.uow(SYSTEM_ACTOR) as uow:
         user = auth.resolve_token(uow, value, kind)
         return None if user is None else user.as_actor(client_address(request))

@@ -55,6 +55,17 @@ def install(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=headers)
 
+    @app.exception_handler(OverflowError)
+    async def too_large(request: Request, exc: OverflowError) -> Response:
+        # A number or date beyond what the database or the calendar can hold (e.g. id 2**70).
+        message = "A number or date in the request is far too large; please check it."
+        if is_page(request):
+            return render(
+                request, "error.html", {"title": "Refused", "message": message}, status_code=422
+            )
+        body = {"errors": [{"code": "invalid", "field": None, "message": message}]}
+        return JSONResponse(body, status_code=422)
+
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         if request.headers.get("HX-Request"):
@@ -64,6 +75,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CsrfRejected)
     async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
         message = "This form is out of date or came from elsewhere. Reload the page and try again."
+        if not is_page(request):
+            body = {"errors": [{"code": "csrf", "field": None, "message": message}]}
+            return JSONResponse(body, status_code=403)
         return render(
             request, "error.html", {"title": "Form refused", "message": message}, status_code=403
         )

@@ -19,6 +19,7 @@ from sclero.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
 HOME: dict[str, str] = {Role.ADMIN: "/audit"}
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -91,6 +92,15 @@ def home(actor: PageActor) -> RedirectResponse:
     return RedirectResponse(HOME.get(actor.role, "/today"), 303)
 
 
+def _record_id(text: str | None) -> int | None:
+    """A typed record id as a number, or None when it is not one (e.g. "²", "12a", "-3")."""
+    value = (text or "").strip()
+    if not (value.isascii() and value.isdecimal()) or len(value) > len(str(MAX_ID)):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_view(
     request: Request,
@@ -102,7 +112,10 @@ def audit_view(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     """Who saw or changed which patient (admins), filterable by patient, user and action."""
-    pid = int(patient_id) if patient_id and patient_id.isdigit() else None
+    pid = _record_id(patient_id)
+    errors: dict[str, str] = {}
+    if patient_id and pid is None:
+        errors["patient_id"] = "A patient id is a whole number, such as 42; showing all patients."
     with db.uow(actor) as uow:
         rows = audit.list_entries(
             uow,
@@ -121,6 +134,7 @@ def audit_view(
             "username": username or "",
             "action": action or "",
             "page": page,
+            "errors": errors,
             "today": date.today(),
             "actions": (
                 "read",

@@ -114,11 +114,15 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
 
 
 def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.context.set_extra_http_headers({})  # a previous user's token is stale
     page.goto("/login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("networkidle")
+    # Like the pages' HTMX requests, a test's own calls to the JSON API carry the CSRF token.
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "sclero_csrf")
+    page.context.set_extra_http_headers({"X-CSRF-Token": token})
 
 
 def screenshot(page: Any, name: str) -> Path:

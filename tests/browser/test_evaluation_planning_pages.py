@@ -147,6 +147,7 @@ def test_a_nurse_reads_the_plan_without_controls(page: Any) -> None:
     )
     plan = page.request.post(f"/api/v1/patients/{pid}/plans", data={})
     assert plan.ok, plan.text()
+    assert page.request.post(f"/api/v1/plans/{plan.json()['id']}/approve").ok
     page.context.clear_cookies()
     sign_in(page, "nurse")
     page.goto(f"/plans/{plan.json()['id']}")

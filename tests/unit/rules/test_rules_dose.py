@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sclero.rules import CaseError, InjectionFacts, check_injection, session_limits
+from sclero.rules import CaseError, InjectionFacts, SessionLimits, check_injection, session_limits
 
 POL = "polidocanol"
 STS = "sodium_tetradecyl_sulfate"
@@ -147,11 +147,16 @@ def test_technique_without_a_protocol_range_is_a_violation() -> None:
     assert [v.code for v in check.violations] == ["no_protocol_range"]
 
 
-def test_unknown_vein_type_skips_point_checks_with_a_precaution() -> None:
+def test_unknown_vein_type_is_a_violation_a_physician_must_own() -> None:
     check = check_injection(session_limits(70), [], liquid(4.0, 3.0, None))  # 120 mg
-    assert check.allowed
-    codes = {p.code for p in check.precautions}
-    assert codes == {"polidocanol_anaphylaxis_volume", "vein_type_unknown"}
+    assert not check.allowed
+    assert [v.code for v in check.violations] == ["vein_type_unknown"]
+    assert {p.code for p in check.precautions} == {"polidocanol_anaphylaxis_volume"}
+
+
+def test_limits_survive_a_round_trip_through_their_document() -> None:
+    limits = session_limits(64)
+    assert SessionLimits.from_document(limits.to_document()) == limits
 
 
 @pytest.mark.parametrize(
