@@ -37,6 +37,7 @@ from sclero.rules import (
     check_interval,
     session_limits,
 )
+from sclero.rules.dose import tally as dose_tally
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 
@@ -374,25 +375,29 @@ def get_session(uow: UnitOfWork, session_id: int) -> TreatmentSession:
 
 
 def tally(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
-    """Totals charted so far against the session's limits, what remains, and the precautions
-    the engine raises at this point."""
+    """The day's totals (every session of the patient that day: the limits are per day) against
+    the limits fixed when this session started, what remains, and the engine's precautions now."""
     uow.require_role(*CLINICAL_ROLES)
     session = load_session(uow, session_id)
     limits = _limits(session)
-    injections = [_charted(i) for i in session.injections]
+    protocol = current_protocol()
+    day = [_charted(i) for i in _same_day_injections(uow, session)]
     precautions: list[Any] = []
-    if injections:
-        last = check_injection(limits, injections[:-1], injections[-1], current_protocol())
+    if day:
+        last = check_injection(limits, day[:-1], day[-1], protocol)
         precautions = to_jsonable(last.precautions)
+    summed = dose_tally(day, protocol)
     totals = {
-        "agent_mg": round(sum(i.agent_mg for i in session.injections), 3),
-        "liquid_ml": round(sum(i.volume_ml for i in injections if i.technique == "liquid"), 3),
-        "foam_ml": round(sum(i.volume_ml for i in injections if i.technique == "foam"), 3),
+        "agent_mg": round(summed.agent_mg.get(limits.agent, 0.0), 3),
+        "liquid_ml": round(summed.liquid_ml, 3),
+        "foam_ml": round(summed.foam_ml, 3),
+        "sts_ml": round(summed.solution_ml.get("sodium_tetradecyl_sulfate", 0.0), 3),
     }
     caps = {
         "agent_mg": limits.max_agent_mg,
         "liquid_ml": limits.max_liquid_ml,
         "foam_ml": limits.max_foam_ml,
+        "sts_ml": limits.max_sts_ml,
     }
     remaining = {k: round(cap - totals[k], 3) for k, cap in caps.items()}
     audit.record(uow, "read", "session_tally", session.id, patient_id=session.patient_id)

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -104,17 +105,25 @@ def create_user(
 def authenticate(uow: UnitOfWork, username: str, password: str) -> User:
     """The active user with these credentials, or NotAuthenticated (same message either way)."""
     user = uow.session.scalar(select(User).where(User.username == username.strip().lower()))
-    refused = NotAuthenticated("Unknown username or wrong password.", field="password")
     if user is None or not user.active:
         _hasher.hash(password)  # spend the same time as a real check
-        raise refused
+        _refuse_sign_in(uow, username, None)
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        raise refused from None
+        _refuse_sign_in(uow, username, user.id)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+def _refuse_sign_in(uow: UnitOfWork, username: str, user_id: int | None) -> NoReturn:
+    """Keep the failed attempt in the audit log (the name typed, never the password), refuse."""
+    from sclero.core import audit
+
+    audit.record(uow, "login_failed", "user", user_id, detail={"username": username[:64]})
+    uow.commit()
+    raise NotAuthenticated("Unknown username or wrong password.", field="password")
 
 
 def issue_token(uow: UnitOfWork, user: User, kind: str, lifetime: timedelta) -> str:

@@ -263,3 +263,33 @@ def test_the_demo_never_loads_into_a_database_that_has_users(
     with db.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Patient)) == 0
         assert session.scalar(select(auth.User).where(auth.User.username == "physician")) is None
+
+
+def test_a_failed_sign_in_is_audited_without_the_password(
+    client: TestClient, users: dict[str, auth.User], db: Database
+) -> None:
+    response = client.post(
+        "/api/v1/auth/token", data={"username": "test-nurse", "password": "guess-guess-guess"}
+    )
+    assert response.status_code == 401
+    with db.sessions() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "login_failed")).one()
+    assert entry.detail == {"username": "test-nurse"}
+    assert entry.entity_id == users["nurse"].id
+
+
+def test_the_tally_shows_the_day_across_sessions(client: TestClient, headers: Headers) -> None:
+    doc = headers["physician"]
+    pid = planned(client, doc, LIGHT, (("leg_medial", 2.0), ("thigh_lateral", 2.0)))
+    first = start(client, pid, doc)
+    inject(client, first, doc)
+    client.post(
+        f"/api/v1/sessions/{first}/close",
+        headers=doc,
+        json={"compression_given": "stockings", "aftercare_given": True},
+    )
+    second = start(client, pid, doc, interval_override_reason="second area the same day")
+    inject(client, second, doc, region="thigh_lateral")
+    tally = client.get(f"/api/v1/sessions/{second}/tally", headers=doc).json()
+    assert tally["totals"] == {"agent_mg": 6.0, "liquid_ml": 0.6, "foam_ml": 0.0, "sts_ml": 0.0}
+    assert tally["remaining"]["agent_mg"] == 24.0
