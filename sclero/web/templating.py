@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from starlette.responses import HTMLResponse
 
 from sclero.core.auth import Role
 from sclero.core.db import Actor
+from sclero.core.time import to_clinic_wall_time
 from sclero.rules import vocabulary
 from sclero.web.security import CSRF_COOKIE, csrf_token
 
@@ -54,6 +56,13 @@ def label(code: Any) -> str:
     return vocabulary._LABELS.get(text, text.replace("_", " ").capitalize())
 
 
+def clinic_time(utc_timestamp: datetime | None) -> datetime | None:
+    """A stored (naive UTC) timestamp as the clinic's wall-clock time, for display."""
+    if utc_timestamp is None:
+        return None
+    return to_clinic_wall_time(utc_timestamp.replace(tzinfo=UTC))
+
+
 def _environment() -> Environment:
     folders = [PACKAGE / "web" / "templates"] + [PACKAGE / room / "templates" for room in ROOMS]
     env = Environment(
@@ -63,6 +72,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["label"] = label
+    env.filters["clinic_time"] = clinic_time
     env.globals.update(
         vocabulary=vocabulary,
         DECISION_STYLE=DECISION_STYLE,

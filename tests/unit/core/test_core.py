@@ -92,3 +92,30 @@ def test_engine_results_become_json_ready() -> None:
         "day": "2026-01-02",
         "sources": ["A", "B"],
     }
+
+
+def test_clinic_days_and_times_follow_the_clinic_time_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import datetime
+
+    from sclero.core.settings import get_settings
+    from sclero.core.time import local_date, to_clinic_wall_time
+    from sclero.web.templating import clinic_time
+
+    monkeypatch.setenv("SCLERO_TIMEZONE", "Europe/Berlin")
+    get_settings.cache_clear()
+    try:
+        late_evening_utc = datetime(2026, 1, 1, 23, 30)
+        assert local_date(late_evening_utc) == date(2026, 1, 2)
+        assert clinic_time(late_evening_utc) == datetime(2026, 1, 2, 0, 30)
+        aware = datetime.fromisoformat("2026-07-01T08:00:00+00:00")
+        assert to_clinic_wall_time(aware) == datetime(2026, 7, 1, 10, 0)
+    finally:
+        monkeypatch.delenv("SCLERO_TIMEZONE")
+        get_settings.cache_clear()
+
+
+def test_an_unknown_time_zone_is_refused() -> None:
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        Settings(timezone="Mars/Olympus")
