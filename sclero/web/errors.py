@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sclero.core.errors import DomainError
@@ -56,8 +57,10 @@ def install(app: FastAPI) -> None:
         return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(OverflowError)
-    async def too_large(request: Request, exc: OverflowError) -> Response:
-        # A number or date beyond what the database or the calendar can hold (e.g. id 2**70).
+    @app.exception_handler(DataError)
+    async def too_large(request: Request, exc: Exception) -> Response:
+        # A number or date beyond what the database or the calendar can hold (e.g. an id of
+        # 2**40: SQLite overflows in Python, PostgreSQL refuses it as out of range).
         message = "A number or date in the request is far too large; please check it."
         if is_page(request):
             return render(
