@@ -14,7 +14,7 @@ from sclero.core.errors import DomainError
 from sclero.patients import service as patients
 from sclero.rules.vocabulary import Region, Side
 from sclero.web.deps import get_db
-from sclero.web.forms import domain_errors, read_form, validate
+from sclero.web.forms import domain_errors, is_htmx, read_form, refused_status, validate
 from sclero.web.security import PageActor, require_csrf
 from sclero.web.templating import render
 
@@ -77,10 +77,6 @@ def _site(finding: Any) -> str:
     return f"{Side(finding.side).label} {Region(finding.region).label.lower()}"
 
 
-def _is_htmx(request: Request) -> bool:
-    return bool(request.headers.get("HX-Request"))
-
-
 def _render(
     request: Request, name: str, context: dict[str, Any], actor: Any, status: int = 200
 ) -> HTMLResponse:
@@ -130,13 +126,13 @@ async def add_finding(request: Request, patient_id: int, actor: PageActor, db: D
                     if finding.vein_type_derived
                     else "."
                 )
-                if not _is_htmx(request):
+                if not is_htmx(request):
                     return RedirectResponse(f"/patients/{patient_id}/assessment#findings", 303)
                 context = _context(uow, patient_id)
                 context.update(values={}, errors={}, notice=notice)
                 return _render(request, WORKSPACE, context, actor)
         except DomainError as error:
-            errors, status = domain_errors(error), _status(error)
+            errors, status = domain_errors(error), refused_status(error)
     return _refused(request, actor, db, patient_id, values, errors, status, None)
 
 
@@ -152,13 +148,13 @@ async def edit_finding(request: Request, finding_id: int, actor: PageActor, db: 
         try:
             with db.uow(actor) as uow:
                 finding = service.update_finding(uow, finding_id, data)
-                if not _is_htmx(request):
+                if not is_htmx(request):
                     return RedirectResponse(f"/patients/{patient_id}/assessment#findings", 303)
                 context = _context(uow, patient_id)
                 context.update(values={}, errors={}, notice=f"Saved: {_site(finding)}.")
                 return _render(request, WORKSPACE, context, actor)
         except DomainError as error:
-            errors, status = domain_errors(error), _status(error)
+            errors, status = domain_errors(error), refused_status(error)
     return _refused(request, actor, db, patient_id, values, errors, status, finding_id)
 
 
@@ -168,15 +164,11 @@ def retire_finding(request: Request, finding_id: int, actor: PageActor, db: DB) 
     with db.uow(actor) as uow:
         finding = service.retire_finding(uow, finding_id)
         patient_id = finding.patient_id
-        if not _is_htmx(request):
+        if not is_htmx(request):
             return RedirectResponse(f"/patients/{patient_id}/assessment#findings", 303)
         context = _context(uow, patient_id)
         context.update(values={}, errors={}, notice=f"Retired: {_site(finding)}.")
         return _render(request, WORKSPACE, context, actor)
-
-
-def _status(error: DomainError) -> int:
-    return 409 if error.status_code == 409 else 422
 
 
 def _refused(
@@ -194,7 +186,7 @@ def _refused(
         context = _context(uow, patient_id)
         editing = next((f for f in context["findings"] if f.id == editing_id), None)
         context.update(values=values, errors=errors, editing=editing)
-        name = WORKSPACE if _is_htmx(request) else PAGE
+        name = WORKSPACE if is_htmx(request) else PAGE
         return _render(request, name, context, actor, status)
 
 
@@ -213,7 +205,7 @@ async def add_duplex(request: Request, patient_id: int, actor: PageActor, db: DB
                 service.add_duplex(uow, patient_id, data)
             return RedirectResponse(f"/patients/{patient_id}/assessment#duplex", 303)
         except DomainError as error:
-            errors, status = domain_errors(error), _status(error)
+            errors, status = domain_errors(error), refused_status(error)
     with db.uow(actor) as uow:
         context = _context(uow, patient_id)
         context.update(values={}, errors={}, duplex_values=values, duplex_errors=errors)

@@ -18,7 +18,7 @@ from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.rules.vocabulary import Agent, Region, Side
 from sclero.web.deps import get_db
-from sclero.web.forms import domain_errors, read_form, validate
+from sclero.web.forms import domain_errors, is_htmx, read_form, refused_status, validate
 from sclero.web.security import PageActor, require_csrf
 from sclero.web.templating import render, templates
 
@@ -29,10 +29,6 @@ STICKY = tuple(f for f in INJECTION_FIELDS if f != "override_reason")  # kept fo
 START_FIELDS = ("weight_kg", "interval_override_reason", "notes", "appointment_id")
 WORKSPACE = "charting/_workspace.html"
 PARTIAL = {"X-Sclero-Partial": "1"}
-
-
-def _status(error: DomainError) -> int:
-    return error.status_code if error.status_code in (403, 409) else 422
 
 
 # --- start: the pre-procedure checklist --------------------------------------------------------
@@ -82,7 +78,7 @@ async def start_session(request: Request, patient_id: int, actor: PageActor, db:
                 session_id = service.start_session(uow, patient_id, data).id
             return RedirectResponse(f"/sessions/{session_id}", 303)
         except DomainError as error:
-            errors, status = domain_errors(error), _status(error)
+            errors, status = domain_errors(error), refused_status(error)
     errors = {k.replace("checklist.", "checklist-"): v for k, v in errors.items()}
     with db.uow(actor) as uow:
         context = _start_context(uow, patient_id)
@@ -179,8 +175,8 @@ async def add_injection(request: Request, session_id: int, actor: PageActor, db:
         except (DoseLimitExceeded, DepartsFromPlan) as error:
             refusal, status = _refusal(error), 409
         except DomainError as error:
-            errors, status = domain_errors(error), _status(error)
-    if status == 200 and not _is_htmx(request):
+            errors, status = domain_errors(error), refused_status(error)
+    if status == 200 and not is_htmx(request):
         return RedirectResponse(f"/sessions/{session_id}#injections", 303)
     with db.uow(actor) as uow:
         context = _session_context(uow, session_id)
@@ -193,13 +189,9 @@ async def add_injection(request: Request, session_id: int, actor: PageActor, db:
             refusal=refusal,
             notice=notice,
         )
-        name = WORKSPACE if _is_htmx(request) else "charting/session.html"
-        headers = PARTIAL if _is_htmx(request) else None
+        name = WORKSPACE if is_htmx(request) else "charting/session.html"
+        headers = PARTIAL if is_htmx(request) else None
         return render(request, name, context, actor=actor, status_code=status, headers=headers)
-
-
-def _is_htmx(request: Request) -> bool:
-    return bool(request.headers.get("HX-Request"))
 
 
 def _charted_notice(injection: Any, precautions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -247,7 +239,7 @@ async def close_session(request: Request, session_id: int, actor: PageActor, db:
                 service.close_session(uow, session_id, data)
             return RedirectResponse(f"/sessions/{session_id}#aftercare", 303)
         except DomainError as error:
-            errors, status = domain_errors(error), _status(error)
+            errors, status = domain_errors(error), refused_status(error)
     with db.uow(actor) as uow:
         context = _session_context(uow, session_id)
         context.update(close_values=values, close_errors=errors)

@@ -15,7 +15,7 @@ from sclero.patients import service
 from sclero.patients.chart import build_chart
 from sclero.patients.schemas import PatientIn
 from sclero.web.deps import get_db
-from sclero.web.forms import domain_errors, read_form, validate
+from sclero.web.forms import domain_errors, is_htmx, read_form, validate
 from sclero.web.security import PageActor, require_csrf
 from sclero.web.templating import render
 
@@ -58,7 +58,7 @@ def patient_list(
         "pages": max(1, -(-total // PAGE_SIZE)),
         "errors": {"birth_date": error} if error else {},
     }
-    name = "patients/_results.html" if request.headers.get("HX-Request") else "patients/list.html"
+    name = "patients/_results.html" if is_htmx(request) else "patients/list.html"
     return render(request, name, context, actor=actor)
 
 

@@ -52,6 +52,17 @@ def domain_errors(error: DomainError) -> dict[str, str]:
     return {error.field or "form": error.message}
 
 
+def refused_status(error: DomainError) -> int:
+    """The status a re-rendered form answers with: 403 and 409 (a clinical refusal) keep theirs,
+    anything else is a 422."""
+    return error.status_code if error.status_code in (403, 409) else 422
+
+
+def is_htmx(request: Request) -> bool:
+    """The request came from htmx (answer with a partial, not a whole page)."""
+    return bool(request.headers.get("HX-Request"))
+
+
 def _sentence(message: str) -> str:
     message = message.replace("Input should be", "Enter").replace("Field required", "Required")
     return message[:1].upper() + message[1:]
