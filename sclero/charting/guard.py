@@ -1,6 +1,7 @@
-"""What an injection must match beyond the dose limits — the approved plan at that site, the
-screening's foam-only findings, the interval since the last session on that area. A departure can
-be owned by a physician with a written reason; an absolute contraindication cannot."""
+"""What an injection must match: the engine's dose limits, and beyond them the approved plan at
+that site, the screening's foam-only findings and the interval since the last session on that
+area. A physician may own a departure or a limit with a written reason; an absolute
+contraindication is never overridden."""
 
 from __future__ import annotations
 
@@ -8,9 +9,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sclero.core.errors import ContraindicationError
+from sclero.charting.models import Injection
+from sclero.core.auth import Role
+from sclero.core.convert import to_jsonable
+from sclero.core.db import UnitOfWork
+from sclero.core.errors import (
+    ContraindicationError,
+    DepartsFromPlan,
+    DoseLimitExceeded,
+    Forbidden,
+)
 from sclero.planning.models import PlanItem
-from sclero.rules import IntervalCheck
+from sclero.rules import InjectionFacts, IntervalCheck
 from sclero.rules.vocabulary import Region, Side
 
 
@@ -85,3 +95,66 @@ def interval_departures(check: IntervalCheck) -> list[Departure]:
     if check.allowed:
         return []
     return [Departure("interval_too_short", check.message, tuple(check.sources))]
+
+
+def injection_facts(
+    agent: str,
+    technique: str,
+    concentration: float,
+    volume: float,
+    vein_type: str | None,
+    ratio: str | None,
+) -> InjectionFacts:
+    parsed = tuple(int(part) for part in ratio.split(":")) if ratio else None
+    return InjectionFacts(
+        agent=agent,
+        technique=technique,
+        concentration_percent=concentration,
+        volume_ml=volume,
+        vein_type=vein_type,
+        liquid_gas_ratio=parsed,  # type: ignore[arg-type]
+    )
+
+
+def charted_facts(injection: Injection) -> InjectionFacts:
+    return injection_facts(
+        injection.agent,
+        injection.technique,
+        injection.concentration_percent,
+        injection.volume_ml,
+        injection.vein_type,
+        injection.liquid_gas_ratio,
+    )
+
+
+def agent_mg_of(check: Any, agent: str, before: list[Injection]) -> float:
+    """This injection's agent mass: the engine's tally after it, minus what was charted before."""
+    total_after = float(check.tally.agent_mg.get(agent, 0.0))
+    total_before = sum(i.agent_mg for i in before if i.agent == agent)
+    return round(total_after - total_before, 4)
+
+
+def require_allowed_or_override(
+    uow: UnitOfWork, check: Any, departures: list[Departure], reason: str | None
+) -> bool:
+    """True when a physician overrides; raises when the injection may not be charted."""
+    if check.allowed and not departures:
+        return False
+    if reason and uow.actor.role == Role.PHYSICIAN:
+        return True
+    if reason:
+        raise Forbidden("Only a physician may override a limit or the plan.", "override_reason")
+    departed = [{"code": d.code, "message": d.message, "sources": list(d.sources)}
+                for d in departures]  # fmt: skip
+    if check.allowed:
+        raise DepartsFromPlan(" ".join(d.message for d in departures), field="region",
+                              violations=departed)  # fmt: skip
+    first = check.violations[0]
+    raise DoseLimitExceeded(
+        " ".join([*(v.message for v in check.violations), *(d.message for d in departures)]),
+        field="volume_ml",
+        violations=[*to_jsonable(check.violations), *departed],
+        given=first.given,
+        limit=first.limit,
+        remaining=first.remaining,
+    )

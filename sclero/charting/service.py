@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sclero.charting import guard
+from sclero.charting import guard, history
 from sclero.charting.models import Injection, TreatmentSession
 from sclero.charting.schemas import CHECKLIST_ITEMS, InjectionIn, SessionClose, SessionStart
 from sclero.core import audit
@@ -17,20 +17,16 @@ from sclero.core.db import UnitOfWork
 from sclero.core.errors import (
     Conflict,
     ContraindicationError,
-    DepartsFromPlan,
-    DoseLimitExceeded,
-    Forbidden,
     IntervalTooShort,
     InvalidInput,
     NotFound,
 )
 from sclero.core.protocol import current_protocol
-from sclero.core.time import local_date, today, utcnow
+from sclero.core.time import today, utcnow
 from sclero.evaluation import service as evaluations
 from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.rules import (
-    InjectionFacts,
     PreviousSession,
     SessionLimits,
     check_injection,
@@ -146,7 +142,7 @@ def _require_interval(
     uow: UnitOfWork, patient_id: int, regions: list[str], override_reason: str | None
 ) -> None:
     check = check_interval(
-        [PreviousSession(date=s["date"], regions=s["regions"]) for s in _history(uow, patient_id)],
+        history.as_previous_sessions(uow, patient_id),
         today(),
         regions,
         current_protocol(),
@@ -176,16 +172,23 @@ def add_injection(
     _refuse_allergen(uow, session.patient_id, data.agent)
     vein_type = _vein_type(uow, session.patient_id, data.finding_id, data.side, data.region)
     departures = _departures(uow, session, data)
-    new = _facts(data.agent, data.technique, data.concentration_percent, data.volume_ml,
-                 vein_type, data.liquid_gas_ratio)  # fmt: skip
-    same_day = _same_day_injections(uow, session)
-    check = check_injection(_limits(session), [_charted(i) for i in same_day], new,
-                            current_protocol())  # fmt: skip
-    overridden = _require_allowed_or_override(uow, check, departures, data.override_reason)
+    new = guard.injection_facts(
+        data.agent,
+        data.technique,
+        data.concentration_percent,
+        data.volume_ml,
+        vein_type,
+        data.liquid_gas_ratio,
+    )
+    same_day = history.same_day_injections(uow, session)
+    check = check_injection(
+        _limits(session), [guard.charted_facts(i) for i in same_day], new, current_protocol()
+    )
+    overridden = guard.require_allowed_or_override(uow, check, departures, data.override_reason)
     injection = Injection(
         session_id=session.id,
         vein_type=vein_type,
-        agent_mg=_agent_mg(check, data.agent, same_day),
+        agent_mg=guard.agent_mg_of(check, data.agent, same_day),
         charted_by_id=uow.actor.user_id,
         override_by_id=uow.actor.user_id if overridden else None,
         **data.model_dump(exclude={"override_reason"}),
@@ -198,8 +201,14 @@ def add_injection(
         "departures": [d.code for d in departures],
         "reason": data.override_reason,
     }
-    audit.record(uow, "override" if overridden else "create", "injection", injection.id,
-                 patient_id=session.patient_id, detail=detail if overridden else None)  # fmt: skip
+    audit.record(
+        uow,
+        "override" if overridden else "create",
+        "injection",
+        injection.id,
+        patient_id=session.patient_id,
+        detail=detail if overridden else None,
+    )
     uow.commit()
     return injection, to_jsonable(check.precautions)
 
@@ -212,10 +221,11 @@ def _departures(
     evaluation = evaluations.latest_evaluation(uow, session.patient_id)
     screening = evaluation.result["screening"] if evaluation else {}
     interval = check_interval(
-        [PreviousSession(date=s["date"], regions=s["regions"])
-         for s in _history(uow, session.patient_id, exclude_session_id=session.id)],
-        today(), [data.region], current_protocol(),
-    )  # fmt: skip
+        history.as_previous_sessions(uow, session.patient_id, exclude_session_id=session.id),
+        today(),
+        [data.region],
+        current_protocol(),
+    )
     return [
         *guard.plan_departures(
             _plan_items_at(uow, plan.items, data.side, data.region),
@@ -234,93 +244,17 @@ def _plan_items_at(uow: UnitOfWork, items: list[Any], side: str, region: str) ->
     from sclero.assessment import service as assessment
 
     return [
-        item for item in items
+        item
+        for item in items
         if item.finding_id is not None
         and (finding := assessment.load_finding(uow, item.finding_id)).side == side
         and finding.region == region
-    ]  # fmt: skip
-
-
-def _same_day_injections(uow: UnitOfWork, session: TreatmentSession) -> list[Injection]:
-    """Every injection the patient had on this session's clinic day: the dose limit is per day."""
-    day = local_date(session.started_at)
-    sessions = uow.session.scalars(
-        select(TreatmentSession).where(TreatmentSession.patient_id == session.patient_id)
-    )
-    return [
-        injection
-        for other in sessions
-        if local_date(other.started_at) == day
-        for injection in other.injections
     ]
-
-
-def _facts(
-    agent: str,
-    technique: str,
-    concentration: float,
-    volume: float,
-    vein_type: str | None,
-    ratio: str | None,
-) -> InjectionFacts:
-    parsed = tuple(int(part) for part in ratio.split(":")) if ratio else None
-    return InjectionFacts(
-        agent=agent,
-        technique=technique,
-        concentration_percent=concentration,
-        volume_ml=volume,
-        vein_type=vein_type,
-        liquid_gas_ratio=parsed,  # type: ignore[arg-type]
-    )
-
-
-def _charted(injection: Injection) -> InjectionFacts:
-    return _facts(
-        injection.agent,
-        injection.technique,
-        injection.concentration_percent,
-        injection.volume_ml,
-        injection.vein_type,
-        injection.liquid_gas_ratio,
-    )
 
 
 def _limits(session: TreatmentSession) -> SessionLimits:
     """The limits fixed when the session started (a later protocol change does not move them)."""
     return SessionLimits.from_document(session.limits)
-
-
-def _agent_mg(check: Any, agent: str, before: list[Injection]) -> float:
-    """This injection's agent mass: the engine's tally after it, minus what was charted before."""
-    total_after = float(check.tally.agent_mg.get(agent, 0.0))
-    total_before = sum(i.agent_mg for i in before if i.agent == agent)
-    return round(total_after - total_before, 4)
-
-
-def _require_allowed_or_override(
-    uow: UnitOfWork, check: Any, departures: list[guard.Departure], reason: str | None
-) -> bool:
-    """True when a physician overrides; raises when the injection may not be charted."""
-    if check.allowed and not departures:
-        return False
-    if reason and uow.actor.role == Role.PHYSICIAN:
-        return True
-    if reason:
-        raise Forbidden("Only a physician may override a limit or the plan.", "override_reason")
-    departed = [{"code": d.code, "message": d.message, "sources": list(d.sources)}
-                for d in departures]  # fmt: skip
-    if check.allowed:
-        raise DepartsFromPlan(" ".join(d.message for d in departures), field="region",
-                              violations=departed)  # fmt: skip
-    first = check.violations[0]
-    raise DoseLimitExceeded(
-        " ".join([*(v.message for v in check.violations), *(d.message for d in departures)]),
-        field="volume_ml",
-        violations=[*to_jsonable(check.violations), *departed],
-        given=first.given,
-        limit=first.limit,
-        remaining=first.remaining,
-    )
 
 
 def _refuse_allergen(uow: UnitOfWork, patient_id: int, agent: str) -> None:
@@ -381,7 +315,7 @@ def tally(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
     session = load_session(uow, session_id)
     limits = _limits(session)
     protocol = current_protocol()
-    day = [_charted(i) for i in _same_day_injections(uow, session)]
+    day = [guard.charted_facts(i) for i in history.same_day_injections(uow, session)]
     precautions: list[Any] = []
     if day:
         last = check_injection(limits, day[:-1], day[-1], protocol)
@@ -445,27 +379,17 @@ def list_sessions(uow: UnitOfWork, patient_id: int) -> list[TreatmentSession]:
     return patients.read_record(uow, patient_id, "treatment_session", query)
 
 
+def past_sessions(uow: UnitOfWork, patient_id: int) -> list[PreviousSession]:
+    """Past sessions (clinic date, treated regions) for the engine's interval check (helper)."""
+    return history.as_previous_sessions(uow, patient_id)
+
+
 def previous_sessions(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:
     """Past sessions as the case document lists them: date, treated regions (helper; no audit)."""
     return [
-        {"date": s["date"].isoformat(), "regions": s["regions"]} for s in _history(uow, patient_id)
+        {"date": s["date"].isoformat(), "regions": s["regions"]}
+        for s in history.treated_sessions(uow, patient_id)
     ]
-
-
-def _history(
-    uow: UnitOfWork, patient_id: int, exclude_session_id: int | None = None
-) -> list[dict[str, Any]]:
-    rows = uow.session.scalars(
-        select(TreatmentSession)
-        .where(TreatmentSession.patient_id == patient_id)
-        .order_by(TreatmentSession.started_at)
-    )
-    history = []
-    for session in rows:
-        regions = sorted({i.region for i in session.injections})
-        if regions and session.id != exclude_session_id:
-            history.append({"date": local_date(session.started_at), "regions": regions})
-    return history
 
 
 def foam_ratio_default() -> str:

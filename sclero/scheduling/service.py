@@ -16,7 +16,7 @@ from sclero.core.protocol import current_protocol
 from sclero.core.time import today
 from sclero.patients import service as patients
 from sclero.patients.models import Patient
-from sclero.rules import PreviousSession, check_interval
+from sclero.rules import check_interval
 from sclero.scheduling.models import Appointment
 from sclero.scheduling.schemas import AppointmentIn, Reschedule, StatusChange, Suggestions
 
@@ -60,18 +60,10 @@ def _require_interval(
     regions: list[str] | None,
     override_reason: str | None,
 ) -> None:
-    history = charting.previous_sessions(uow, patient_id)
+    past = charting.past_sessions(uow, patient_id)
     # Without named regions, every region treated before counts: the safer reading.
-    wanted = regions or sorted({r for s in history for r in s["regions"]})
-    check = check_interval(
-        [
-            PreviousSession(date=date.fromisoformat(s["date"]), regions=s["regions"])
-            for s in history
-        ],
-        on,
-        wanted,
-        current_protocol(),
-    )
+    wanted = regions or sorted({r for s in past for r in s.regions})
+    check = check_interval(past, on, wanted, current_protocol())
     if check.allowed or (override_reason and uow.actor.role == Role.PHYSICIAN):
         return
     raise IntervalTooShort(
@@ -186,22 +178,14 @@ def suggestions(uow: UnitOfWork, patient_id: int, on: date | None = None) -> Sug
     uow.require_role(*DESK_ROLES)
     patients.load_patient(uow, patient_id)
     protocol = current_protocol()
-    history = charting.previous_sessions(uow, patient_id)
-    last = date.fromisoformat(history[-1]["date"]) if history else None
-    regions = sorted({r for s in history for r in s["regions"]})
-    check = check_interval(
-        [
-            PreviousSession(date=date.fromisoformat(s["date"]), regions=s["regions"])
-            for s in history
-        ],
-        on or today(),
-        regions,
-        protocol,
-    )
+    past = charting.past_sessions(uow, patient_id)
+    last = past[-1].date if past else None
+    regions = sorted({r for s in past for r in s.regions})
+    check = check_interval(past, on or today(), regions, protocol)
     audit.record(uow, "read", "schedule_suggestion", patient_id=patient_id)
     uow.commit()
     return Suggestions(
-        earliest_next_session=check.earliest_date if history else None,
+        earliest_next_session=check.earliest_date if past else None,
         follow_up_due=last + timedelta(days=protocol.follow_up_days) if last else None,
         last_session=last,
         interval_days=protocol.interval_days,
