@@ -48,7 +48,9 @@ def optional_actor(
         require_csrf_header(request)
     with db.uow(SYSTEM_ACTOR) as uow:
         user = auth.resolve_token(uow, value, kind)
-        return None if user is None else user.as_actor(client_address(request))
+        actor = None if user is None else user.as_actor(client_address(request))
+    request.state.actor = actor  # for the audit entry of a refused request
+    return actor
 
 
 def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sclero.core.errors import DomainError
+from sclero.core.errors import DomainError, Forbidden
 
 
 def field_of(location: tuple[Any, ...] | list[Any]) -> str:
@@ -35,6 +35,26 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def audit_refusal(request: Request) -> None:
+    """Keep a refused access in the audit log: who tried what, on which patient."""
+    from sclero.core import audit
+
+    actor = getattr(request.state, "actor", None)
+    if actor is None:
+        return
+    raw = str(request.path_params.get("patient_id", ""))
+    patient_id = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) < 10 else None
+    with request.app.state.db.uow(actor) as uow:
+        audit.record(
+            uow,
+            "denied",
+            "request",
+            patient_id=patient_id,
+            detail={"method": request.method, "path": request.url.path[:200]},
+        )
+        uow.commit()
+
+
 def is_page(request: Request) -> bool:
     return not request.url.path.startswith(("/api/", "/docs", "/openapi"))
 
@@ -45,6 +65,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, Forbidden):
+            audit_refusal(request)
         if is_page(request):
             title = {403: "Not for your role", 404: "Not found"}.get(exc.status_code, "Refused")
             return render(

@@ -114,7 +114,7 @@ def test_admin_reads_the_audit_log_but_not_patients(client: TestClient, headers:
         "/api/v1/audit", params={"patient_id": created["id"]}, headers=headers["admin"]
     )
     assert log.status_code == 200
-    assert [e["action"] for e in log.json()] == ["create"]
+    assert [e["action"] for e in log.json()] == ["denied", "create"]  # newest first
     assert client.get("/api/v1/audit", headers=headers["nurse"]).status_code == 403
 
 

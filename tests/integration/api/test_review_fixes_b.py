@@ -293,3 +293,15 @@ def test_the_tally_shows_the_day_across_sessions(client: TestClient, headers: He
     tally = client.get(f"/api/v1/sessions/{second}/tally", headers=doc).json()
     assert tally["totals"] == {"agent_mg": 6.0, "liquid_ml": 0.6, "foam_ml": 0.0, "sts_ml": 0.0}
     assert tally["remaining"]["agent_mg"] == 24.0
+
+
+def test_a_refused_access_is_audited_with_the_patient(
+    client: TestClient, headers: Headers, db: Database
+) -> None:
+    pid = client.post("/api/v1/patients", json=PATIENT, headers=headers["front_desk"]).json()["id"]
+    refused = client.get(f"/api/v1/patients/{pid}/findings", headers=headers["front_desk"])
+    assert refused.status_code == 403
+    with db.sessions() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "denied")).one()
+    assert (entry.username, entry.patient_id) == ("test-front_desk", pid)
+    assert entry.detail == {"method": "GET", "path": f"/api/v1/patients/{pid}/findings"}
