@@ -147,6 +147,8 @@ def audit_view(
                 "override",
                 "export",
                 "login",
+                "login_failed",
+                "denied",
                 "logout",
             ),
         },
