@@ -129,12 +129,15 @@ def serve(
 
 
 def _has_demo_logins(database: Database) -> bool:
+    """True only when the demo physician still has the published demo password."""
     from sqlalchemy import select
 
-    from sclero.core.auth import User
+    from sclero.core.auth import User, password_matches
+    from sclero.demo.staff import DEMO_PASSWORD
 
     with database.sessions() as session:
-        return session.scalar(select(User.id).where(User.username == "physician")) is not None
+        user = session.scalar(select(User).where(User.username == "physician"))
+        return user is not None and password_matches(user, DEMO_PASSWORD)
 
 
 def freeze_startup_objects() -> None:

@@ -44,6 +44,7 @@ def plan_departures(
     agent: str,
     technique: str,
     concentration: float,
+    volume: float,
 ) -> list[Departure]:
     """The injection against the approved plan's items for that site."""
     treated = [i for i in items_at_site if i.technique != "refer"]
@@ -58,16 +59,18 @@ def plan_departures(
                 "departs_from_plan", f"The plan has {planned} at {where}, not {technique} {agent}."
             )
         ]
+    departures = []
     highest = max((i.concentration_max or 0.0) for i in matching)
     if highest and concentration > highest:
-        return [
-            Departure(
-                "above_plan_concentration",
-                f"{concentration:g} % is above the plan's {highest:g} % at {where}.",
-                tuple(matching[0].sources),
-            )
-        ]
-    return []
+        message = f"{concentration:g} % is above the plan's {highest:g} % at {where}."
+        departures.append(
+            Departure("above_plan_concentration", message, tuple(matching[0].sources))
+        )
+    most = max((i.max_volume_per_injection_ml or 0.0) for i in matching)
+    if most and volume > most:
+        message = f"{volume:g} mL in one injection is above the plan's {most:g} mL at {where}."
+        departures.append(Departure("above_plan_volume", message, tuple(matching[0].sources)))
+    return departures
 
 
 def foam_departures(technique: str, screening: dict[str, Any]) -> list[Departure]:

@@ -31,6 +31,7 @@ class TreatmentSession(Base):
     weight_kg: Mapped[float] = mapped_column(Float)
     limits: Mapped[dict[str, Any]] = mapped_column(JSON)  # the engine's session limits
     protocol_version: Mapped[str] = mapped_column(String(20))
+    interval_override_reason: Mapped[str | None] = mapped_column(Text)  # a physician's, at start
     compression: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     aftercare: Mapped[list[str] | None] = mapped_column(JSON)
     notes: Mapped[str | None] = mapped_column(Text)

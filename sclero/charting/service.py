@@ -23,7 +23,6 @@ from sclero.core.errors import (
 )
 from sclero.core.protocol import current_protocol
 from sclero.core.time import today, utcnow
-from sclero.evaluation import service as evaluations
 from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.rules import (
@@ -49,7 +48,7 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
         raise Conflict("The plan has no signed consent yet.", field="consent")
     if _open_session_of(uow, patient_id) is not None:
         raise Conflict("This patient already has an open session: close it first.", "session")
-    _require_current_screening(uow, patient_id, plan.evaluation_id)
+    planning.require_current_screening(uow, patient_id, plan.evaluation_id)
     if data.appointment_id is not None:
         _require_own_appointment(uow, patient_id, data.appointment_id)
     _require_checklist(data)
@@ -68,6 +67,9 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
         weight_kg=weight,
         limits=session_limits(weight, current_protocol()).to_document(),
         protocol_version=current_protocol().version,
+        interval_override_reason=(
+            data.interval_override_reason if uow.actor.role == Role.PHYSICIAN else None
+        ),
         notes=data.notes,
     )
     uow.session.add(session)
@@ -82,18 +84,6 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
     )
     uow.commit()
     return session
-
-
-def _require_current_screening(uow: UnitOfWork, patient_id: int, evaluation_id: int) -> None:
-    """Treat only on the screening the plan was made from, and only if it still allows it."""
-    latest = evaluations.latest_evaluation(uow, patient_id)
-    if latest is None or latest.id != evaluation_id:
-        raise Conflict(
-            "The patient was re-evaluated after this plan was made: propose and approve a new "
-            "plan from the new screening first.",
-            field="plan",
-        )
-    planning.refuse_if_blocked(latest.result)
 
 
 def _require_own_appointment(uow: UnitOfWork, patient_id: int, appointment_id: int) -> None:
@@ -169,9 +159,12 @@ def add_injection(
     show now."""
     uow.require_role(*CLINICAL_ROLES)
     session = _open_session(uow, session_id, lock=True)
+    plan = planning.load_plan(uow, session.plan_id)
+    # Re-screened at every injection: a new clot or pregnancy recorded mid-session stops it.
+    screening = planning.require_current_screening(uow, session.patient_id, plan.evaluation_id)
     _refuse_allergen(uow, session.patient_id, data.agent)
     vein_type = _vein_type(uow, session.patient_id, data.finding_id, data.side, data.region)
-    departures = _departures(uow, session, data)
+    departures = _departures(uow, session, plan, screening, data)
     new = guard.injection_facts(
         data.agent,
         data.technique,
@@ -214,12 +207,14 @@ def add_injection(
 
 
 def _departures(
-    uow: UnitOfWork, session: TreatmentSession, data: InjectionIn
+    uow: UnitOfWork,
+    session: TreatmentSession,
+    plan: Any,
+    screening: dict[str, Any],
+    data: InjectionIn,
 ) -> list[guard.Departure]:
-    """What the plan, the screening and the interval say about this injection."""
-    plan = planning.load_plan(uow, session.plan_id)
-    evaluation = evaluations.latest_evaluation(uow, session.patient_id)
-    screening = evaluation.result["screening"] if evaluation else {}
+    """What the plan, the screening and the interval say about this injection. A physician's
+    interval override when the session started covers the whole session."""
     interval = check_interval(
         history.as_previous_sessions(uow, session.patient_id, exclude_session_id=session.id),
         today(),
@@ -234,9 +229,10 @@ def _departures(
             data.agent,
             data.technique,
             data.concentration_percent,
+            data.volume_ml,
         ),
         *guard.foam_departures(data.technique, screening),
-        *guard.interval_departures(interval),
+        *([] if session.interval_override_reason else guard.interval_departures(interval)),
     ]
 
 
@@ -277,6 +273,12 @@ def _vein_type(
     finding = assessment.load_finding(uow, finding_id)
     if finding.patient_id != patient_id:
         raise InvalidInput("That vein finding belongs to another patient.", field="finding_id")
+    if (finding.side, finding.region) != (side, region):
+        raise InvalidInput(
+            f"That vein finding is at the {guard.site_name(finding.side, finding.region)}, not "
+            f"where this injection is charted ({guard.site_name(side, region)}).",
+            field="finding_id",
+        )
     return finding.vein_type
 
 

@@ -117,6 +117,14 @@ def authenticate(uow: UnitOfWork, username: str, password: str) -> User:
     return user
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Whether `password` is the user's (no sign-in, no audit entry: for set-up checks)."""
+    try:
+        return bool(_hasher.verify(user.password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def _refuse_sign_in(uow: UnitOfWork, username: str, user_id: int | None) -> NoReturn:
     """Keep the failed attempt in the audit log (the name typed, never the password), refuse."""
     from sclero.core import audit

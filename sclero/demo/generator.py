@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sclero.core.auth import User
+from sclero.core.time import today as clinic_today
 from sclero.core.time import utcnow
 from sclero.demo import clinical, course, visits
 from sclero.demo.people import age_on, make_person
@@ -77,7 +78,7 @@ def generate_clinic(
     ensure_demo_users(session)
     session.commit()
     staff = dict(session.execute(select(User.username, User.id)).all())
-    day = today or utcnow().date()
+    day = today or clinic_today()
     clinic = Clinic(
         seed=seed,
         today=day,

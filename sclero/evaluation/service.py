@@ -66,6 +66,17 @@ def run_engine(case: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput(error.message, field=error.field) from error
 
 
+def current_screening(
+    uow: UnitOfWork, patient_id: int, previous_sessions: list[dict[str, Any]] | None = None
+) -> tuple[Evaluation, dict[str, Any]]:
+    """The latest evaluation, and the engine's result for its answers with the coded history as
+    it stands now (it may have been corrected since). Helper: no role check, no audit."""
+    patient = patients.load_patient(uow, patient_id)
+    evaluation = require_latest_evaluation(uow, patient_id)
+    answers = {**evaluation.answers, **patients.history_codes(patient).model_dump()}
+    return evaluation, run_engine(build_case(uow, patient, answers, previous_sessions))
+
+
 def record_evaluation(uow: UnitOfWork, patient_id: int, data: EvaluationIn) -> Evaluation:
     """Screen the patient with the protocol, store answers + result, update the coded history."""
     uow.require_role(*CLINICAL_ROLES)

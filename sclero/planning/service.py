@@ -25,17 +25,10 @@ BLOCKING_DECISIONS = {"contraindicated", "defer"}
 def propose_plan(uow: UnitOfWork, patient_id: int, data: PlanIn) -> TreatmentPlan:
     """A draft plan from the engine, for the latest screening answers and today's findings."""
     uow.require_role(Role.PHYSICIAN)
-    patient = patients.load_patient(uow, patient_id)
-    evaluation = evaluations.require_latest_evaluation(uow, patient_id)
     from sclero.charting import service as charting  # charting builds on plans: import late
 
-    # The screening's answers, with the coded history as it stands now (it may have been
-    # corrected since the evaluation).
-    answers = {**evaluation.answers, **patients.history_codes(patient).model_dump()}
-    case = evaluations.build_case(
-        uow, patient, answers, charting.previous_sessions(uow, patient_id)
-    )
-    result = evaluations.run_engine(case)
+    past = charting.previous_sessions(uow, patient_id)
+    evaluation, result = evaluations.current_screening(uow, patient_id, past)
     refuse_if_blocked(result)
     plan = plan_from_result(patient_id, evaluation.id, evaluation.answers["weight_kg"], result)
     plan.created_by_id = uow.actor.user_id
@@ -45,6 +38,24 @@ def propose_plan(uow: UnitOfWork, patient_id: int, data: PlanIn) -> TreatmentPla
     audit.record(uow, "create", "treatment_plan", plan.id, patient_id=patient_id)
     uow.commit()
     return plan
+
+
+def require_current_screening(
+    uow: UnitOfWork, patient_id: int, evaluation_id: int
+) -> dict[str, Any]:
+    """A plan is approved and carried out only on the screening it was made from, and only while
+    that screening — with the history as it stands now — still allows treatment. Returns the
+    screening (decision and findings) as it stands now."""
+    latest, result = evaluations.current_screening(uow, patient_id)
+    if latest.id != evaluation_id:
+        raise Conflict(
+            "The patient was re-evaluated after this plan was made: propose and approve a new "
+            "plan from the new screening first.",
+            field="plan",
+        )
+    refuse_if_blocked(result)
+    screening: dict[str, Any] = result["screening"]
+    return screening
 
 
 def refuse_if_blocked(result: dict[str, Any]) -> None:
@@ -172,13 +183,7 @@ def approve_plan(uow: UnitOfWork, plan_id: int) -> TreatmentPlan:
     plan = load_plan(uow, plan_id)
     if plan.status != "draft":
         raise Conflict(f"This plan is {plan.status}; only a draft can be approved.", "plan")
-    latest = evaluations.require_latest_evaluation(uow, plan.patient_id)
-    if latest.id != plan.evaluation_id:
-        raise Conflict(
-            "The patient was re-evaluated after this plan was proposed: propose a new plan.",
-            "plan",
-        )
-    refuse_if_blocked(latest.result)
+    require_current_screening(uow, plan.patient_id, plan.evaluation_id)
     for other in uow.session.scalars(
         select(TreatmentPlan).where(
             TreatmentPlan.patient_id == plan.patient_id, TreatmentPlan.status == "approved"

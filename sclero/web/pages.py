@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -135,7 +134,6 @@ def audit_view(
             "action": action or "",
             "page": page,
             "errors": errors,
-            "today": date.today(),
             "actions": (
                 "read",
                 "search",

@@ -305,3 +305,70 @@ def test_a_refused_access_is_audited_with_the_patient(
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "denied")).one()
     assert (entry.username, entry.patient_id) == ("test-front_desk", pid)
     assert entry.detail == {"method": "GET", "path": f"/api/v1/patients/{pid}/findings"}
+
+
+def test_a_contraindication_recorded_mid_session_stops_the_injections(
+    client: TestClient, headers: Headers
+) -> None:
+    doc, nurse = headers["physician"], headers["nurse"]
+    pid = planned(client, doc, INTAKE, (("leg_medial", 2.0),))
+    sid = start(client, pid, doc)
+    assert inject(client, sid, nurse).status_code == 201
+    history = {"conditions": ["acute_dvt"], "medications": [], "allergies": []}
+    client.put(f"/api/v1/patients/{pid}/history", headers=doc, json=history)
+    refused = inject(client, sid, nurse)
+    assert refused.status_code == 409
+    assert refused.json()["errors"][0]["code"] == "contraindicated"
+
+
+def test_the_finding_named_must_be_where_the_injection_is(
+    client: TestClient, headers: Headers
+) -> None:
+    doc = headers["physician"]
+    pid = planned(client, doc, INTAKE, (("leg_medial", 0.5), ("thigh_lateral", 2.0)))
+    thigh = next(
+        f["id"]
+        for f in client.get(f"/api/v1/patients/{pid}/findings", headers=doc).json()
+        if f["region"] == "thigh_lateral"
+    )
+    sid = start(client, pid, doc)
+    refused = inject(client, sid, headers["nurse"], finding_id=thigh)  # charted at leg_medial
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "finding_id"
+
+
+def test_an_interval_override_at_start_covers_the_session(
+    client: TestClient, headers: Headers
+) -> None:
+    doc, nurse = headers["physician"], headers["nurse"]
+    pid = planned(client, doc, INTAKE, (("leg_medial", 2.0),))
+    first = start(client, pid, doc)
+    inject(client, first, nurse)
+    client.post(
+        f"/api/v1/sessions/{first}/close",
+        headers=doc,
+        json={"compression_given": "stockings", "aftercare_given": True},
+    )
+    second = start(client, pid, doc, interval_override_reason="missed area, same day")
+    assert inject(client, second, nurse).status_code == 201
+
+
+def test_a_physicians_stricter_plan_volume_binds_the_injection(
+    client: TestClient, headers: Headers
+) -> None:
+    doc = headers["physician"]
+    pid = client.post("/api/v1/patients", json=PATIENT, headers=doc).json()["id"]
+    client.post(f"/api/v1/patients/{pid}/evaluations", json=INTAKE, headers=doc)
+    finding = {"side": "left", "region": "leg_medial", "diameter_mm": 2.0}
+    client.post(f"/api/v1/patients/{pid}/findings", headers=doc, json=finding)
+    plan = client.post(f"/api/v1/patients/{pid}/plans", json={}, headers=doc).json()
+    edit = {"technique": "liquid", "max_volume_per_injection_ml": 0.1, "reason": "fragile skin"}
+    client.put(f"/api/v1/plan-items/{plan['items'][0]['id']}", headers=doc, json=edit)
+    client.post(f"/api/v1/plans/{plan['id']}/approve", headers=doc)
+    consent = {"signed_by_name": "Maria Lopez", "patient_confirms_understanding": True}
+    client.post(f"/api/v1/plans/{plan['id']}/consent", headers=doc, json=consent)
+    sid = start(client, pid, doc)
+    refused = inject(client, sid, headers["nurse"], volume_ml=0.2)  # protocol allows 0.3
+    assert refused.status_code == 409
+    codes = [v["code"] for v in refused.json()["errors"][0]["detail"]["violations"]]
+    assert codes == ["above_plan_volume"]
