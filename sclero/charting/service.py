@@ -353,8 +353,7 @@ def close_session(uow: UnitOfWork, session_id: int, data: SessionClose) -> Treat
     if not session.injections:
         raise Conflict("Chart at least one injection before closing the session.", "injections")
     proposal = planning.load_plan(uow, session.plan_id).proposal
-    session.compression = {"given": data.compression_given, "advised": proposal.get("compression")}
-    session.aftercare = [_text(a) for a in proposal.get("aftercare", [])]
+    session.compression, session.aftercare = closing_record(proposal, data.compression_given)
     session.status = "closed"
     session.closed_at = utcnow()
     if data.notes:
@@ -364,12 +363,18 @@ def close_session(uow: UnitOfWork, session_id: int, data: SessionClose) -> Treat
     return session
 
 
-def _text(item: Any) -> str:
-    return (
-        str(item.get("text") or item.get("message") or item)
+def closing_record(
+    proposal: dict[str, Any], compression_given: str
+) -> tuple[dict[str, Any], list[str]]:
+    """What a closed session keeps: the compression given beside the plan's advice, and the
+    aftercare instructions as the patient reads them."""
+    aftercare = [
+        str(item.get("message") or item.get("text") or item)
         if isinstance(item, dict)
         else str(item)
-    )
+        for item in proposal.get("aftercare", [])
+    ]
+    return {"given": compression_given, "advised": proposal.get("compression")}, aftercare
 
 
 def list_sessions(uow: UnitOfWork, patient_id: int) -> list[TreatmentSession]:

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from sclero.charting.schemas import CHECKLIST_ITEMS
+from sclero.charting.service import closing_record
 from sclero.demo import course
 from sclero.demo.store import Clinic
 from sclero.planning.consent import consent_text
@@ -244,6 +245,7 @@ def _session(
                 "charted_by_id": performer,
             },
         )
+    closed = closing_record(plan_doc, _compression(plan_doc))
     rows.add(
         "treatment_sessions",
         {
@@ -259,8 +261,8 @@ def _session(
             "weight_kg": person["weight_kg"],
             "limits": limits,
             "protocol_version": result["protocol"]["version"],
-            "compression": plan_doc.get("compression"),
-            "aftercare": _aftercare(plan_doc),
+            "compression": closed[0],
+            "aftercare": closed[1],
             "notes": None,
         },
     )
@@ -287,11 +289,12 @@ def _session(
     return session_id, charted
 
 
-def _aftercare(plan_doc: dict[str, Any]) -> list[str] | None:
-    items = plan_doc.get("aftercare")
-    if items is None:
-        return None
-    return [str(item["code"]) if isinstance(item, dict) else str(item) for item in items]
+def _compression(plan_doc: dict[str, Any]) -> str:
+    """What the nurse writes as given: the plan's advice, in days."""
+    advice = plan_doc.get("compression") or {}
+    if not advice.get("required"):
+        return "None advised"
+    return f"Compression stockings, {advice.get('min_days')}–{advice.get('max_days')} days"
 
 
 def _follow_up(

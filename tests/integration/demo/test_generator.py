@@ -100,6 +100,12 @@ def test_sessions_stay_within_their_limits(session: Session) -> None:
         assert all(treatment.checklist.values())
 
 
+def test_closed_sessions_keep_what_the_patient_was_told(session: Session) -> None:
+    for treatment in session.scalars(select(TreatmentSession)):
+        assert treatment.compression and treatment.compression["given"]
+        assert treatment.aftercare and all(" " in line for line in treatment.aftercare)
+
+
 def test_injections_follow_their_plan_item(session: Session) -> None:
     items = {(item.plan_id, item.finding_id): item for item in session.scalars(select(PlanItem))}
     injections = session.execute(
