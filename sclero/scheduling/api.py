@@ -30,14 +30,17 @@ DESK = Depends(allow(Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK))
     dependencies=[DESK],
 )
 def book(patient_id: int, data: AppointmentIn, uow: UoW) -> AppointmentOut:
-    return AppointmentOut.model_validate(service.book(uow, patient_id, data))
+    return AppointmentOut.shown_to(uow.actor.role, service.book(uow, patient_id, data))
 
 
 @router.get(
     "/patients/{patient_id}/appointments", response_model=list[AppointmentOut], dependencies=[DESK]
 )
 def patient_appointments(patient_id: int, uow: UoW) -> list[AppointmentOut]:
-    return [AppointmentOut.model_validate(a) for a in service.patient_appointments(uow, patient_id)]
+    return [
+        AppointmentOut.shown_to(uow.actor.role, a)
+        for a in service.patient_appointments(uow, patient_id)
+    ]
 
 
 @router.get(
@@ -60,18 +63,20 @@ def calendar(patient_id: int, uow: UoW) -> Response:
 def calendar_days(
     uow: UoW, start: date, days: Annotated[int, Query(ge=1, le=31)] = 1
 ) -> list[AppointmentOut]:
-    return [AppointmentOut.model_validate(a) for a, _ in service.between(uow, start, days)]
+    return [
+        AppointmentOut.shown_to(uow.actor.role, a) for a, _ in service.between(uow, start, days)
+    ]
 
 
 @router.post(
     "/appointments/{appointment_id}/reschedule", response_model=AppointmentOut, dependencies=[DESK]
 )
 def reschedule(appointment_id: int, data: Reschedule, uow: UoW) -> AppointmentOut:
-    return AppointmentOut.model_validate(service.reschedule(uow, appointment_id, data))
+    return AppointmentOut.shown_to(uow.actor.role, service.reschedule(uow, appointment_id, data))
 
 
 @router.post(
     "/appointments/{appointment_id}/status", response_model=AppointmentOut, dependencies=[DESK]
 )
 def change_status(appointment_id: int, data: StatusChange, uow: UoW) -> AppointmentOut:
-    return AppointmentOut.model_validate(service.change_status(uow, appointment_id, data))
+    return AppointmentOut.shown_to(uow.actor.role, service.change_status(uow, appointment_id, data))

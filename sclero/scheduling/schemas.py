@@ -38,6 +38,9 @@ class StatusChange(Strict):
     reason: str | None = Field(default=None, max_length=500)
 
 
+CLINICAL_READERS = ("physician", "nurse")
+
+
 class AppointmentOut(Out):
     id: int
     patient_id: int
@@ -48,6 +51,15 @@ class AppointmentOut(Out):
     regions: list[str] | None
     interval_override_reason: str | None
     notes: str | None
+
+    @classmethod
+    def shown_to(cls, role: str, appointment: object) -> AppointmentOut:
+        """The appointment as `role` may read it: a physician's clinical reason for booking
+        sooner than the interval is for clinical staff only."""
+        out = cls.model_validate(appointment)
+        if out.interval_override_reason and role not in CLINICAL_READERS:
+            out.interval_override_reason = "(recorded by a physician)"
+        return out
 
 
 class Suggestions(Strict):

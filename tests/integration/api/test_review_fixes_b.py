@@ -372,3 +372,24 @@ def test_a_physicians_stricter_plan_volume_binds_the_injection(
     assert refused.status_code == 409
     codes = [v["code"] for v in refused.json()["errors"][0]["detail"]["violations"]]
     assert codes == ["above_plan_volume"]
+
+
+def test_the_front_desk_reads_that_a_physician_overrode_not_why(
+    client: TestClient, headers: Headers
+) -> None:
+    doc = headers["physician"]
+    pid = planned(client, doc, INTAKE, (("leg_medial", 2.0),))
+    sid = start(client, pid, doc)
+    inject(client, sid, doc)
+    soon = (datetime.now() + timedelta(days=3)).replace(microsecond=0).isoformat()
+    booking = {"kind": "session", "starts_at": soon, "interval_override_reason": "rash resolved"}
+    assert (
+        client.post(f"/api/v1/patients/{pid}/appointments", headers=doc, json=booking).status_code
+        == 201
+    )
+    seen = {
+        role: client.get(f"/api/v1/patients/{pid}/appointments", headers=headers[role]).json()[0]
+        for role in ("nurse", "front_desk")
+    }
+    assert seen["nurse"]["interval_override_reason"] == "rash resolved"
+    assert seen["front_desk"]["interval_override_reason"] == "(recorded by a physician)"
