@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from sclero.charting.models import Injection, TreatmentSession
 from sclero.core.db import UnitOfWork
@@ -35,6 +36,7 @@ def treated_sessions(
         select(TreatmentSession)
         .where(TreatmentSession.patient_id == patient_id)
         .order_by(TreatmentSession.started_at)
+        .options(selectinload(TreatmentSession.injections))
     )
     history = []
     for session in rows:

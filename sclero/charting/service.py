@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from sclero.charting import guard, history
 from sclero.charting.models import Injection, TreatmentSession
@@ -382,6 +383,7 @@ def list_sessions(uow: UnitOfWork, patient_id: int) -> list[TreatmentSession]:
         select(TreatmentSession)
         .where(TreatmentSession.patient_id == patient_id)
         .order_by(TreatmentSession.started_at.desc())
+        .options(selectinload(TreatmentSession.injections))  # the chart counts them: no N+1
     )
     return patients.read_record(uow, patient_id, "treatment_session", query)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from sclero.core import audit
 from sclero.core.auth import Role, User
@@ -140,6 +141,7 @@ def list_plans(uow: UnitOfWork, patient_id: int) -> list[TreatmentPlan]:
         select(TreatmentPlan)
         .where(TreatmentPlan.patient_id == patient_id)
         .order_by(TreatmentPlan.id.desc())
+        .options(selectinload(TreatmentPlan.items))  # the chart counts them: no N+1
     )
     return patients.read_record(uow, patient_id, "treatment_plan", query)
 

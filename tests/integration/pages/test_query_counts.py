@@ -14,7 +14,7 @@ from sclero.core.db import SYSTEM_ACTOR, Database
 from sclero.core.time import utcnow
 from sclero.patients.models import Patient
 from sclero.scheduling.models import Appointment
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Headers
 
 
 @contextmanager
@@ -75,3 +75,37 @@ def test_patient_list_and_today_do_not_grow_with_rows(
     add_patients(db, 20, 100)
     many = {path: statements_for(client, db, path) for path in ("/patients?q=query", "/today")}
     assert many == few
+
+
+def test_the_chart_does_not_grow_with_sessions(
+    client: TestClient, db: Database, users: dict[str, auth.User], headers: Headers
+) -> None:
+    from tests.integration.api.test_review_fixes_b import INTAKE, inject, planned, start
+
+    doc = headers["physician"]
+
+    def patient_with_sessions(how_many: int) -> int:
+        pid = planned(client, doc, INTAKE, (("leg_medial", 2.0),))
+        for _ in range(how_many):
+            sid = start(client, pid, doc, interval_override_reason="query count test")
+            inject(client, sid, doc)
+            client.post(
+                f"/api/v1/sessions/{sid}/close",
+                headers=doc,
+                json={"compression_given": "stockings", "aftercare_given": True},
+            )
+        return pid
+
+    one, three = patient_with_sessions(1), patient_with_sessions(3)
+    client.get("/login")
+    client.post(
+        "/login",
+        data={
+            "username": "test-physician",
+            "password": PASSWORD,
+            "csrf_token": client.cookies["sclero_csrf"],
+        },
+    )
+    assert statements_for(client, db, f"/patients/{three}") == statements_for(
+        client, db, f"/patients/{one}"
+    )
