@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sclero.core.auth import Role
 from sclero.core.db import Database
 from sclero.core.errors import DomainError
 from sclero.patients import service
@@ -109,6 +108,3 @@ def chart(request: Request, patient_id: int, actor: PageActor, db: DB) -> HTMLRe
     """The patient chart: alerts on top, then the timeline of the whole pathway."""
     with db.uow(actor) as uow:  # render inside: the template reads related rows lazily
         return render(request, "patients/chart.html", build_chart(uow, patient_id), actor=actor)
-
-
-__all__ = ["Role", "router"]

@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from sclero.core import audit, auth
 from sclero.core.auth import Role
-from sclero.core.db import SYSTEM_ACTOR, Actor, Database
+from sclero.core.db import SYSTEM_ACTOR, Database
 from sclero.core.schemas import Out, Strict
 from sclero.core.settings import Settings
 from sclero.web.deps import (
@@ -128,6 +128,3 @@ def audit_log(
         uow, patient_id=patient_id, username=username, action=action, limit=limit, offset=offset
     )
     return [AuditOut.model_validate(r) for r in rows]
-
-
-__all__ = ["Actor", "router"]
