@@ -38,6 +38,11 @@ def inject(client: TestClient, sid: int, headers: dict[str, str], **changes: obj
     return client.post(f"/api/v1/sessions/{sid}/injections", json=body, headers=headers)
 
 
+def close(client: TestClient, sid: int, headers: dict[str, str]) -> None:
+    body = {"compression_given": "stockings", "aftercare_given": True}
+    assert client.post(f"/api/v1/sessions/{sid}/close", headers=headers, json=body).is_success
+
+
 def planned(
     client: TestClient,
     doc: dict[str, str],
@@ -97,11 +102,7 @@ def test_the_dose_limit_counts_every_session_of_the_day(
     first = start(client, pid, doc)
     for _ in range(9):  # 27 mg of 30
         assert inject(client, first, doc).status_code == 201
-    client.post(
-        f"/api/v1/sessions/{first}/close",
-        headers=doc,
-        json={"compression_given": "stockings", "aftercare_given": True},
-    )
+    close(client, first, doc)
     second = start(client, pid, doc, interval_override_reason="second area the same day")
     thigh = {"region": "thigh_lateral"}
     assert inject(client, second, headers["nurse"], **thigh).status_code == 201  # 30 mg
@@ -283,11 +284,7 @@ def test_the_tally_shows_the_day_across_sessions(client: TestClient, headers: He
     pid = planned(client, doc, LIGHT, (("leg_medial", 2.0), ("thigh_lateral", 2.0)))
     first = start(client, pid, doc)
     inject(client, first, doc)
-    client.post(
-        f"/api/v1/sessions/{first}/close",
-        headers=doc,
-        json={"compression_given": "stockings", "aftercare_given": True},
-    )
+    close(client, first, doc)
     second = start(client, pid, doc, interval_override_reason="second area the same day")
     inject(client, second, doc, region="thigh_lateral")
     tally = client.get(f"/api/v1/sessions/{second}/tally", headers=doc).json()
@@ -344,11 +341,7 @@ def test_an_interval_override_at_start_covers_the_session(
     pid = planned(client, doc, INTAKE, (("leg_medial", 2.0),))
     first = start(client, pid, doc)
     inject(client, first, nurse)
-    client.post(
-        f"/api/v1/sessions/{first}/close",
-        headers=doc,
-        json={"compression_given": "stockings", "aftercare_given": True},
-    )
+    close(client, first, doc)
     second = start(client, pid, doc, interval_override_reason="missed area, same day")
     assert inject(client, second, nurse).status_code == 201
 

@@ -80,7 +80,7 @@ def test_patient_list_and_today_do_not_grow_with_rows(
 def test_the_chart_does_not_grow_with_sessions(
     client: TestClient, db: Database, users: dict[str, auth.User], headers: Headers
 ) -> None:
-    from tests.integration.api.test_review_fixes_b import INTAKE, inject, planned, start
+    from tests.integration.api.test_review_fixes_b import INTAKE, close, inject, planned, start
 
     doc = headers["physician"]
 
@@ -89,11 +89,7 @@ def test_the_chart_does_not_grow_with_sessions(
         for _ in range(how_many):
             sid = start(client, pid, doc, interval_override_reason="query count test")
             inject(client, sid, doc)
-            client.post(
-                f"/api/v1/sessions/{sid}/close",
-                headers=doc,
-                json={"compression_given": "stockings", "aftercare_given": True},
-            )
+            close(client, sid, doc)
         return pid
 
     one, three = patient_with_sessions(1), patient_with_sessions(3)
