@@ -24,10 +24,11 @@ test-sqlite: setup ## Run the suite on SQLite only
 test-postgres: setup ## Run the suite on PostgreSQL at 127.0.0.1:5432/test
 	SCLERO_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test uv run pytest
 
-lint: setup ## ruff and mypy
+lint: setup ## ruff, mypy and the import contracts (the floors in docs/dev/architecture.md)
 	uv run ruff check .
 	uv run ruff format --check .
 	uv run mypy sclero
+	uv run lint-imports
 
 format: setup ## Format the code
 	uv run ruff format .

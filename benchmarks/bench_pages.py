@@ -23,6 +23,7 @@ from rich.progress import track
 from rich.table import Table
 from sqlalchemy import func, select
 
+from sclero.app import create_app
 from sclero.charting.models import TreatmentSession
 from sclero.cli import freeze_startup_objects
 from sclero.core.db import Database, upgrade_database
@@ -31,7 +32,6 @@ from sclero.demo.generator import generate_clinic
 from sclero.demo.staff import DEMO_PASSWORD, ensure_demo_users
 from sclero.patients.models import Patient
 from sclero.planning.models import TreatmentPlan
-from sclero.web.app import create_app
 
 PAGES = (
     "/today",

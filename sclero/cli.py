@@ -1,4 +1,7 @@
-"""Sclero's command line: serve, migrate, users, demo clinic, evaluate a case."""
+"""Sclero's command line: serve, migrate, users, demo clinic, evaluate a case.
+
+Each command imports what it needs inside its own body, so that a quick command (`evaluate`)
+does not pay for loading the web app, the demo generator or the database layer."""
 
 from __future__ import annotations
 
@@ -109,8 +112,8 @@ def serve(
     """Start the app: migrate the database, load the demo clinic on first start, serve."""
     import uvicorn
 
+    from sclero.app import create_app
     from sclero.demo.staff import DEMO_PASSWORD
-    from sclero.web.app import create_app
 
     settings = get_settings()
     upgrade_database(settings.resolved_database_url)

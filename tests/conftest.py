@@ -19,10 +19,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from sclero.app import create_app
 from sclero.core import auth
 from sclero.core.db import SYSTEM_ACTOR, Database, make_engine, upgrade_database
 from sclero.core.settings import get_settings
-from sclero.web.app import create_app
 
 # Real argon2id, at the library's cheapest parameters so hundreds of sign-ins stay quick.
 auth._hasher = PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)

@@ -27,9 +27,9 @@ from sclero.core.db import Database, UnitOfWork
 from sclero.core.errors import DomainError, Forbidden
 from sclero.core.time import today
 from sclero.patients import service as patients
-from sclero.web.deps import get_db
+from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, read_form, validate
-from sclero.web.security import PageActor, require_csrf
+from sclero.web.security import require_csrf
 from sclero.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])

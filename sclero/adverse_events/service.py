@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from sclero.adverse_events.models import AdverseEvent
 from sclero.adverse_events.schemas import AdverseEventClose, AdverseEventIn, AdverseEventUpdate
+from sclero.charting import service as charting
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.convert import to_jsonable
@@ -32,11 +33,9 @@ def report(uow: UnitOfWork, patient_id: int, data: AdverseEventIn) -> AdverseEve
     patients.load_patient(uow, patient_id)
     if data.onset_date > today():
         raise InvalidInput("The onset cannot be in the future.", field="onset_date")
-    if data.session_id is not None:
-        from sclero.charting import service as charting
-
-        if charting.load_session(uow, data.session_id).patient_id != patient_id:
-            raise InvalidInput("That session belongs to another patient.", field="session_id")
+    session_id = data.session_id
+    if session_id is not None and charting.load_session(uow, session_id).patient_id != patient_id:
+        raise InvalidInput("That session belongs to another patient.", field="session_id")
     result = event_triage(data.event_type, data.symptoms)
     event = AdverseEvent(
         patient_id=patient_id,

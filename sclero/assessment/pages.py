@@ -12,10 +12,10 @@ from sclero.assessment.schemas import COLOURS, DuplexIn, FindingIn
 from sclero.core.db import Database, UnitOfWork
 from sclero.core.errors import DomainError
 from sclero.patients import service as patients
-from sclero.rules.vocabulary import Region, Side
-from sclero.web.deps import get_db
+from sclero.rules.vocabulary import Region, Side, VeinType
+from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, is_htmx, read_form, refused_status, validate
-from sclero.web.security import PageActor, require_csrf
+from sclero.web.security import require_csrf
 from sclero.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
@@ -45,8 +45,6 @@ def _context(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
 
 
 def _choices() -> dict[str, list[tuple[str, str]]]:
-    from sclero.rules.vocabulary import VeinType
-
     return {
         "sides": [(s.value, s.label) for s in Side],
         "regions": [(r.value, r.label) for r in Region],

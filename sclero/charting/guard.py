@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sclero.charting.models import Injection
 from sclero.core.auth import Role
@@ -19,9 +19,11 @@ from sclero.core.errors import (
     DoseLimitExceeded,
     Forbidden,
 )
-from sclero.planning.models import PlanItem
 from sclero.rules import InjectionFacts, IntervalCheck
 from sclero.rules.vocabulary import Region, Side
+
+if TYPE_CHECKING:
+    from sclero.planning.models import PlanItem
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sclero.core.db import Base
@@ -16,13 +25,21 @@ class TreatmentSession(Base):
     """One sclerotherapy session: limits fixed at start, injections, aftercare."""
 
     __tablename__ = "treatment_sessions"
+    __table_args__ = (
+        # A session's appointment must be one of its own patient's appointments.
+        ForeignKeyConstraint(
+            ["appointment_id", "patient_id"],
+            ["appointments.id", "appointments.patient_id"],
+            name="fk_treatment_sessions_appointment_patient",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(
         ForeignKey("patients.id", ondelete="CASCADE"), index=True
     )
     plan_id: Mapped[int] = mapped_column(ForeignKey("treatment_plans.id"))
-    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    appointment_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="open")  # open/closed
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)

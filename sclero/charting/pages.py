@@ -17,9 +17,9 @@ from sclero.core.errors import DepartsFromPlan, DomainError, DoseLimitExceeded
 from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.rules.vocabulary import Agent, Region, Side
-from sclero.web.deps import get_db
+from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, is_htmx, read_form, refused_status, validate
-from sclero.web.security import PageActor, require_csrf
+from sclero.web.security import require_csrf
 from sclero.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])

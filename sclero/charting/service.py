@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from sclero.assessment import service as assessment
 from sclero.charting import guard, history
 from sclero.charting.models import Injection, TreatmentSession
 from sclero.charting.schemas import CHECKLIST_ITEMS, InjectionIn, SessionClose, SessionStart
@@ -50,8 +52,6 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
     if _open_session_of(uow, patient_id) is not None:
         raise Conflict("This patient already has an open session: close it first.", "session")
     planning.require_current_screening(uow, patient_id, plan.evaluation_id)
-    if data.appointment_id is not None:
-        _require_own_appointment(uow, patient_id, data.appointment_id)
     _require_checklist(data)
     _require_interval(uow, patient_id, _plan_regions(uow, plan.id), data.interval_override_reason)
     weight = data.weight_kg or plan.weight_kg
@@ -73,8 +73,7 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
         ),
         notes=data.notes,
     )
-    uow.session.add(session)
-    uow.session.flush()
+    _flush_new_session(uow, session)
     detail = (
         {"interval_override": data.interval_override_reason}
         if data.interval_override_reason
@@ -87,11 +86,15 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
     return session
 
 
-def _require_own_appointment(uow: UnitOfWork, patient_id: int, appointment_id: int) -> None:
-    from sclero.scheduling import service as scheduling  # scheduling builds on charting
-
-    if scheduling.load_appointment(uow, appointment_id).patient_id != patient_id:
-        raise InvalidInput("That appointment belongs to another patient.", "appointment_id")
+def _flush_new_session(uow: UnitOfWork, session: TreatmentSession) -> None:
+    """Add the session; the database refuses an appointment of another patient (or none)."""
+    uow.session.add(session)
+    try:
+        uow.session.flush()
+    except IntegrityError as error:
+        raise InvalidInput(
+            "That appointment does not exist or belongs to another patient.", "appointment_id"
+        ) from error
 
 
 def _open_session_of(uow: UnitOfWork, patient_id: int) -> TreatmentSession | None:
@@ -118,8 +121,6 @@ def _require_checklist(data: SessionStart) -> None:
 
 
 def _plan_regions(uow: UnitOfWork, plan_id: int) -> list[str]:
-    from sclero.assessment import service as assessment
-
     plan = planning.load_plan(uow, plan_id)
     regions = {
         assessment.load_finding(uow, item.finding_id).region
@@ -238,8 +239,6 @@ def _departures(
 
 
 def _plan_items_at(uow: UnitOfWork, items: list[Any], side: str, region: str) -> list[Any]:
-    from sclero.assessment import service as assessment
-
     return [
         item
         for item in items
@@ -266,8 +265,6 @@ def _vein_type(
     uow: UnitOfWork, patient_id: int, finding_id: int | None, side: str, region: str
 ) -> str | None:
     """The vein type injected: the chosen finding's, else the one type mapped at that site."""
-    from sclero.assessment import service as assessment
-
     if finding_id is None:
         types = {f.vein_type for f in assessment.findings_at(uow, patient_id, side, region)}
         return types.pop() if len(types) == 1 else None
@@ -391,14 +388,6 @@ def list_sessions(uow: UnitOfWork, patient_id: int) -> list[TreatmentSession]:
 def past_sessions(uow: UnitOfWork, patient_id: int) -> list[PreviousSession]:
     """Past sessions (clinic date, treated regions) for the engine's interval check (helper)."""
     return history.as_previous_sessions(uow, patient_id)
-
-
-def previous_sessions(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:
-    """Past sessions as the case document lists them: date, treated regions (helper; no audit)."""
-    return [
-        {"date": s["date"].isoformat(), "regions": s["regions"]}
-        for s in history.treated_sessions(uow, patient_id)
-    ]
 
 
 def foam_ratio_default() -> str:

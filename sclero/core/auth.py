@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sclero.core import audit
 from sclero.core.db import Actor, Base, Timestamped, UnitOfWork
 from sclero.core.errors import Conflict, InvalidInput, NotAuthenticated
 from sclero.core.time import utcnow
@@ -127,8 +128,6 @@ def password_matches(user: User, password: str) -> bool:
 
 def _refuse_sign_in(uow: UnitOfWork, username: str, user_id: int | None) -> NoReturn:
     """Keep the failed attempt in the audit log (the name typed, never the password), refuse."""
-    from sclero.core import audit
-
     audit.record(uow, "login_failed", "user", user_id, detail={"username": username[:64]})
     uow.commit()
     raise NotAuthenticated("Unknown username or wrong password.", field="password")

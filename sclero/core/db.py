@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from sclero.core.errors import DomainError
+from sclero.core.errors import DomainError, Forbidden
 from sclero.core.time import utcnow
 
 NAMING_CONVENTION = {
@@ -163,8 +163,6 @@ class UnitOfWork:
 
     def require_role(self, *roles: str) -> None:
         """Raise Forbidden unless the actor has one of `roles`."""
-        from sclero.core.errors import Forbidden
-
         if self.actor.role not in roles:
             raise Forbidden(f"Your role ({self.actor.role}) may not do this.")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
+from sclero.core.settings import get_settings
+
 
 def utcnow() -> datetime:
     """Now, as a naive UTC datetime (how every timestamp is stored)."""
@@ -13,8 +15,6 @@ def utcnow() -> datetime:
 
 def clinic_zone() -> tzinfo | None:
     """The clinic's time zone from the settings; None means the server's local time."""
-    from sclero.core.settings import get_settings
-
     name = get_settings().timezone
     return ZoneInfo(name) if name else None
 

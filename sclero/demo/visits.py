@@ -71,7 +71,6 @@ def _appointment_row(
             "interval_override_reason": None,
             "notes": "Cancelled by the patient." if status == "cancelled" else None,
             "created_by_id": clinic.staff["frontdesk"],
-            "extra": None,
             "created_at": booked,
             "updated_at": min(starts + timedelta(hours=1), clinic.now),
         },

@@ -13,9 +13,9 @@ from sclero.evaluation import service
 from sclero.evaluation.schemas import EvaluationIn
 from sclero.patients import service as patients
 from sclero.rules.vocabulary import Allergy, Condition, Medication
-from sclero.web.deps import get_db
+from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, read_form, validate
-from sclero.web.security import PageActor, require_csrf
+from sclero.web.security import require_csrf
 from sclero.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])

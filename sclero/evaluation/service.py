@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -17,9 +17,11 @@ from sclero.core.time import today, utcnow
 from sclero.evaluation.models import Evaluation
 from sclero.evaluation.schemas import EvaluationIn
 from sclero.patients import service as patients
-from sclero.patients.models import Patient
 from sclero.patients.schemas import HistoryIn
 from sclero.rules import CaseError, evaluate_document
+
+if TYPE_CHECKING:
+    from sclero.patients.models import Patient
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 

@@ -22,9 +22,9 @@ from sclero.follow_up.schemas import (
 from sclero.follow_up.service import TreatedSession
 from sclero.patients import service as patients
 from sclero.rules.vocabulary import Region, Side
-from sclero.web.deps import get_db
+from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, read_form, validate
-from sclero.web.security import CSRF_FIELD, PageActor, require_csrf
+from sclero.web.security import CSRF_FIELD, require_csrf
 from sclero.web.templating import label, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from sclero.charting import service as charting
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
@@ -43,8 +44,6 @@ def record_follow_up(uow: UnitOfWork, patient_id: int, data: FollowUpIn) -> Foll
 
 
 def _require_own_session(uow: UnitOfWork, patient_id: int, session_id: int) -> None:
-    from sclero.charting import service as charting
-
     if charting.load_session(uow, session_id).patient_id != patient_id:
         raise InvalidInput("That session belongs to another patient.", field="session_id")
 
@@ -132,8 +131,6 @@ class TreatedSession:
 
 def treated_sessions(uow: UnitOfWork, patient_id: int) -> list[TreatedSession]:
     """The patient's sessions that charted injections, newest first (what a follow-up scores)."""
-    from sclero.charting import service as charting
-
     uow.require_role(*CLINICAL_ROLES)
     return [
         TreatedSession(

@@ -1,4 +1,4 @@
-"""Pages of the patient record: find, register, and the patient chart with its alerts."""
+"""Pages of the patient register: find and register patients (the chart lives in sclero/record/)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sclero.core.db import Database
-from sclero.core.errors import DomainError
+from sclero.core.errors import DomainError, Forbidden
 from sclero.patients import service
-from sclero.patients.chart import build_chart
 from sclero.patients.schemas import PatientIn
-from sclero.web.deps import get_db
+from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, is_htmx, read_form, validate
-from sclero.web.security import PageActor, require_csrf
+from sclero.web.security import require_csrf
 from sclero.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
@@ -97,14 +96,5 @@ async def create_patient(request: Request, actor: PageActor, db: DB) -> Response
 
 
 def _require_identity_role(role: str) -> None:
-    from sclero.core.errors import Forbidden
-
     if role not in service.IDENTITY_ROLES:
         raise Forbidden(f"Your role ({role}) may not register patients.")
-
-
-@router.get("/patients/{patient_id}", response_class=HTMLResponse)
-def chart(request: Request, patient_id: int, actor: PageActor, db: DB) -> HTMLResponse:
-    """The patient chart: alerts on top, then the timeline of the whole pathway."""
-    with db.uow(actor) as uow:  # render inside: the template reads related rows lazily
-        return render(request, "patients/chart.html", build_chart(uow, patient_id), actor=actor)

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, EmailStr, Field, ValidationInfo, field_validator
 
 from sclero.core.schemas import Name, Note, Out, Strict, code_in
+from sclero.core.time import today
 from sclero.rules.vocabulary import Allergy, Condition, Medication, Sex
 
 SexCode = Annotated[str, code_in(Sex.codes(), "sex")]
@@ -18,8 +19,6 @@ AllergyCode = Annotated[str, code_in(Allergy.codes(), "allergy")]
 
 def _plausible_birth_date(value: date) -> date:
     """A birth date that can be a living patient's: not in the future, not before 1900."""
-    from sclero.core.time import today
-
     if value > today():
         raise ValueError("the birth date cannot be in the future")
     if value.year < 1900:

@@ -58,6 +58,14 @@ def load_patient(uow: UnitOfWork, patient_id: int) -> Patient:
     return patient
 
 
+def load_patients(uow: UnitOfWork, patient_ids: set[int]) -> dict[int, Patient]:
+    """The patients with these ids, by id, in one query (helper: no role check, no audit)."""
+    if not patient_ids:
+        return {}
+    rows = uow.session.scalars(select(Patient).where(Patient.id.in_(sorted(patient_ids))))
+    return {patient.id: patient for patient in rows}
+
+
 def lock_patient(uow: UnitOfWork, patient_id: int) -> Patient:
     """The patient, with their row held until commit (PostgreSQL): serialises the checks of two
     requests that would otherwise both pass them (e.g. two sessions started at once)."""

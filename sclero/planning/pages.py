@@ -16,9 +16,9 @@ from sclero.planning import service
 from sclero.planning.models import PlanItem, TreatmentPlan
 from sclero.planning.schemas import ConsentIn, PlanIn, PlanItemEdit
 from sclero.rules.vocabulary import Agent, Technique
-from sclero.web.deps import get_db
+from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, read_form, validate
-from sclero.web.security import PageActor, require_csrf
+from sclero.web.security import require_csrf
 from sclero.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])

@@ -24,12 +24,11 @@ BLOCKING_DECISIONS = {"contraindicated", "defer"}
 
 
 def propose_plan(uow: UnitOfWork, patient_id: int, data: PlanIn) -> TreatmentPlan:
-    """A draft plan from the engine, for the latest screening answers and today's findings."""
+    """A draft plan from the engine, for the latest screening answers and today's findings.
+    The interval between sessions does not bar a plan: it is checked when a session is booked
+    and when it starts."""
     uow.require_role(Role.PHYSICIAN)
-    from sclero.charting import service as charting  # charting builds on plans: import late
-
-    past = charting.previous_sessions(uow, patient_id)
-    evaluation, result = evaluations.current_screening(uow, patient_id, past)
+    evaluation, result = evaluations.current_screening(uow, patient_id)
     refuse_if_blocked(result)
     plan = plan_from_result(patient_id, evaluation.id, evaluation.answers["weight_kg"], result)
     plan.created_by_id = uow.actor.user_id

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sclero.core.db import Base, Timestamped
@@ -15,6 +14,9 @@ class Appointment(Timestamped, Base):
     """A booked visit; `kind` is evaluation, session or follow_up."""
 
     __tablename__ = "appointments"
+    # (id, patient_id) is what a session points at, so a session can only use its own patient's
+    # appointment (the database checks it; charting never reads this table).
+    __table_args__ = (UniqueConstraint("id", "patient_id", name="uq_appointments_id_patient"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(
@@ -28,4 +30,3 @@ class Appointment(Timestamped, Base):
     interval_override_reason: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -18,9 +18,9 @@ from sclero.rules.vocabulary import Region
 from sclero.scheduling import service
 from sclero.scheduling.schemas import AppointmentIn, Reschedule, StatusChange
 from sclero.scheduling.service import KIND_LABELS
-from sclero.web.deps import get_db
+from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, read_form, validate
-from sclero.web.security import PageActor, require_csrf
+from sclero.web.security import require_csrf
 from sclero.web.templating import label, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
@@ -15,10 +16,12 @@ from sclero.core.errors import Conflict, IntervalTooShort, InvalidInput, NotFoun
 from sclero.core.protocol import current_protocol
 from sclero.core.time import today
 from sclero.patients import service as patients
-from sclero.patients.models import Patient
 from sclero.rules import check_interval
 from sclero.scheduling.models import Appointment
 from sclero.scheduling.schemas import AppointmentIn, Reschedule, StatusChange, Suggestions
+
+if TYPE_CHECKING:
+    from sclero.patients.models import Patient
 
 DESK_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)
 KIND_LABELS = {
@@ -144,12 +147,13 @@ def between(uow: UnitOfWork, start: date, days: int) -> list[tuple[Appointment, 
         raise InvalidInput("Show between 1 and 31 days.", field="days")
     begin = datetime.combine(start, datetime.min.time())
     query = (
-        select(Appointment, Patient)
-        .join(Patient, Patient.id == Appointment.patient_id)
+        select(Appointment)
         .where(Appointment.starts_at >= begin, Appointment.starts_at < begin + timedelta(days=days))
         .order_by(Appointment.starts_at, Appointment.id)
     )
-    rows = [(appointment, patient) for appointment, patient in uow.session.execute(query)]
+    appointments = list(uow.session.scalars(query))
+    people = patients.load_patients(uow, {a.patient_id for a in appointments})
+    rows = [(appointment, people[appointment.patient_id]) for appointment in appointments]
     audit.record(
         uow,
         "read",

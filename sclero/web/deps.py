@@ -13,6 +13,7 @@ from sclero.core import auth
 from sclero.core.db import SYSTEM_ACTOR, Actor, Database, UnitOfWork
 from sclero.core.errors import Forbidden, NotAuthenticated
 from sclero.core.settings import Settings
+from sclero.web.security import require_csrf_header
 
 SESSION_COOKIE = "sclero_session"
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -43,8 +44,6 @@ def optional_actor(
     if not value:
         return None
     if kind == "session" and request.url.path.startswith("/api/"):
-        from sclero.web.security import require_csrf_header
-
         require_csrf_header(request)
     with db.uow(SYSTEM_ACTOR) as uow:
         user = auth.resolve_token(uow, value, kind)
@@ -60,6 +59,23 @@ def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Ac
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a signed-in user; the app redirects to the sign-in page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def page_actor(request: Request, actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+    if actor is None:
+        raise LoginRequired(request.url.path)
+    return actor
+
+
+PageActor = Annotated[Actor, Depends(page_actor)]
 
 
 def allow(*roles: str) -> Callable[[Actor], Actor]:

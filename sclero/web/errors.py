@@ -11,7 +11,11 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sclero.core import audit
 from sclero.core.errors import DomainError, Forbidden
+from sclero.web.deps import LoginRequired
+from sclero.web.security import CsrfRejected
+from sclero.web.templating import render
 
 
 def field_of(location: tuple[Any, ...] | list[Any]) -> str:
@@ -37,8 +41,6 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def audit_refusal(request: Request) -> None:
     """Keep a refused access in the audit log: who tried what, on which patient."""
-    from sclero.core import audit
-
     actor = getattr(request.state, "actor", None)
     if actor is None:
         return
@@ -60,9 +62,6 @@ def is_page(request: Request) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    from sclero.web.security import CsrfRejected, LoginRequired
-    from sclero.web.templating import render
-
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if isinstance(exc, Forbidden):

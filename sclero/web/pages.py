@@ -11,9 +11,9 @@ from sclero.core import audit, auth
 from sclero.core.auth import Role
 from sclero.core.db import SYSTEM_ACTOR, Database
 from sclero.core.errors import NotAuthenticated
-from sclero.web.deps import SESSION_COOKIE, client_address, get_db, issue_session
+from sclero.web.deps import SESSION_COOKIE, PageActor, client_address, get_db, issue_session
 from sclero.web.forms import read_form
-from sclero.web.security import PageActor, require_csrf
+from sclero.web.security import require_csrf
 from sclero.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])

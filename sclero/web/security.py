@@ -1,41 +1,20 @@
-"""Web-page security: the signed-in actor from the session cookie, and CSRF double-submit tokens."""
+"""CSRF double-submit tokens: signed cookie tokens, checked on forms, HTMX and cookie API calls."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-from typing import Annotated
 
-from fastapi import Depends, Request
-
-from sclero.core.db import Actor
-from sclero.web.deps import optional_actor
+from fastapi import Request
 
 CSRF_COOKIE = "sclero_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
 
-class LoginRequired(Exception):
-    """A page was asked for without a signed-in user; the app redirects to the sign-in page."""
-
-    def __init__(self, next_path: str) -> None:
-        super().__init__(next_path)
-        self.next_path = next_path
-
-
 class CsrfRejected(Exception):
     """A form or HTMX request came without the page's CSRF token."""
-
-
-def page_actor(request: Request, actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
-    if actor is None:
-        raise LoginRequired(request.url.path)
-    return actor
-
-
-PageActor = Annotated[Actor, Depends(page_actor)]
 
 
 def _sign(secret: str, nonce: str) -> str:

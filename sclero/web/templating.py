@@ -27,6 +27,7 @@ ROOMS = (
     "scheduling",
     "follow_up",
     "adverse_events",
+    "record",
     "reports",
     "exchange",
 )

@@ -16,11 +16,11 @@ import pytest
 import uvicorn
 from sqlalchemy import text
 
+from sclero.app import create_app
 from sclero.core.db import Database, make_engine, upgrade_database
 from sclero.core.settings import get_settings
 from sclero.demo.generator import generate_clinic
 from sclero.demo.staff import DEMO_PASSWORD, ensure_demo_users
-from sclero.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "test-artefacts" / "screenshots"

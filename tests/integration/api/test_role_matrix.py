@@ -23,7 +23,7 @@ def declared_roles(route: APIRoute) -> tuple[str, ...] | None:
 
 
 def api_routes() -> list[APIRoute]:
-    from sclero.web.app import API_ROUTERS
+    from sclero.app import API_ROUTERS
 
     return [r for router in API_ROUTERS for r in router.routes if isinstance(r, APIRoute)]
 

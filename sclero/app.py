@@ -1,4 +1,4 @@
-"""The application factory: settings, database, routers, error handlers."""
+"""Assembles Sclero: the app factory with settings, database, every router, error handlers."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from sclero.patients import api as patients_api
 from sclero.patients import pages as patients_pages
 from sclero.planning import api as planning_api
 from sclero.planning import pages as planning_pages
+from sclero.record import pages as record_pages
 from sclero.scheduling import api as scheduling_api
 from sclero.scheduling import pages as scheduling_pages
 from sclero.web import auth_api, errors
@@ -42,6 +43,7 @@ API_ROUTERS = (
 PAGE_ROUTERS = (
     web_pages.router,
     patients_pages.router,
+    record_pages.router,
     scheduling_pages.router,
     evaluation_pages.router,
     assessment_pages.router,

@@ -7,10 +7,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from sclero.adverse_events import service as adverse_events
+from sclero.charting import service as charting
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.time import today
+from sclero.evaluation import service as evaluation
+from sclero.follow_up import service as follow_up
 from sclero.patients import service as patients
+from sclero.planning import service as planning
+from sclero.scheduling import service as scheduling
 
 
 @dataclass(frozen=True)
@@ -30,8 +36,6 @@ class Event:
 
 def build_chart(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
     """Everything the chart page shows; clinical parts only for clinical roles."""
-    from sclero.scheduling import service as scheduling
-
     patient = patients.get_patient(uow, patient_id)
     appointments = scheduling.patient_appointments(uow, patient_id)
     suggestions = scheduling.suggestions(uow, patient_id)
@@ -50,11 +54,6 @@ def build_chart(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
 
 
 def _clinical(uow: UnitOfWork, patient_id: int, suggestions: Any) -> dict[str, Any]:
-    from sclero.adverse_events import service as adverse_events
-    from sclero.charting import service as charting
-    from sclero.evaluation import service as evaluation
-    from sclero.follow_up import service as follow_up
-    from sclero.planning import service as planning
 
     evaluations = evaluation.list_evaluations(uow, patient_id)
     plans = planning.list_plans(uow, patient_id)

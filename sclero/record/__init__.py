@@ -1,0 +1,1 @@
+"""Read models across the pathway steps: the patient chart (beside reports and exchange)."""
