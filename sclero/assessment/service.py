@@ -77,7 +77,6 @@ def list_findings(
     patients.load_patient(uow, patient_id)
     rows = _findings(uow, patient_id, include_retired)
     audit.record(uow, "read", "vein_finding", patient_id=patient_id, detail={"count": len(rows)})
-    uow.commit()
     return rows
 
 

@@ -304,7 +304,6 @@ def get_session(uow: UnitOfWork, session_id: int) -> TreatmentSession:
     uow.require_role(*CLINICAL_ROLES)
     session = load_session(uow, session_id)
     audit.record(uow, "read", "treatment_session", session.id, patient_id=session.patient_id)
-    uow.commit()
     return session
 
 
@@ -335,7 +334,6 @@ def tally(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
     }
     remaining = {k: round(cap - totals[k], 3) for k, cap in caps.items()}
     audit.record(uow, "read", "session_tally", session.id, patient_id=session.patient_id)
-    uow.commit()
     return {
         "limits": limits.to_document(),
         "totals": totals,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Integer, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from sclero.core.db import Base, UnitOfWork
+from sclero.core.db import PENDING_READS, Actor, Base, UnitOfWork
 from sclero.core.time import utcnow
 
 
@@ -28,6 +29,10 @@ class AuditEntry(Base):
     patient_id: Mapped[int | None] = mapped_column(Integer, index=True)
     address: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+READ_ACTIONS = frozenset({"read", "search", "export"})
+"""Actions that only look at data: one entry per unit of work lists them all."""
 
 
 class AuditLogIsAppendOnly(RuntimeError):
@@ -50,21 +55,68 @@ def record(
     patient_id: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Add an audit entry to the unit of work (it commits or rolls back with the change)."""
-    actor = uow.actor
-    uow.session.add(
-        AuditEntry(
-            user_id=actor.user_id,
-            username=actor.username,
-            role=actor.role,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            patient_id=patient_id,
-            address=actor.address,
-            detail=detail,
-        )
+    """Add an audit entry to the unit of work (it commits or rolls back with the change).
+    Reads are collected instead and written as one entry when the unit of work ends."""
+    if action in READ_ACTIONS:
+        reads = uow.session.info.setdefault(PENDING_READS, [])
+        reads.append(_Read(uow.actor, action, entity, entity_id, patient_id, detail))
+        return
+    uow.session.add(_entry(uow.actor, action, entity, entity_id, patient_id, detail))
+
+
+@dataclass(frozen=True)
+class _Read:
+    actor: Actor
+    action: str
+    entity: str
+    entity_id: int | None
+    patient_id: int | None
+    detail: dict[str, Any] | None
+
+
+def _entry(
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    patient_id: int | None,
+    detail: dict[str, Any] | None,
+) -> AuditEntry:
+    return AuditEntry(
+        user_id=actor.user_id,
+        username=actor.username,
+        role=actor.role,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        patient_id=patient_id,
+        address=actor.address,
+        detail=detail,
     )
+
+
+@event.listens_for(Session, "before_commit")
+def _write_reads(session: Session) -> None:
+    """One audit entry for everything a unit of work read: which records, of which patients."""
+    reads: list[_Read] = session.info.pop(PENDING_READS, [])
+    if not reads:
+        return
+    if len(reads) == 1:
+        one = reads[0]
+        session.add(
+            _entry(one.actor, "read", one.entity, one.entity_id, one.patient_id, one.detail)
+        )
+        return
+    patients = sorted({r.patient_id for r in reads if r.patient_id is not None})
+    detail = {
+        "reads": [
+            {"entity": r.entity, "id": r.entity_id, "patient_id": r.patient_id, **(r.detail or {})}
+            for r in reads
+        ],
+        "patient_ids": patients,
+    }
+    patient_id = patients[0] if len(patients) == 1 else None
+    session.add(_entry(reads[0].actor, "read", "record", None, patient_id, detail))
 
 
 def list_entries(

@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from sclero.core.errors import DomainError, Forbidden
+from sclero.core.errors import DomainError, Forbidden, NotFound
 from sclero.core.time import utcnow
+
+PENDING_READS = "sclero_pending_reads"
+"""Key in a session's `info` under which core/audit.py collects the reads of one unit of work."""
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -28,6 +31,9 @@ class Base(DeclarativeBase):
     """Base of every Sclero table; constraint names are stable across SQLite and PostgreSQL."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+M = TypeVar("M", bound=Base)
 
 
 class Timestamped:
@@ -153,13 +159,29 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        reads = self.session.info.pop(PENDING_READS, None) if exc_type is None else None
         # close() rolls back whatever was not committed; unlike rollback() it leaves the loaded
         # attributes of returned objects readable for the caller.
         self.session.close()
         self._session = None
+        if reads:
+            # What this unit of work only read still leaves its one audit row, written in a
+            # short transaction of its own (core/audit.py adds the row when it commits).
+            with self._session_factory() as session:
+                session.info[PENDING_READS] = reads
+                session.commit()
 
     def commit(self) -> None:
+        """Commit the change, with the audit row of what this unit of work read."""
         self.session.commit()
+
+    def get(self, model: type[M], ident: int, *, field: str | None = None) -> M:
+        """The row of `model` with this id, or NotFound naming it as the clinic does."""
+        row = self.session.get(model, ident)
+        if row is None:
+            what = getattr(model, "__label__", model.__tablename__.replace("_", " ").rstrip("s"))
+            raise NotFound(f"There is no {what} with id {ident}.", field=field)
+        return row
 
     def require_role(self, *roles: str) -> None:
         """Raise Forbidden unless the actor has one of `roles`."""

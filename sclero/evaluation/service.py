@@ -123,7 +123,6 @@ def preview_evaluation(uow: UnitOfWork, patient_id: int, data: EvaluationIn) -> 
     patient = patients.load_patient(uow, patient_id)
     result = run_engine(build_case(uow, patient, data.model_dump(exclude={"notes"})))
     audit.record(uow, "read", "evaluation_preview", patient_id=patient.id)
-    uow.commit()
     return result
 
 

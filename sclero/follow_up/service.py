@@ -115,7 +115,6 @@ def photo_content(uow: UnitOfWork, photo_id: int) -> tuple[Photo, bytes]:
     except FileNotFoundError:
         raise NotFound("The photo's file is missing from the photo store.", "photo_id") from None
     audit.record(uow, "read", "photo", photo.id, patient_id=photo.patient_id)
-    uow.commit()
     return photo, content
 
 

@@ -46,7 +46,6 @@ def read_record(
     load_patient(uow, patient_id)
     rows = list(uow.session.scalars(query))
     audit.record(uow, "read", entity, patient_id=patient_id, detail={"count": len(rows)})
-    uow.commit()
     return rows
 
 
@@ -80,7 +79,6 @@ def get_patient(uow: UnitOfWork, patient_id: int) -> Patient:
     uow.require_role(*IDENTITY_ROLES)
     patient = load_patient(uow, patient_id)
     audit.record(uow, "read", "patient", patient.id, patient_id=patient.id)
-    uow.commit()
     return patient
 
 
@@ -138,7 +136,6 @@ def search_patients(
         )
     )
     audit.record(uow, "search", "patient", detail={"patient_ids": [p.id for p in rows]})
-    uow.commit()
     return rows, total
 
 
@@ -154,7 +151,6 @@ def get_history(uow: UnitOfWork, patient_id: int) -> Patient:
     uow.require_role(*CLINICAL_ROLES)
     patient = load_patient(uow, patient_id)
     audit.record(uow, "read", "history", patient.id, patient_id=patient.id)
-    uow.commit()
     return patient
 
 

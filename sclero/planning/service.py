@@ -131,7 +131,6 @@ def get_plan(uow: UnitOfWork, plan_id: int) -> TreatmentPlan:
     uow.require_role(*CLINICAL_ROLES)
     plan = load_plan(uow, plan_id)
     audit.record(uow, "read", "treatment_plan", plan.id, patient_id=plan.patient_id)
-    uow.commit()
     return plan
 
 

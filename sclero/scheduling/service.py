@@ -164,7 +164,6 @@ def between(uow: UnitOfWork, start: date, days: int) -> list[tuple[Appointment, 
             "patient_ids": sorted({p.id for _, p in rows}),
         },
     )
-    uow.commit()
     return rows
 
 
@@ -187,7 +186,6 @@ def suggestions(uow: UnitOfWork, patient_id: int, on: date | None = None) -> Sug
     regions = sorted({r for s in past for r in s.regions})
     check = check_interval(past, on or today(), regions, protocol)
     audit.record(uow, "read", "schedule_suggestion", patient_id=patient_id)
-    uow.commit()
     return Suggestions(
         earliest_next_session=check.earliest_date if past else None,
         follow_up_due=last + timedelta(days=protocol.follow_up_days) if last else None,
@@ -218,5 +216,4 @@ def patient_calendar(uow: UnitOfWork, patient_id: int) -> bytes:
         event.add("dtstamp", appointment.created_at)
         calendar.add_component(event)
     audit.record(uow, "export", "appointment_calendar", patient_id=patient_id)
-    uow.commit()
     return bytes(calendar.to_ical())

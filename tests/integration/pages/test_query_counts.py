@@ -105,3 +105,50 @@ def test_the_chart_does_not_grow_with_sessions(
     assert statements_for(client, db, f"/patients/{three}") == statements_for(
         client, db, f"/patients/{one}"
     )
+
+
+def test_the_chart_is_one_audited_read_in_one_commit(
+    client: TestClient, db: Database, users: dict[str, auth.User], headers: Headers
+) -> None:
+    """Reading a chart gathers a dozen kinds of record; the audit log gets one row listing them,
+    written in one commit (not one commit and one row per service call)."""
+    from sqlalchemy import func, select
+
+    from sclero.core.audit import AuditEntry
+    from tests.integration.api.test_review_fixes_b import INTAKE, planned
+
+    pid = planned(client, headers["physician"], INTAKE, (("leg_medial", 2.0),))
+    client.get("/login")
+    client.post(
+        "/login",
+        data={
+            "username": "test-physician",
+            "password": PASSWORD,
+            "csrf_token": client.cookies["sclero_csrf"],
+        },
+    )
+    commits: list[str] = []
+
+    def on_commit(*_args: object) -> None:
+        commits.append("commit")
+
+    def rows() -> int:
+        with db.sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+    before = rows()
+    event.listen(db.engine, "release_savepoint", on_commit)
+    event.listen(db.engine, "commit", on_commit)
+    try:
+        assert client.get(f"/patients/{pid}").status_code == 200
+    finally:
+        event.remove(db.engine, "release_savepoint", on_commit)
+        event.remove(db.engine, "commit", on_commit)
+    assert rows() == before + 1
+    with db.sessions() as session:
+        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry is not None and entry.patient_id == pid
+    assert {"patient", "evaluation", "treatment_plan"} <= {
+        read["entity"] for read in (entry.detail or {}).get("reads", [])
+    }
+    assert len(commits) == 1
