@@ -68,7 +68,8 @@ def create_app(
 ) -> FastAPI:
     """A Sclero app on `database` (default: the configured one, which must be migrated)."""
     settings = settings or get_settings()
-    database = database or Database(settings.resolved_database_url)
+    database = database or Database(settings.resolved_database_url, settings)
+    database.settings = settings  # every unit of work of this app carries these settings
     if check_migrations:
         ensure_migrated(database.engine)
     app = FastAPI(title="Sclero", version="0.1.0", description=DESCRIPTION)

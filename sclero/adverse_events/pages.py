@@ -25,7 +25,6 @@ from sclero.charting import service as charting
 from sclero.core.auth import Role
 from sclero.core.db import Database, UnitOfWork
 from sclero.core.errors import DomainError, Forbidden
-from sclero.core.time import today
 from sclero.patients import service as patients
 from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, read_form, validate
@@ -66,7 +65,7 @@ def _page(
             "sessions": sessions,
             "sessions_by_id": {s.id: s for s in sessions},
             "session_options": [(s.id, f"{s.started_at:%d %b %Y} ({s.status})") for s in sessions],
-            "values": values or {"onset_date": today().isoformat(), "symptoms": []},
+            "values": values or {"onset_date": uow.today().isoformat(), "symptoms": []},
             "errors": errors or {},
             "row_id": row[0] if row else None,
             "row_form": row[1] if row else None,

@@ -16,7 +16,7 @@ from sclero.core.convert import to_jsonable
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, InvalidInput, NotFound
 from sclero.core.protocol import current_protocol
-from sclero.core.time import to_clinic_wall_time, today, utcnow
+from sclero.core.time import to_clinic_wall_time, utcnow
 from sclero.patients import service as patients
 from sclero.rules import triage
 from sclero.rules.vocabulary import Symptom, TriageLevel
@@ -31,7 +31,7 @@ def report(uow: UnitOfWork, patient_id: int, data: AdverseEventIn) -> AdverseEve
     urgent care / contact clinic / routine)."""
     uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
-    if data.onset_date > today():
+    if data.onset_date > uow.today():
         raise InvalidInput("The onset cannot be in the future.", field="onset_date")
     session_id = data.session_id
     if session_id is not None and charting.load_session(uow, session_id).patient_id != patient_id:

@@ -13,7 +13,6 @@ from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, NotFound
 from sclero.core.protocol import current_protocol
-from sclero.core.time import today
 from sclero.patients import service as patients
 from sclero.rules import classify_vein
 
@@ -111,7 +110,7 @@ def add_duplex(uow: UnitOfWork, patient_id: int, data: DuplexIn) -> DuplexFindin
     dated in the future (which would hide every later result) is refused."""
     uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
-    if data.performed_on > today():
+    if data.performed_on > uow.today():
         raise InvalidInput(
             "The duplex scan cannot be dated in the future; check the date.", field="performed_on"
         )

@@ -11,7 +11,6 @@ from typing import Any
 from sclero.charting import service
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict
-from sclero.core.protocol import current_protocol
 from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.rules.vocabulary import Agent, Region, Side, VeinType
@@ -49,7 +48,7 @@ def build_sheet(uow: UnitOfWork, session_id: int) -> AftercareSheet:
         raise Conflict("Close the session first: the sheet records what was done.", "session")
     patient = patients.load_patient(uow, session.patient_id)
     proposal = planning.load_plan(uow, session.plan_id).proposal
-    protocol = current_protocol()
+    protocol = uow.protocol
     compression = session.compression or {}
     advised = compression.get("advised") or {}
     rules = protocol.spec.triage

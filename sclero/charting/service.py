@@ -25,7 +25,7 @@ from sclero.core.errors import (
     NotFound,
 )
 from sclero.core.protocol import current_protocol
-from sclero.core.time import today, utcnow
+from sclero.core.time import utcnow
 from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.rules import (
@@ -66,8 +66,8 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
         performed_by_id=uow.actor.user_id,
         checklist=data.checklist.model_dump(),
         weight_kg=weight,
-        limits=session_limits(weight, current_protocol()).to_document(),
-        protocol_version=current_protocol().version,
+        limits=session_limits(weight, uow.protocol).to_document(),
+        protocol_version=uow.protocol.version,
         interval_override_reason=(
             data.interval_override_reason if uow.actor.role == Role.PHYSICIAN else None
         ),
@@ -135,9 +135,9 @@ def _require_interval(
 ) -> None:
     check = check_interval(
         history.as_previous_sessions(uow, patient_id),
-        today(),
+        uow.today(),
         regions,
-        current_protocol(),
+        uow.protocol,
     )
     if check.allowed:
         return
@@ -177,7 +177,7 @@ def add_injection(
     )
     same_day = history.same_day_injections(uow, session)
     check = check_injection(
-        _limits(session), [guard.charted_facts(i) for i in same_day], new, current_protocol()
+        _limits(session), [guard.charted_facts(i) for i in same_day], new, uow.protocol
     )
     overridden = guard.require_allowed_or_override(uow, check, departures, data.override_reason)
     injection = Injection(
@@ -219,9 +219,9 @@ def _departures(
     interval override when the session started covers the whole session."""
     interval = check_interval(
         history.as_previous_sessions(uow, session.patient_id, exclude_session_id=session.id),
-        today(),
+        uow.today(),
         [data.region],
-        current_protocol(),
+        uow.protocol,
     )
     return [
         *guard.plan_departures(
@@ -313,7 +313,7 @@ def tally(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
     uow.require_role(*CLINICAL_ROLES)
     session = load_session(uow, session_id)
     limits = _limits(session)
-    protocol = current_protocol()
+    protocol = uow.protocol
     day = [guard.charted_facts(i) for i in history.same_day_injections(uow, session)]
     precautions: list[Any] = []
     if day:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -13,7 +13,10 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from sclero.core.errors import DomainError, Forbidden, NotFound
-from sclero.core.time import utcnow
+from sclero.core.protocol import protocol_for
+from sclero.core.settings import Settings, get_settings
+from sclero.core.time import today, utcnow
+from sclero.rules import Protocol
 
 PENDING_READS = "sclero_pending_reads"
 """Key in a session's `info` under which core/audit.py collects the reads of one unit of work."""
@@ -136,12 +139,24 @@ SYSTEM_ACTOR = Actor(user_id=None, username="system", role="admin", address="loc
 
 
 class UnitOfWork:
-    """One transaction of one actor: rolled back unless the service calls `commit()`."""
+    """One transaction of one actor: rolled back unless the service calls `commit()`. It also
+    carries the installation's settings and protocol, the one path by which services read them."""
 
-    def __init__(self, session_factory: Callable[[], Session], actor: Actor) -> None:
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        actor: Actor,
+        settings: Settings | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self.actor = actor
+        self.settings = settings or get_settings()
         self._session: Session | None = None
+
+    @property
+    def protocol(self) -> Protocol:
+        """The protocol in force (the settings' file, loaded once per path)."""
+        return protocol_for(self.settings)
 
     @property
     def session(self) -> Session:
@@ -175,6 +190,10 @@ class UnitOfWork:
         """Commit the change, with the audit row of what this unit of work read."""
         self.session.commit()
 
+    def today(self) -> date:
+        """The clinic's current date, in the clinic's time zone."""
+        return today(self.settings.timezone)
+
     def get(self, model: type[M], ident: int, *, field: str | None = None) -> M:
         """The row of `model` with this id, or NotFound naming it as the clinic does."""
         row = self.session.get(model, ident)
@@ -190,15 +209,18 @@ class UnitOfWork:
 
 
 class Database:
-    """An engine and its session factory."""
+    """An engine, its session factory, and the settings its units of work carry."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    settings: Settings | None = None  # None: the process's settings (SCLERO_* / .env)
+
+    def __init__(self, url: str, settings: Settings | None = None, **engine_kwargs: Any) -> None:
         self.url = url
+        self.settings = settings
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
 
     def uow(self, actor: Actor) -> UnitOfWork:
-        return UnitOfWork(self.sessions, actor)
+        return UnitOfWork(self.sessions, actor, self.settings)
 
 
 __all__ = [

@@ -13,15 +13,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def clinic_zone() -> tzinfo | None:
-    """The clinic's time zone from the settings; None means the server's local time."""
-    name = get_settings().timezone
+def clinic_zone(name: str | None = None) -> tzinfo | None:
+    """The named time zone, else the one in the settings; None means the server's local time."""
+    name = name if name is not None else get_settings().timezone
     return ZoneInfo(name) if name else None
 
 
-def today() -> date:
-    """The clinic's current date (a follow-up "today" is today where the clinic is)."""
-    return datetime.now(UTC).astimezone(clinic_zone()).date()
+def today(zone_name: str | None = None) -> date:
+    """The clinic's current date (a follow-up "today" is today where the clinic is); services
+    ask their unit of work (`uow.today()`), which passes the installation's time zone."""
+    return datetime.now(UTC).astimezone(clinic_zone(zone_name)).date()
 
 
 def local_date(utc_timestamp: datetime) -> date:

@@ -13,7 +13,7 @@ from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, NotFound
 from sclero.core.protocol import current_protocol
-from sclero.core.time import today, utcnow
+from sclero.core.time import utcnow
 from sclero.evaluation.models import Evaluation
 from sclero.evaluation.schemas import EvaluationIn
 from sclero.patients import service as patients
@@ -38,7 +38,7 @@ def build_case(
     proposed_date: date | None = None,
 ) -> dict[str, Any]:
     """The engine's case document for `patient`: screening answers, active findings, duplex."""
-    on = proposed_date or today()
+    on = proposed_date or uow.today()
     case: dict[str, Any] = {
         "patient": {
             "age_years": age_on(patient.birth_date, on),

@@ -11,7 +11,6 @@ from starlette.datastructures import UploadFile
 
 from sclero.core.db import Database, UnitOfWork
 from sclero.core.errors import DomainError
-from sclero.core.time import today
 from sclero.follow_up import service
 from sclero.follow_up.schemas import (
     CLEARANCE_SCALE,
@@ -56,7 +55,7 @@ def _page(
     status_code: int = 200,
 ) -> HTMLResponse:
     sessions = service.treated_sessions(uow, patient_id)
-    values = values or {"performed_on": today().isoformat()}
+    values = values or {"performed_on": uow.today().isoformat()}
     chosen = _chosen(sessions, values.get("session_id", request.query_params.get("session_id")))
     follow_ups = service.list_follow_ups(uow, patient_id)
     photos = service.list_photos(uow, patient_id)
@@ -73,7 +72,7 @@ def _page(
             "sites": service.before_after(photos),
             "values": values,
             "errors": errors or {},
-            "photo_values": photo_values or {"taken_on": today().isoformat()},
+            "photo_values": photo_values or {"taken_on": uow.today().isoformat()},
             "photo_errors": photo_errors or {},
             "scale": CLEARANCE_SCALE,
             "satisfaction_scale": SATISFACTION_SCALE,

@@ -13,7 +13,6 @@ from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, NotFound
 from sclero.core.settings import get_settings
-from sclero.core.time import today
 from sclero.follow_up.models import FollowUp, Photo, RegionClearance
 from sclero.follow_up.photo_store import MAX_BYTES, PhotoStore, digest_of, sniff_type
 from sclero.follow_up.schemas import FollowUpIn, PhotoMeta
@@ -26,7 +25,7 @@ def record_follow_up(uow: UnitOfWork, patient_id: int, data: FollowUpIn) -> Foll
     """Record a follow-up visit: clearance per treated region on the 0–3 scale, satisfaction."""
     uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
-    if data.performed_on > today():
+    if data.performed_on > uow.today():
         raise InvalidInput("A follow-up cannot be recorded for a future date.", "performed_on")
     if data.session_id is not None:
         _require_own_session(uow, patient_id, data.session_id)

@@ -211,7 +211,7 @@ def sign_consent(uow: UnitOfWork, plan_id: int, data: ConsentIn) -> Consent:
     consent = Consent(
         patient_id=plan.patient_id,
         plan_id=plan.id,
-        text=consent_text(plan, current_protocol()),
+        text=consent_text(plan, uow.protocol),
         signed_by_name=data.signed_by_name,
         signed_at=utcnow(),
         witnessed_by_id=uow.actor.user_id,

@@ -82,7 +82,7 @@ def _appointments_page(
     appointments = service.patient_appointments(uow, patient_id)
     hints = service.suggestions(uow, patient_id)
     patient = patients.load_patient(uow, patient_id)
-    start_of_today = datetime.combine(today(), datetime.min.time())
+    start_of_today = datetime.combine(uow.today(), datetime.min.time())
     upcoming = sorted(
         (
             a

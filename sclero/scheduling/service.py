@@ -13,8 +13,6 @@ from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, IntervalTooShort, InvalidInput, NotFound
-from sclero.core.protocol import current_protocol
-from sclero.core.time import today
 from sclero.patients import service as patients
 from sclero.rules import check_interval
 from sclero.scheduling.models import Appointment
@@ -66,7 +64,7 @@ def _require_interval(
     past = charting.past_sessions(uow, patient_id)
     # Without named regions, every region treated before counts: the safer reading.
     wanted = regions or sorted({r for s in past for r in s.regions})
-    check = check_interval(past, on, wanted, current_protocol())
+    check = check_interval(past, on, wanted, uow.protocol)
     if check.allowed or (override_reason and uow.actor.role == Role.PHYSICIAN):
         return
     raise IntervalTooShort(
@@ -180,11 +178,11 @@ def suggestions(uow: UnitOfWork, patient_id: int, on: date | None = None) -> Sug
     """The earliest date the protocol allows the next session, and when follow-up is due."""
     uow.require_role(*DESK_ROLES)
     patients.load_patient(uow, patient_id)
-    protocol = current_protocol()
+    protocol = uow.protocol
     past = charting.past_sessions(uow, patient_id)
     last = past[-1].date if past else None
     regions = sorted({r for s in past for r in s.regions})
-    check = check_interval(past, on or today(), regions, protocol)
+    check = check_interval(past, on or uow.today(), regions, protocol)
     audit.record(uow, "read", "schedule_suggestion", patient_id=patient_id)
     return Suggestions(
         earliest_next_session=check.earliest_date if past else None,
