@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from sclero.adverse_events.choices import EventStatus
 from sclero.core.db import Base
 from sclero.core.time import utcnow
 
@@ -29,7 +30,7 @@ class AdverseEvent(Base):
     severity: Mapped[str] = mapped_column(String(10))  # mild/moderate/severe
     management: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(String(20))  # resolved/resolving/sequelae/…
-    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(10), default=EventStatus.OPEN, index=True)
     reported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sclero.adverse_events import service
+from sclero.adverse_events.choices import EventStatus
 from sclero.adverse_events.schemas import (
     EVENT_LABELS,
     EVENT_TYPES,
@@ -52,7 +53,7 @@ def _page(
 ) -> HTMLResponse:
     """The page; `row` re-opens one event's grade or close form with its values and errors."""
     events = service.list_events(uow, patient_id)
-    events.sort(key=lambda e: e.status != "open")  # open first; stable keeps newest first
+    events.sort(key=lambda e: e.status != EventStatus.OPEN)  # open first; stable keeps newest first
     sessions = charting.list_sessions(uow, patient_id)
     reported = request.query_params.get("reported")
     return render(

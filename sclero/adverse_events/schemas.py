@@ -7,14 +7,15 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from sclero.adverse_events.choices import Outcome, Severity
 from sclero.core.protocol import current_protocol
 from sclero.core.schemas import Note, Out, Strict, code_in
 from sclero.rules.vocabulary import Symptom
 
 # The protocol's adverse-event catalogue is the list of event types (plus "other").
 EVENT_TYPES = (*(e.code for e in current_protocol().spec.adverse_events.events), "other")
-SEVERITIES = ("mild", "moderate", "severe")
-OUTCOMES = ("resolved", "resolving", "resolved_with_sequelae", "not_resolved", "unknown")
+SEVERITIES = Severity.codes()
+OUTCOMES = Outcome.codes()
 
 
 class AdverseEventIn(Strict):
@@ -60,14 +61,8 @@ EVENT_LABELS = {
     **{e.code: e.label for e in current_protocol().spec.adverse_events.events},
     "other": "Other",
 }
-SEVERITY_LABELS = {"mild": "Mild", "moderate": "Moderate", "severe": "Severe"}
-OUTCOME_LABELS = {
-    "resolved": "Resolved",
-    "resolving": "Resolving",
-    "resolved_with_sequelae": "Resolved with sequelae",
-    "not_resolved": "Not resolved",
-    "unknown": "Unknown",
-}
+SEVERITY_LABELS = Severity.labels()
+OUTCOME_LABELS = Outcome.labels()
 SYMPTOM_LABELS = {
     "chest_pain": "Chest pain",
     "breathlessness": "Breathlessness / difficulty breathing",

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from sclero.adverse_events.choices import EventStatus
 from sclero.adverse_events.models import AdverseEvent
 from sclero.adverse_events.schemas import AdverseEventClose, AdverseEventIn, AdverseEventUpdate
 from sclero.charting import service as charting
@@ -42,7 +43,7 @@ def report(uow: UnitOfWork, patient_id: int, data: AdverseEventIn) -> AdverseEve
         reported_by_id=uow.actor.user_id,
         triage_level=result["level"],
         triage=result,
-        status="open",
+        status=EventStatus.OPEN,
         **data.model_dump(),
     )
     uow.session.add(event)
@@ -101,7 +102,7 @@ def update(uow: UnitOfWork, event_id: int, data: AdverseEventUpdate) -> AdverseE
     """Re-grade an open event, or add a dated note to its management (earlier notes stay)."""
     uow.require_role(*CLINICAL_ROLES)
     event = load_event(uow, event_id)
-    if event.status != "open":
+    if event.status != EventStatus.OPEN:
         raise Conflict("This adverse event is closed.", field="status")
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     note = changes.pop("management", None)
@@ -125,9 +126,9 @@ def close(uow: UnitOfWork, event_id: int, data: AdverseEventClose) -> AdverseEve
     """A physician closes an event with its outcome."""
     uow.require_role(Role.PHYSICIAN)
     event = load_event(uow, event_id)
-    if event.status != "open":
+    if event.status != EventStatus.OPEN:
         raise Conflict("This adverse event is already closed.", field="status")
-    event.status = "closed"
+    event.status = EventStatus.CLOSED
     event.outcome = data.outcome
     event.closed_at = utcnow()
     if data.management:

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sclero.charting import service
+from sclero.charting.choices import SessionStatus
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict
 from sclero.patients import service as patients
@@ -44,7 +45,7 @@ class AftercareSheet:
 def build_sheet(uow: UnitOfWork, session_id: int) -> AftercareSheet:
     """The sheet of a closed session (the read is audited through the charting service)."""
     session = service.get_session(uow, session_id)
-    if session.status != "closed":
+    if session.status != SessionStatus.CLOSED:
         raise Conflict("Close the session first: the sheet records what was done.", "session")
     patient = patients.load_patient(uow, session.patient_id)
     proposal = planning.load_plan(uow, session.plan_id).proposal

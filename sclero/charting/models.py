@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sclero.charting.choices import SessionStatus
 from sclero.core.db import Base
 from sclero.core.time import utcnow
 
@@ -40,7 +41,7 @@ class TreatmentSession(Base):
     )
     plan_id: Mapped[int] = mapped_column(ForeignKey("treatment_plans.id"))
     appointment_id: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open/closed
+    status: Mapped[str] = mapped_column(String(20), default=SessionStatus.OPEN)
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     performed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

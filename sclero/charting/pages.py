@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sclero.assessment import service as assessment
 from sclero.charting import aftercare, service
+from sclero.charting.choices import SessionStatus
 from sclero.charting.schemas import CHECKLIST_ITEMS, InjectionIn, SessionClose, SessionStart
 from sclero.core.auth import Role
 from sclero.core.db import Database, UnitOfWork
@@ -42,7 +43,7 @@ def _start_context(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
         "patient": patients.get_patient(uow, patient_id),
         "plan": plan,
         "consent": planning.consent_for(uow, plan.id) if plan else None,
-        "open_session": next((s for s in sessions if s.status == "open"), None),
+        "open_session": next((s for s in sessions if s.status == SessionStatus.OPEN), None),
         "findings_by_id": findings,
         "items": CHECKLIST_ITEMS,
     }

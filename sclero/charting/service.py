@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from sclero.assessment import service as assessment
 from sclero.charting import guard, history
+from sclero.charting.choices import SessionStatus
 from sclero.charting.models import Injection, TreatmentSession
 from sclero.charting.schemas import CHECKLIST_ITEMS, InjectionIn, SessionClose, SessionStart
 from sclero.core import audit
@@ -61,7 +62,7 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
         patient_id=patient_id,
         plan_id=plan.id,
         appointment_id=data.appointment_id,
-        status="open",
+        status=SessionStatus.OPEN,
         started_at=utcnow(),
         performed_by_id=uow.actor.user_id,
         checklist=data.checklist.model_dump(),
@@ -100,7 +101,7 @@ def _flush_new_session(uow: UnitOfWork, session: TreatmentSession) -> None:
 def _open_session_of(uow: UnitOfWork, patient_id: int) -> TreatmentSession | None:
     return uow.session.scalar(
         select(TreatmentSession).where(
-            TreatmentSession.patient_id == patient_id, TreatmentSession.status == "open"
+            TreatmentSession.patient_id == patient_id, TreatmentSession.status == SessionStatus.OPEN
         )
     )
 
@@ -295,7 +296,7 @@ def _open_session(uow: UnitOfWork, session_id: int, lock: bool = False) -> Treat
             select(TreatmentSession.id).where(TreatmentSession.id == session_id).with_for_update()
         )
     session = load_session(uow, session_id)
-    if session.status != "open":
+    if session.status != SessionStatus.OPEN:
         raise Conflict("This session is closed; nothing more can be charted.", field="session")
     return session
 
@@ -350,7 +351,7 @@ def close_session(uow: UnitOfWork, session_id: int, data: SessionClose) -> Treat
         raise Conflict("Chart at least one injection before closing the session.", "injections")
     proposal = planning.load_plan(uow, session.plan_id).proposal
     session.compression, session.aftercare = closing_record(proposal, data.compression_given)
-    session.status = "closed"
+    session.status = SessionStatus.CLOSED
     session.closed_at = utcnow()
     if data.notes:
         session.notes = "\n".join(filter(None, [session.notes, data.notes]))

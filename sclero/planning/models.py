@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sclero.core.db import Base, Timestamped
+from sclero.planning.choices import PlanStatus
 
 
 class TreatmentPlan(Timestamped, Base):
@@ -21,7 +22,7 @@ class TreatmentPlan(Timestamped, Base):
         ForeignKey("patients.id", ondelete="CASCADE"), index=True
     )
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
-    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft/approved/completed/…
+    status: Mapped[str] = mapped_column(String(20), default=PlanStatus.DRAFT)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)

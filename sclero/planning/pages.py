@@ -13,6 +13,7 @@ from sclero.core.errors import ContraindicationError, DomainError, Forbidden, No
 from sclero.evaluation import service as evaluations
 from sclero.patients import service as patients
 from sclero.planning import service
+from sclero.planning.choices import PlanStatus
 from sclero.planning.models import PlanItem, TreatmentPlan
 from sclero.planning.schemas import ConsentIn, PlanIn, PlanItemEdit
 from sclero.rules.vocabulary import Agent, Technique
@@ -23,7 +24,7 @@ from sclero.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
 DB = Annotated[Database, Depends(get_db)]
-CURRENT = ("draft", "approved")
+CURRENT = (PlanStatus.DRAFT, PlanStatus.APPROVED)
 TECHNIQUES = [(t.value, t.label) for t in Technique]
 AGENTS = [(a.value, a.label) for a in Agent]
 CONFIRM = "patient_confirms_understanding"
@@ -199,8 +200,8 @@ def _plan_page(
             uow,
             [plan.created_by_id, plan.approved_by_id, consent.witnessed_by_id if consent else None],
         ),
-        "can_edit": uow.actor.role == Role.PHYSICIAN and plan.status == "draft",
-        "can_sign": consent is None and plan.status == "approved",
+        "can_edit": uow.actor.role == Role.PHYSICIAN and plan.status == PlanStatus.DRAFT,
+        "can_sign": consent is None and plan.status == PlanStatus.APPROVED,
         "edit": edit or {},
         "refusal": refusal,
         "problem": problem,

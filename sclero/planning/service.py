@@ -15,6 +15,7 @@ from sclero.core.protocol import current_protocol
 from sclero.core.time import utcnow
 from sclero.evaluation import service as evaluations
 from sclero.patients import service as patients
+from sclero.planning.choices import PlanStatus
 from sclero.planning.consent import consent_text
 from sclero.planning.models import Consent, PlanItem, TreatmentPlan
 from sclero.planning.schemas import ConsentIn, PlanIn, PlanItemEdit
@@ -82,7 +83,7 @@ def plan_from_result(
     plan = TreatmentPlan(
         patient_id=patient_id,
         evaluation_id=evaluation_id,
-        status="draft",
+        status=PlanStatus.DRAFT,
         protocol_id=result["protocol"]["id"],
         protocol_version=result["protocol"]["version"],
         proposal=plan_doc,
@@ -150,7 +151,7 @@ def edit_item(uow: UnitOfWork, item_id: int, data: PlanItemEdit) -> PlanItem:
     item = uow.session.get(PlanItem, item_id)
     if item is None:
         raise NotFound(f"There is no plan item with id {item_id}.", field="item_id")
-    if item.plan.status != "draft":
+    if item.plan.status != PlanStatus.DRAFT:
         raise Conflict("Only a draft plan can be edited; start a new plan instead.", "plan")
     changes = data.model_dump(exclude={"reason"}, exclude_none=True)
     allergies = {a.allergen for a in patients.load_patient(uow, item.plan.patient_id).allergies}
@@ -181,16 +182,16 @@ def approve_plan(uow: UnitOfWork, plan_id: int) -> TreatmentPlan:
     """The physician approves a draft; earlier approved plans of the patient are superseded."""
     uow.require_role(Role.PHYSICIAN)
     plan = load_plan(uow, plan_id)
-    if plan.status != "draft":
+    if plan.status != PlanStatus.DRAFT:
         raise Conflict(f"This plan is {plan.status}; only a draft can be approved.", "plan")
     require_current_screening(uow, plan.patient_id, plan.evaluation_id)
     for other in uow.session.scalars(
         select(TreatmentPlan).where(
-            TreatmentPlan.patient_id == plan.patient_id, TreatmentPlan.status == "approved"
+            TreatmentPlan.patient_id == plan.patient_id, TreatmentPlan.status == PlanStatus.APPROVED
         )
     ):
-        other.status = "superseded"
-    plan.status = "approved"
+        other.status = PlanStatus.SUPERSEDED
+    plan.status = PlanStatus.APPROVED
     plan.approved_by_id = uow.actor.user_id
     plan.approved_at = utcnow()
     audit.record(uow, "approve", "treatment_plan", plan.id, patient_id=plan.patient_id)
@@ -202,7 +203,7 @@ def sign_consent(uow: UnitOfWork, plan_id: int, data: ConsentIn) -> Consent:
     """Record the patient's signed consent to the plan, with the text they were given."""
     uow.require_role(*CLINICAL_ROLES)
     plan = load_plan(uow, plan_id)
-    if plan.status != "approved":
+    if plan.status != PlanStatus.APPROVED:
         raise Conflict(
             f"This plan is {plan.status}: the patient consents to the approved plan, so that "
             "what they sign is what will be done.",
@@ -234,7 +235,7 @@ def active_plan(uow: UnitOfWork, patient_id: int) -> TreatmentPlan | None:
     """The patient's approved plan (helper; no audit)."""
     return uow.session.scalar(
         select(TreatmentPlan)
-        .where(TreatmentPlan.patient_id == patient_id, TreatmentPlan.status == "approved")
+        .where(TreatmentPlan.patient_id == patient_id, TreatmentPlan.status == PlanStatus.APPROVED)
         .order_by(TreatmentPlan.id.desc())
         .limit(1)
     )

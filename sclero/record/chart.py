@@ -8,7 +8,9 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sclero.adverse_events import service as adverse_events
+from sclero.adverse_events.choices import EventStatus
 from sclero.charting import service as charting
+from sclero.charting.choices import SessionStatus
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.time import today
@@ -16,6 +18,7 @@ from sclero.evaluation import service as evaluation
 from sclero.follow_up import service as follow_up
 from sclero.patients import service as patients
 from sclero.planning import service as planning
+from sclero.planning.choices import PlanStatus
 from sclero.scheduling import service as scheduling
 
 
@@ -130,10 +133,10 @@ def _clinical(uow: UnitOfWork, patient_id: int, suggestions: Any) -> dict[str, A
         "timeline": timeline,
         "latest_evaluation": latest,
         "history": history,
-        "open_events": [a for a in events if a.status == "open"],
+        "open_events": [a for a in events if a.status == EventStatus.OPEN],
         "alerts": _alerts(latest, suggestions, sessions, follow_ups, events),
-        "active_plan": next((p for p in plans if p.status == "approved"), None),
-        "open_session": next((s for s in sessions if s.status == "open"), None),
+        "active_plan": next((p for p in plans if p.status == PlanStatus.APPROVED), None),
+        "open_session": next((s for s in sessions if s.status == SessionStatus.OPEN), None),
     }
 
 
@@ -151,7 +154,7 @@ def _alerts(
         )
         alerts.append(Alert("danger", f"Screening: {latest.decision.replace('_', ' ')}. {reasons}"))
     for event in events:
-        if event.status == "open":
+        if event.status == EventStatus.OPEN:
             style = "danger" if event.triage_level == "urgent_care" else "warning"
             alerts.append(
                 Alert(

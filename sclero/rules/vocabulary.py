@@ -205,3 +205,8 @@ _LABELS: dict[str, str] = {
     "endovenous_ablation": "Endovenous ablation",
     "physician_review": "Physician review",
 }
+
+
+def label_of(code: str) -> str:
+    """The label of any vocabulary code (the code made readable when it has none)."""
+    return _LABELS.get(code, code.replace("_", " ").capitalize())

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sclero.core.db import Base, Timestamped
+from sclero.scheduling.choices import AppointmentStatus
 
 
 class Appointment(Timestamped, Base):
@@ -23,7 +24,7 @@ class Appointment(Timestamped, Base):
         ForeignKey("patients.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default="booked")  # booked/arrived/done/…
+    status: Mapped[str] = mapped_column(String(20), default=AppointmentStatus.BOOKED)
     starts_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=30)
     regions: Mapped[list[str] | None] = mapped_column(JSON)  # areas a session will treat

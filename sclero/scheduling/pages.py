@@ -16,8 +16,8 @@ from sclero.core.time import today, utcnow
 from sclero.patients import service as patients
 from sclero.rules.vocabulary import Region
 from sclero.scheduling import service
+from sclero.scheduling.choices import AppointmentKind, AppointmentStatus
 from sclero.scheduling.schemas import AppointmentIn, Reschedule, StatusChange
-from sclero.scheduling.service import KIND_LABELS
 from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, read_form, validate
 from sclero.web.security import require_csrf
@@ -26,27 +26,12 @@ from sclero.web.templating import label, render
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
 DB = Annotated[Database, Depends(get_db)]
 
-KIND_STYLE = {"evaluation": "info", "session": "caution", "follow_up": "ok"}
-STATUS_STYLE = {
-    "booked": "info",
-    "arrived": "warning",
-    "done": "ok",
-    "cancelled": "muted",
-    "no_show": "danger",
-}
-STATUS_LABELS = {
-    "booked": "Booked",
-    "arrived": "Arrived",
-    "done": "Done",
-    "cancelled": "Cancelled",
-    "no_show": "No-show",
-}
 DEFAULT_HOUR = 9
 LOOKS = {
-    "kind_labels": KIND_LABELS,
-    "kind_style": KIND_STYLE,
-    "status_style": STATUS_STYLE,
-    "status_labels": STATUS_LABELS,
+    "kind_labels": AppointmentKind.labels(),
+    "kind_style": AppointmentKind.styles(),
+    "status_style": AppointmentStatus.styles(),
+    "status_labels": AppointmentStatus.labels(),
 }
 
 
@@ -56,11 +41,16 @@ def today_page(request: Request, actor: PageActor, db: DB) -> HTMLResponse:
     day = today()
     with db.uow(actor) as uow:
         rows = service.between(uow, day, 1)
-        groups = {kind: [(a, p) for a, p in rows if a.kind == kind] for kind in KIND_LABELS}
+        groups = {kind: [(a, p) for a, p in rows if a.kind == kind] for kind in AppointmentKind}
         return render(
             request,
             "scheduling/today.html",
-            {"day": day, "groups": groups, "kind_labels": KIND_LABELS, "count": len(rows)},
+            {
+                "day": day,
+                "groups": groups,
+                "kind_labels": AppointmentKind.labels(),
+                "count": len(rows),
+            },
             actor=actor,
         )
 
@@ -87,7 +77,8 @@ def _appointments_page(
         (
             a
             for a in appointments
-            if a.status in ("booked", "arrived") and a.starts_at >= start_of_today
+            if a.status in (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
+            and a.starts_at >= start_of_today
         ),
         key=lambda a: a.starts_at,
     )

@@ -10,9 +10,10 @@ from pydantic import AfterValidator, Field
 from sclero.assessment.schemas import RegionCode
 from sclero.core.schemas import Note, Out, Strict, code_in
 from sclero.core.time import to_clinic_wall_time
+from sclero.scheduling.choices import AppointmentKind, AppointmentStatus
 
-KINDS = ("evaluation", "session", "follow_up")
-STATUSES = ("booked", "arrived", "done", "cancelled", "no_show")
+KINDS = AppointmentKind.codes()
+STATUSES = AppointmentStatus.codes()
 
 
 ClinicTime = Annotated[datetime, AfterValidator(to_clinic_wall_time)]

@@ -15,6 +15,7 @@ from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, IntervalTooShort, InvalidInput, NotFound
 from sclero.patients import service as patients
 from sclero.rules import check_interval
+from sclero.scheduling.choices import AppointmentKind, AppointmentStatus
 from sclero.scheduling.models import Appointment
 from sclero.scheduling.schemas import AppointmentIn, Reschedule, StatusChange, Suggestions
 
@@ -22,23 +23,21 @@ if TYPE_CHECKING:
     from sclero.patients.models import Patient
 
 DESK_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)
-KIND_LABELS = {
-    "evaluation": "Medical evaluation",
-    "session": "Sclerotherapy session",
-    "follow_up": "Follow-up visit",
-}
 
 
 def book(uow: UnitOfWork, patient_id: int, data: AppointmentIn) -> Appointment:
     """Book a visit; a session sooner than the interval needs a physician's written reason."""
     uow.require_role(*DESK_ROLES)
     patients.load_patient(uow, patient_id)
-    if data.kind == "session":
+    if data.kind == AppointmentKind.SESSION:
         _require_interval(
             uow, patient_id, data.starts_at.date(), data.regions, data.interval_override_reason
         )
     appointment = Appointment(
-        patient_id=patient_id, created_by_id=uow.actor.user_id, status="booked", **data.model_dump()
+        patient_id=patient_id,
+        created_by_id=uow.actor.user_id,
+        status=AppointmentStatus.BOOKED,
+        **data.model_dump(),
     )
     uow.session.add(appointment)
     uow.session.flush()
@@ -86,11 +85,11 @@ def load_appointment(uow: UnitOfWork, appointment_id: int) -> Appointment:
 def reschedule(uow: UnitOfWork, appointment_id: int, data: Reschedule) -> Appointment:
     uow.require_role(*DESK_ROLES)
     appointment = load_appointment(uow, appointment_id)
-    if appointment.status != "booked":
+    if appointment.status != AppointmentStatus.BOOKED:
         raise Conflict(
             f"This appointment is {appointment.status}; only a booked one can move.", "status"
         )
-    if appointment.kind == "session":
+    if appointment.kind == AppointmentKind.SESSION:
         _require_interval(
             uow,
             appointment.patient_id,
@@ -117,9 +116,9 @@ def change_status(uow: UnitOfWork, appointment_id: int, data: StatusChange) -> A
     """Mark arrived, done, cancelled or no-show; a cancellation keeps its reason."""
     uow.require_role(*DESK_ROLES)
     appointment = load_appointment(uow, appointment_id)
-    if appointment.status in {"done", "cancelled"}:
+    if appointment.status in {AppointmentStatus.DONE, AppointmentStatus.CANCELLED}:
         raise Conflict(f"This appointment is already {appointment.status}.", "status")
-    if data.status == "cancelled" and not data.reason:
+    if data.status == AppointmentStatus.CANCELLED and not data.reason:
         raise InvalidInput("Give a reason for the cancellation.", field="reason")
     appointment.status = data.status
     if data.reason:
@@ -203,12 +202,12 @@ def patient_calendar(uow: UnitOfWork, patient_id: int) -> bytes:
     calendar.add("version", "2.0")
     for appointment in uow.session.scalars(
         select(Appointment)
-        .where(Appointment.patient_id == patient_id, Appointment.status == "booked")
+        .where(Appointment.patient_id == patient_id, Appointment.status == AppointmentStatus.BOOKED)
         .order_by(Appointment.starts_at)
     ):
         event = Event()
         event.add("uid", f"appointment-{appointment.id}@sclero")
-        event.add("summary", KIND_LABELS.get(appointment.kind, appointment.kind))
+        event.add("summary", AppointmentKind(appointment.kind).label)
         event.add("dtstart", appointment.starts_at)
         event.add("dtend", appointment.starts_at + timedelta(minutes=appointment.duration_minutes))
         event.add("dtstamp", appointment.created_at)

@@ -12,6 +12,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from starlette.responses import HTMLResponse
 
 from sclero.core.auth import Role
+from sclero.core.choices import choice_label, choice_style
 from sclero.core.db import Actor
 from sclero.core.time import to_clinic_wall_time
 from sclero.rules import vocabulary
@@ -50,11 +51,11 @@ TRIAGE_STYLE = {"urgent_care": "danger", "contact_clinic": "warning", "routine":
 
 
 def label(code: Any) -> str:
-    """The human label of any vocabulary code (falls back to the code made readable)."""
+    """The human label of any code: an operational choice's, else the clinical vocabulary's."""
     if code is None:
         return ""
     text = str(code)
-    return vocabulary._LABELS.get(text, text.replace("_", " ").capitalize())
+    return choice_label(text) or vocabulary.label_of(text)
 
 
 def clinic_time(utc_timestamp: datetime | None) -> datetime | None:
@@ -73,6 +74,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["label"] = label
+    env.filters["style"] = choice_style
     env.filters["clinic_time"] = clinic_time
     env.globals.update(
         vocabulary=vocabulary,
