@@ -16,6 +16,7 @@ class AdverseEvent(Base):
     """A complication reported after a session, triaged by the protocol and managed to closure."""
 
     __tablename__ = "adverse_events"
+    __label__ = "adverse event"  # how a refusal names it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(

@@ -15,7 +15,7 @@ from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.convert import to_jsonable
 from sclero.core.db import UnitOfWork
-from sclero.core.errors import Conflict, InvalidInput, NotFound
+from sclero.core.errors import Conflict, InvalidInput
 from sclero.core.protocol import current_protocol
 from sclero.core.time import to_clinic_wall_time, utcnow
 from sclero.patients import service as patients
@@ -92,10 +92,7 @@ def _catalogue_entry(event_type: str) -> dict[str, Any] | None:
 
 
 def load_event(uow: UnitOfWork, event_id: int) -> AdverseEvent:
-    event = uow.session.get(AdverseEvent, event_id)
-    if event is None:
-        raise NotFound(f"There is no adverse event with id {event_id}.", field="event_id")
-    return event
+    return uow.get(AdverseEvent, event_id, field="event_id")
 
 
 def update(uow: UnitOfWork, event_id: int, data: AdverseEventUpdate) -> AdverseEvent:

@@ -15,6 +15,7 @@ class VeinFinding(Base):
     """A vein (or group of veins) seen in one body region: type, diameter, colour, CEAP class."""
 
     __tablename__ = "vein_findings"
+    __label__ = "vein finding"  # how a refusal names it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(

@@ -11,7 +11,7 @@ from sclero.assessment.schemas import DuplexIn, FindingIn
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
-from sclero.core.errors import InvalidInput, NotFound
+from sclero.core.errors import InvalidInput
 from sclero.core.protocol import current_protocol
 from sclero.patients import service as patients
 from sclero.rules import classify_vein
@@ -63,10 +63,7 @@ def _apply(finding: VeinFinding, data: FindingIn) -> None:
 
 
 def load_finding(uow: UnitOfWork, finding_id: int) -> VeinFinding:
-    finding = uow.session.get(VeinFinding, finding_id)
-    if finding is None:
-        raise NotFound(f"There is no vein finding with id {finding_id}.", field="finding_id")
-    return finding
+    return uow.get(VeinFinding, finding_id, field="finding_id")
 
 
 def list_findings(

@@ -26,6 +26,7 @@ class TreatmentSession(Base):
     """One sclerotherapy session: limits fixed at start, injections, aftercare."""
 
     __tablename__ = "treatment_sessions"
+    __label__ = "treatment session"  # how a refusal names it
     __table_args__ = (
         # A session's appointment must be one of its own patient's appointments.
         ForeignKeyConstraint(

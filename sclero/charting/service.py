@@ -23,7 +23,6 @@ from sclero.core.errors import (
     ContraindicationError,
     IntervalTooShort,
     InvalidInput,
-    NotFound,
 )
 from sclero.core.protocol import current_protocol
 from sclero.core.time import utcnow
@@ -282,10 +281,7 @@ def _vein_type(
 
 
 def load_session(uow: UnitOfWork, session_id: int) -> TreatmentSession:
-    session = uow.session.get(TreatmentSession, session_id)
-    if session is None:
-        raise NotFound(f"There is no treatment session with id {session_id}.", field="session_id")
-    return session
+    return uow.get(TreatmentSession, session_id, field="session_id")
 
 
 def _open_session(uow: UnitOfWork, session_id: int, lock: bool = False) -> TreatmentSession:

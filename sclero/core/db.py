@@ -194,11 +194,14 @@ class UnitOfWork:
         """The clinic's current date, in the clinic's time zone."""
         return today(self.settings.timezone)
 
-    def get(self, model: type[M], ident: int, *, field: str | None = None) -> M:
-        """The row of `model` with this id, or NotFound naming it as the clinic does."""
-        row = self.session.get(model, ident)
+    def get(
+        self, model: type[M], ident: int, *, field: str | None = None, for_update: bool = False
+    ) -> M:
+        """The row of `model` with this id, or NotFound naming it as the clinic does (the
+        model's `__label__`). `for_update` holds the row until commit (PostgreSQL)."""
+        row = self.session.get(model, ident, with_for_update=for_update or None)
         if row is None:
-            what = getattr(model, "__label__", model.__tablename__.replace("_", " ").rstrip("s"))
+            what = getattr(model, "__label__", model.__tablename__.replace("_", " "))
             raise NotFound(f"There is no {what} with id {ident}.", field=field)
         return row
 

@@ -52,6 +52,7 @@ class Photo(Base):
     """A clinical photo: metadata here, the bytes on disk under their SHA-256."""
 
     __tablename__ = "photos"
+    __label__ = "photo"  # how a refusal names it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(

@@ -106,9 +106,7 @@ def list_photos(uow: UnitOfWork, patient_id: int) -> list[Photo]:
 def photo_content(uow: UnitOfWork, photo_id: int) -> tuple[Photo, bytes]:
     """A photo's bytes (audited like every read of patient data)."""
     uow.require_role(*CLINICAL_ROLES)
-    photo = uow.session.get(Photo, photo_id)
-    if photo is None:
-        raise NotFound(f"There is no photo with id {photo_id}.", field="photo_id")
+    photo = uow.get(Photo, photo_id, field="photo_id")
     try:
         content = store().get(photo.sha256)
     except FileNotFoundError:

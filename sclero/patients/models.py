@@ -14,6 +14,7 @@ class Patient(Timestamped, Base):
     """A person the clinic evaluates or treats."""
 
     __tablename__ = "patients"
+    __label__ = "patient"  # how a refusal names it
     __table_args__ = (Index("ix_patients_name", "last_name", "first_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,7 +12,6 @@ from sqlalchemy import Select, func, or_, select
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
-from sclero.core.errors import NotFound
 from sclero.patients.models import HistoryItem, Patient, PatientAllergy, PatientMedication
 from sclero.patients.schemas import HistoryIn, PatientIn, PatientUpdate
 
@@ -51,10 +50,7 @@ def read_record(
 
 def load_patient(uow: UnitOfWork, patient_id: int) -> Patient:
     """The patient, or NotFound; no role check or audit (for other services that already did)."""
-    patient = uow.session.get(Patient, patient_id)
-    if patient is None:
-        raise NotFound(f"There is no patient with id {patient_id}.", field="patient_id")
-    return patient
+    return uow.get(Patient, patient_id, field="patient_id")
 
 
 def load_patients(uow: UnitOfWork, patient_ids: set[int]) -> dict[int, Patient]:
@@ -68,10 +64,7 @@ def load_patients(uow: UnitOfWork, patient_ids: set[int]) -> dict[int, Patient]:
 def lock_patient(uow: UnitOfWork, patient_id: int) -> Patient:
     """The patient, with their row held until commit (PostgreSQL): serialises the checks of two
     requests that would otherwise both pass them (e.g. two sessions started at once)."""
-    patient = uow.session.scalar(select(Patient).where(Patient.id == patient_id).with_for_update())
-    if patient is None:
-        raise NotFound(f"There is no patient with id {patient_id}.", field="patient_id")
-    return patient
+    return uow.get(Patient, patient_id, field="patient_id", for_update=True)
 
 
 def get_patient(uow: UnitOfWork, patient_id: int) -> Patient:

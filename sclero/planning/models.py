@@ -16,6 +16,7 @@ class TreatmentPlan(Timestamped, Base):
     """The course of treatment a physician approved, from the engine's proposal."""
 
     __tablename__ = "treatment_plans"
+    __label__ = "treatment plan"  # how a refusal names it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(
@@ -47,6 +48,7 @@ class PlanItem(Base):
     """What the plan says for one vein finding: technique, agent, concentration, volume."""
 
     __tablename__ = "plan_items"
+    __label__ = "plan item"  # how a refusal names it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(

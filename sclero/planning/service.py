@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from sclero.core import audit
 from sclero.core.auth import Role, User
 from sclero.core.db import UnitOfWork
-from sclero.core.errors import Conflict, ContraindicationError, NotFound
+from sclero.core.errors import Conflict, ContraindicationError
 from sclero.core.protocol import current_protocol
 from sclero.core.time import utcnow
 from sclero.evaluation import service as evaluations
@@ -122,10 +122,7 @@ def _expected_sessions(plan_doc: dict[str, Any]) -> str | None:
 
 
 def load_plan(uow: UnitOfWork, plan_id: int) -> TreatmentPlan:
-    plan = uow.session.get(TreatmentPlan, plan_id)
-    if plan is None:
-        raise NotFound(f"There is no treatment plan with id {plan_id}.", field="plan_id")
-    return plan
+    return uow.get(TreatmentPlan, plan_id, field="plan_id")
 
 
 def get_plan(uow: UnitOfWork, plan_id: int) -> TreatmentPlan:
@@ -148,9 +145,7 @@ def list_plans(uow: UnitOfWork, patient_id: int) -> list[TreatmentPlan]:
 def edit_item(uow: UnitOfWork, item_id: int, data: PlanItemEdit) -> PlanItem:
     """A physician departs from the proposal for one item, with a written reason."""
     uow.require_role(Role.PHYSICIAN)
-    item = uow.session.get(PlanItem, item_id)
-    if item is None:
-        raise NotFound(f"There is no plan item with id {item_id}.", field="item_id")
+    item = uow.get(PlanItem, item_id, field="item_id")
     if item.plan.status != PlanStatus.DRAFT:
         raise Conflict("Only a draft plan can be edited; start a new plan instead.", "plan")
     changes = data.model_dump(exclude={"reason"}, exclude_none=True)

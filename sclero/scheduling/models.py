@@ -15,6 +15,7 @@ class Appointment(Timestamped, Base):
     """A booked visit; `kind` is evaluation, session or follow_up."""
 
     __tablename__ = "appointments"
+    __label__ = "appointment"  # how a refusal names it
     # (id, patient_id) is what a session points at, so a session can only use its own patient's
     # appointment (the database checks it; charting never reads this table).
     __table_args__ = (UniqueConstraint("id", "patient_id", name="uq_appointments_id_patient"),)

@@ -12,7 +12,7 @@ from sclero.charting import service as charting
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
-from sclero.core.errors import Conflict, IntervalTooShort, InvalidInput, NotFound
+from sclero.core.errors import Conflict, IntervalTooShort, InvalidInput
 from sclero.patients import service as patients
 from sclero.rules import check_interval
 from sclero.scheduling.choices import AppointmentKind, AppointmentStatus
@@ -76,10 +76,7 @@ def _require_interval(
 
 
 def load_appointment(uow: UnitOfWork, appointment_id: int) -> Appointment:
-    appointment = uow.session.get(Appointment, appointment_id)
-    if appointment is None:
-        raise NotFound(f"There is no appointment with id {appointment_id}.", "appointment_id")
-    return appointment
+    return uow.get(Appointment, appointment_id, field="appointment_id")
 
 
 def reschedule(uow: UnitOfWork, appointment_id: int, data: Reschedule) -> Appointment:
