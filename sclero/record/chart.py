@@ -20,6 +20,7 @@ from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.planning.choices import PlanStatus
 from sclero.scheduling import service as scheduling
+from sclero.web.templating import label
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,6 @@ def build_chart(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
 
 
 def _clinical(uow: UnitOfWork, patient_id: int, suggestions: Any) -> dict[str, Any]:
-
     evaluations = evaluation.list_evaluations(uow, patient_id)
     plans = planning.list_plans(uow, patient_id)
     sessions = charting.list_sessions(uow, patient_id)
@@ -65,67 +65,14 @@ def _clinical(uow: UnitOfWork, patient_id: int, suggestions: Any) -> dict[str, A
     events = adverse_events.list_events(uow, patient_id)
     photos = follow_up.list_photos(uow, patient_id)
     history = patients.history_codes(patients.get_history(uow, patient_id))
+    base = f"/patients/{patient_id}"
     timeline = [
-        *(
-            Event(
-                e.performed_at,
-                "evaluation",
-                "Medical evaluation",
-                e.decision,
-                f"/patients/{patient_id}/evaluation",
-            )
-            for e in evaluations
-        ),
-        *(
-            Event(
-                p.created_at,
-                "plan",
-                f"Treatment plan ({p.status})",
-                f"{len(p.items)} item(s)",
-                f"/plans/{p.id}",
-            )
-            for p in plans
-        ),
-        *(
-            Event(
-                s.started_at,
-                "session",
-                f"Session ({s.status})",
-                f"{len(s.injections)} injection(s)",
-                f"/sessions/{s.id}",
-            )
-            for s in sessions
-        ),
-        *(
-            Event(
-                _at(f.performed_on),
-                "follow_up",
-                "Follow-up",
-                _clearance_text(f),
-                f"/patients/{patient_id}/follow-ups",
-            )
-            for f in follow_ups
-        ),
-        *(
-            Event(
-                _at(a.onset_date),
-                "adverse_event",
-                f"Adverse event: {a.event_type}",
-                f"{a.severity}, {a.status}",
-                f"/patients/{patient_id}/adverse-events",
-            )
-            for a in events
-        ),
-        *(
-            Event(
-                _at(p.taken_on),
-                "photo",
-                "Photo",
-                f"{p.side} {p.region}",
-                f"/patients/{patient_id}/follow-ups",
-            )
-            for p in photos
-        ),
+        *(_evaluation_event(e, base) for e in evaluations),
+        *(_plan_event(p) for p in plans),
+        *(_session_event(s) for s in sessions),
+        *(_follow_up_event(f, base) for f in follow_ups),
+        *(_adverse_event(a, base) for a in events),
+        *(_photo_event(p, base) for p in photos),
     ]
     timeline.sort(key=lambda e: e.when, reverse=True)
     latest = evaluations[0] if evaluations else None
@@ -138,6 +85,41 @@ def _clinical(uow: UnitOfWork, patient_id: int, suggestions: Any) -> dict[str, A
         "active_plan": next((p for p in plans if p.status == PlanStatus.APPROVED), None),
         "open_session": next((s for s in sessions if s.status == SessionStatus.OPEN), None),
     }
+
+
+def _evaluation_event(e: Any, base: str) -> Event:
+    return Event(
+        e.performed_at, "evaluation", "Medical evaluation", label(e.decision), f"{base}/evaluation"
+    )
+
+
+def _plan_event(p: Any) -> Event:
+    title = f"Treatment plan ({label(p.status).lower()})"
+    return Event(p.created_at, "plan", title, f"{len(p.items)} item(s)", f"/plans/{p.id}")
+
+
+def _session_event(s: Any) -> Event:
+    title = f"Session ({label(s.status).lower()})"
+    return Event(
+        s.started_at, "session", title, f"{len(s.injections)} injection(s)", f"/sessions/{s.id}"
+    )
+
+
+def _follow_up_event(f: Any, base: str) -> Event:
+    return Event(
+        _at(f.performed_on), "follow_up", "Follow-up", _clearance_text(f), f"{base}/follow-ups"
+    )
+
+
+def _adverse_event(a: Any, base: str) -> Event:
+    title = f"Adverse event: {label(a.event_type)}"
+    detail = f"{label(a.severity)}, {label(a.status).lower()}"
+    return Event(_at(a.onset_date), "adverse_event", title, detail, f"{base}/adverse-events")
+
+
+def _photo_event(p: Any, base: str) -> Event:
+    where = f"{label(p.side)} {label(p.region).lower()}"
+    return Event(_at(p.taken_on), "photo", "Photo", where, f"{base}/follow-ups")
 
 
 def _alerts(

@@ -61,56 +61,69 @@ def is_page(request: Request) -> bool:
     return not request.url.path.startswith(("/api/", "/docs", "/openapi"))
 
 
+def refusal(request: Request, status: int, title: str, message: str, code: str) -> Response:
+    """A refusal as the error page for a page request, as the error body for the API."""
+    if is_page(request):
+        context = {"title": title, "message": message}
+        return render(request, "error.html", context, status_code=status)
+    body = {"errors": [{"code": code, "field": None, "message": message}]}
+    return JSONResponse(body, status_code=status)
+
+
+# The handlers are plain functions, so Starlette runs them in its thread pool: auditing a
+# refusal and rendering a page are blocking work that must not hold up the event loop.
+
+
+def domain_error(request: Request, exc: DomainError) -> Response:
+    if isinstance(exc, Forbidden):
+        audit_refusal(request)
+    if is_page(request):
+        title = {403: "Not for your role", 404: "Not found"}.get(exc.status_code, "Refused")
+        context = {"title": title, "message": exc.message}
+        return render(request, "error.html", context, status_code=exc.status_code)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=headers)
+
+
+def too_large(request: Request, _exc: Exception) -> Response:
+    # A number or date beyond what the database or the calendar can hold (e.g. an id of
+    # 2**40: SQLite overflows in Python, PostgreSQL refuses it as out of range).
+    message = "A number or date in the request is far too large; please check it."
+    return refusal(request, 422, "Refused", message, "invalid")
+
+
+def login_required(request: Request, exc: LoginRequired) -> Response:
+    if request.headers.get("HX-Request"):
+        return Response(status_code=401, headers={"HX-Redirect": "/login"})
+    return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+
+
+def csrf_rejected(request: Request, _exc: CsrfRejected) -> Response:
+    message = "This form is out of date or came from elsewhere. Reload the page and try again."
+    return refusal(request, 403, "Form refused", message, "csrf")
+
+
+def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    return JSONResponse({"errors": validation_errors(list(exc.errors()))}, status_code=422)
+
+
+def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    body = {"errors": [{"code": "http", "field": None, "message": str(exc.detail)}]}
+    return JSONResponse(body, status_code=exc.status_code)
+
+
+HANDLERS: tuple[tuple[type[Exception], Any], ...] = (
+    (DomainError, domain_error),
+    (OverflowError, too_large),
+    (DataError, too_large),
+    (LoginRequired, login_required),
+    (CsrfRejected, csrf_rejected),
+    (RequestValidationError, invalid_request),
+    (StarletteHTTPException, http_error),
+)
+
+
 def install(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> Response:
-        if isinstance(exc, Forbidden):
-            audit_refusal(request)
-        if is_page(request):
-            title = {403: "Not for your role", 404: "Not found"}.get(exc.status_code, "Refused")
-            return render(
-                request,
-                "error.html",
-                {"title": title, "message": exc.message},
-                status_code=exc.status_code,
-            )
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=headers)
-
-    @app.exception_handler(OverflowError)
-    @app.exception_handler(DataError)
-    async def too_large(request: Request, exc: Exception) -> Response:
-        # A number or date beyond what the database or the calendar can hold (e.g. an id of
-        # 2**40: SQLite overflows in Python, PostgreSQL refuses it as out of range).
-        message = "A number or date in the request is far too large; please check it."
-        if is_page(request):
-            return render(
-                request, "error.html", {"title": "Refused", "message": message}, status_code=422
-            )
-        body = {"errors": [{"code": "invalid", "field": None, "message": message}]}
-        return JSONResponse(body, status_code=422)
-
-    @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, exc: LoginRequired) -> Response:
-        if request.headers.get("HX-Request"):
-            return Response(status_code=401, headers={"HX-Redirect": "/login"})
-        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
-
-    @app.exception_handler(CsrfRejected)
-    async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
-        message = "This form is out of date or came from elsewhere. Reload the page and try again."
-        if not is_page(request):
-            body = {"errors": [{"code": "csrf", "field": None, "message": message}]}
-            return JSONResponse(body, status_code=403)
-        return render(
-            request, "error.html", {"title": "Form refused", "message": message}, status_code=403
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"errors": validation_errors(list(exc.errors()))}, status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        body = {"errors": [{"code": "http", "field": None, "message": str(exc.detail)}]}
-        return JSONResponse(body, status_code=exc.status_code)
+    """Turn every named error into a 4xx answer with field and message (never a 500)."""
+    for error, handler in HANDLERS:
+        app.add_exception_handler(error, handler)
