@@ -40,6 +40,8 @@ migrate: setup ## Apply migrations to the configured database
 demo: setup ## Load 300 demo patients into the configured database
 	uv run sclero demo --patients 300
 
-bench: setup ## Run the benchmarks (engine, demo generator, pages)
+bench: setup ## Run the benchmarks (engine, demo generator, pages, load on the real server)
 	uv run python benchmarks/bench_engine.py
 	uv run python benchmarks/bench_demo.py
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	uv run python benchmarks/bench_load.py
