@@ -12,6 +12,7 @@ its ratio to the baseline; --plot writes a bar chart.
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import tempfile
 import time
@@ -80,6 +81,33 @@ def sample_ids(database: Database) -> dict[str, int]:
     return {"patient_id": row[0], "session_id": row[1], "plan_id": row[2]}
 
 
+class CollectorPauses:
+    """How long each garbage collection took while the pages were timed (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.pauses_ms: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses_ms.append((time.perf_counter() - self._started) * 1000)
+
+    def summary(self) -> str:
+        if not self.pauses_ms:
+            return "no garbage collection ran"
+        longest = max(self.pauses_ms)
+        return f"{len(self.pauses_ms)} collections, longest pause {longest:.1f} ms"
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def timed(client: TestClient, path: str, repeat: int) -> list[float]:
     client.get(path)  # warm caches and templates
     times = []
@@ -96,6 +124,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=3, help="repeat all pages; memory per round")
     parser.add_argument("--database-url")
     parser.add_argument("--plot", type=Path, default=Path("benchmarks/results/pages.png"))
     args = parser.parse_args()
@@ -113,10 +142,20 @@ def main() -> None:
         },
     )
     baseline = statistics.median(timed(client, "/healthz", args.repeat))
-    results = {}
-    for page in track(PAGES, description="Timing pages"):
-        results[page] = timed(client, page.format(**ids), args.repeat)
+    pauses = CollectorPauses()
+    gc.callbacks.append(pauses)
+    results: dict[str, list[float]] = {}
+    memory = []
+    for round_ in range(args.rounds):
+        for page in track(PAGES, description=f"Timing pages, round {round_ + 1}"):
+            results.setdefault(page, []).extend(timed(client, page.format(**ids), args.repeat))
+        memory.append(rss_mb())
+    gc.callbacks.remove(pauses)
     report(results, baseline, args.patients)
+    Console().print(f"Garbage collector: {pauses.summary()}")
+    Console().print(
+        "Resident memory after each round (MB): " + ", ".join(f"{m:.0f}" for m in memory)
+    )
     plot(results, baseline, args.plot)
 
 

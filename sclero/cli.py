@@ -144,15 +144,15 @@ def _has_demo_logins(database: Database) -> bool:
 
 
 def freeze_startup_objects() -> None:
-    """Tune the garbage collector for a server: move what start-up created (app, templates,
-    protocol) out of its reach, and collect young objects less often — a page allocates tens of
-    thousands of short-lived ones. Measured in benchmarks/bench_pages.py on 10 000 patients: the
-    week calendar's 95th percentile fell from ~180 ms to ~40 ms."""
+    """Move what start-up created (app, templates, protocol) out of the garbage collector's
+    reach, so its collections only walk what requests allocate. The collector's thresholds stay
+    the defaults: raising them once hid per-page garbage until a single multi-second collection
+    froze the server; pages are kept small instead (benchmarks/bench_pages.py prints the longest
+    collector pause)."""
     import gc
 
     gc.collect()
     gc.freeze()
-    gc.set_threshold(20_000, 50, 50)
 
 
 def _first_start_demo(database: Database, patients: int) -> None:
