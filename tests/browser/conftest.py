@@ -21,6 +21,7 @@ from sclero.core.db import Database, make_engine, upgrade_database
 from sclero.core.settings import get_settings
 from sclero.demo.generator import generate_clinic
 from sclero.demo.staff import DEMO_PASSWORD, ensure_demo_users
+from tests.factories.api import Post
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "test-artefacts" / "screenshots"
@@ -123,6 +124,17 @@ def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
     # Like the pages' HTMX requests, a test's own calls to the JSON API carry the CSRF token.
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "sclero_csrf")
     page.context.set_extra_http_headers({"X-CSRF-Token": token})
+
+
+def page_poster(page: Any, headers: dict[str, str] | None = None) -> Post:
+    """A Post through the browser's own session (or the `headers` given), for setting data up."""
+
+    def post(path: str, body: dict[str, Any]) -> Any:
+        response = page.request.post(f"/api/v1{path}", data=body, headers=headers or {})
+        assert response.ok, response.text()
+        return response.json()
+
+    return post
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -7,7 +7,9 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, screenshot, sign_in
+from tests.browser.conftest import axe_violations, page_poster, screenshot, sign_in
+from tests.factories.assessment import vein
+from tests.factories.planning import consented_patient
 
 PATIENT = {"first_name": "Lena", "last_name": "Marsh", "birth_date": "1984-04-02", "sex": "female"}
 INTAKE = {"weight_kg": 64, "conditions": [], "medications": [], "allergies": []}
@@ -26,26 +28,13 @@ def new_patient(page: Any, last_name: str) -> int:
 
 def planned_patient(page: Any, last_name: str) -> int:
     """A patient with mapped veins, an approved plan and signed consent (physician signed in)."""
-    pid = new_patient(page, last_name)
-    api(page, f"/patients/{pid}/evaluations", INTAKE)
-    for side, region, diameter in (
-        ("left", "leg_medial", 2.0),
-        ("left", "thigh_lateral", 0.6),
-        ("right", "leg_posterior", 1.5),
-    ):
-        api(
-            page,
-            f"/patients/{pid}/findings",
-            {"side": side, "region": region, "diameter_mm": diameter},
-        )
-    plan = api(page, f"/patients/{pid}/plans")
-    api(page, f"/plans/{plan['id']}/approve")
-    api(
-        page,
-        f"/plans/{plan['id']}/consent",
-        {"signed_by_name": "Lena Marsh", "patient_confirms_understanding": True},
+    return consented_patient(
+        page_poster(page),
+        patient={**PATIENT, "last_name": last_name},
+        intake=INTAKE,
+        veins=[vein(), vein("thigh_lateral", 0.6), vein("leg_posterior", 1.5, side="right")],
+        signed_by="Lena Marsh",
     )
-    return pid
 
 
 def region(page: Any, name: str) -> Any:

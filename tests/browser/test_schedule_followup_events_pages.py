@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from sclero.demo.staff import DEMO_PASSWORD
-from tests.browser.conftest import axe_violations, screenshot, sign_in
-from tests.integration.api.test_pathway_api import CHECKLIST, INTAKE, reticular_injection
-from tests.integration.pages.test_schedule_followup_events_pages import png
+from tests.browser.conftest import axe_violations, page_poster, screenshot, sign_in
+from tests.factories import charting
+from tests.factories.follow_up import png
 
 
 def api_token(page: Any, username: str) -> dict[str, str]:
@@ -24,13 +24,6 @@ def api_token(page: Any, username: str) -> dict[str, str]:
 
 def treated_patient(page: Any, first_name: str) -> int:
     """A new patient with one closed session today on the left medial leg (via the JSON API)."""
-    doc, nurse = api_token(page, "physician"), api_token(page, "nurse")
-
-    def post(path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
-        response = page.request.post(f"/api/v1{path}", data=body, headers=headers)
-        assert response.ok, response.text()
-        return response.json()
-
     patient = {
         "first_name": first_name,
         "last_name": "Brenner",
@@ -38,26 +31,12 @@ def treated_patient(page: Any, first_name: str) -> int:
         "sex": "female",
         "weight_kg": 64,
     }
-    pid = post("/patients", patient, nurse)["id"]
-    post(f"/patients/{pid}/evaluations", INTAKE, nurse)
-    post(
-        f"/patients/{pid}/findings",
-        {"side": "left", "region": "leg_medial", "diameter_mm": 2.0},
-        nurse,
+    return charting.treated_patient(
+        page_poster(page, api_token(page, "physician")),
+        injections=2,
+        patient=patient,
+        signed_by=f"{first_name} Brenner",
     )
-    plan_id = post(f"/patients/{pid}/plans", {}, doc)["id"]
-    post(f"/plans/{plan_id}/approve", {}, doc)
-    consent = {"signed_by_name": f"{first_name} Brenner", "patient_confirms_understanding": True}
-    post(f"/plans/{plan_id}/consent", consent, nurse)
-    sid = post(f"/patients/{pid}/sessions", {"checklist": CHECKLIST}, nurse)["id"]
-    for _ in range(2):
-        post(f"/sessions/{sid}/injections", reticular_injection(), nurse)
-    post(
-        f"/sessions/{sid}/close",
-        {"compression_given": "Class 1 stockings, 5–7 days", "aftercare_given": True},
-        nurse,
-    )
-    return int(pid)
 
 
 @pytest.fixture

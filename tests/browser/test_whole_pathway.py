@@ -12,7 +12,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, sign_in
-from tests.integration.pages.test_schedule_followup_events_pages import png
+from tests.factories.follow_up import png
 
 
 def sign_out(page: Any) -> None:

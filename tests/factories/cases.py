@@ -1,4 +1,5 @@
-"""Case-document fixtures shared by the engine unit tests and the clinical scenario tables."""
+"""Engine case documents (the rules room): fixtures shared by the engine unit tests and the
+clinical scenario tables."""
 
 from __future__ import annotations
 

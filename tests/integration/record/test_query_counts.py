@@ -7,14 +7,18 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from sclero.core import auth
+from sclero.core.audit import AuditEntry
 from sclero.core.db import SYSTEM_ACTOR, Database
 from sclero.core.time import utcnow
 from sclero.patients.models import Patient
 from sclero.scheduling.models import Appointment
 from tests.conftest import PASSWORD, Headers
+from tests.factories.api import poster
+from tests.factories.charting import close, inject, start
+from tests.factories.planning import consented_patient
 
 
 @contextmanager
@@ -80,12 +84,10 @@ def test_patient_list_and_today_do_not_grow_with_rows(
 def test_the_chart_does_not_grow_with_sessions(
     client: TestClient, db: Database, users: dict[str, auth.User], headers: Headers
 ) -> None:
-    from tests.integration.api.test_review_fixes_b import INTAKE, close, inject, planned, start
-
     doc = headers["physician"]
 
     def patient_with_sessions(how_many: int) -> int:
-        pid = planned(client, doc, INTAKE, (("leg_medial", 2.0),))
+        pid = consented_patient(poster(client, doc))
         for _ in range(how_many):
             sid = start(client, pid, doc, interval_override_reason="query count test")
             inject(client, sid, doc)
@@ -112,12 +114,7 @@ def test_the_chart_is_one_audited_read_in_one_commit(
 ) -> None:
     """Reading a chart gathers a dozen kinds of record; the audit log gets one row listing them,
     written in one commit (not one commit and one row per service call)."""
-    from sqlalchemy import func, select
-
-    from sclero.core.audit import AuditEntry
-    from tests.integration.api.test_review_fixes_b import INTAKE, planned
-
-    pid = planned(client, headers["physician"], INTAKE, (("leg_medial", 2.0),))
+    pid = consented_patient(poster(client, headers["physician"]))
     client.get("/login")
     client.post(
         "/login",

@@ -1,0 +1,46 @@
+"""Intake answers for the medical evaluation, and patients evaluated through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import Headers
+from tests.factories.patients import PATIENT
+
+ANSWERS = {
+    "weight_kg": 70,
+    "conditions": [],
+    "medications": ["oral_contraceptive"],
+    "allergies": [],
+}
+"""Eligible with precautions (the oral contraceptive); pregnancy and breastfeeding unanswered."""
+INTAKE = {**ANSWERS, "pregnant": False, "breastfeeding": False}
+NO_PRECAUTIONS = {"weight_kg": 70, "conditions": [], "medications": [], "allergies": []}
+"""Eligible, nothing to watch for."""
+
+
+def new_patient(client: TestClient, headers: Headers, findings: tuple[float, ...] = ()) -> int:
+    """A registered patient with one vein on the left inner calf per diameter in `findings`."""
+    pid = int(client.post("/api/v1/patients", json=PATIENT, headers=headers["nurse"]).json()["id"])
+    for diameter in findings:
+        made = client.post(
+            f"/api/v1/patients/{pid}/findings",
+            headers=headers["nurse"],
+            json={"side": "left", "region": "leg_medial", "diameter_mm": diameter},
+        )
+        assert made.status_code == 201, made.text
+    return pid
+
+
+def evaluated_patient(client: TestClient, headers: Headers, **intake: Any) -> int:
+    """A patient with two veins (2.0 and 0.5 mm), evaluated with ANSWERS changed by `intake`."""
+    pid = new_patient(client, headers, findings=(2.0, 0.5))
+    done = client.post(
+        f"/api/v1/patients/{pid}/evaluations",
+        json={**ANSWERS, **intake},
+        headers=headers["nurse"],
+    )
+    assert done.status_code == 201, done.text
+    return pid

@@ -1,0 +1,48 @@
+"""Management notes of an adverse event add up, each with its time; none is overwritten."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import Headers
+
+TODAY = date.today().isoformat()
+
+
+def report(client: TestClient, headers: Headers, pid: int, **fields: Any) -> dict[str, Any]:
+    body = {"event_type": "other", "onset_date": TODAY, "severity": "mild", **fields}
+    response = client.post(
+        f"/api/v1/patients/{pid}/adverse-events", json=body, headers=headers["nurse"]
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def test_management_notes_are_added_with_a_time_never_overwritten(
+    client: TestClient, headers: Headers, pid: int
+) -> None:
+    event = report(client, headers, pid, event_type="superficial_thrombosis", management="Ice")
+    url = f"/api/v1/adverse-events/{event['id']}"
+    first = client.patch(url, json={"management": "Compression"}, headers=headers["nurse"])
+    assert first.status_code == 200, first.text
+    lines = first.json()["management"].splitlines()
+    assert lines[0] == "Ice"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d — Compression", lines[1])
+    # A form that sends the earlier text back with more typed after it adds only the new part.
+    resent = client.patch(
+        url,
+        json={"management": first.json()["management"] + "\nDrained"},
+        headers=headers["nurse"],
+    )
+    lines = resent.json()["management"].splitlines()
+    assert len(lines) == 3 and lines[0] == "Ice" and lines[2].endswith("— Drained")
+    closed = client.post(
+        f"{url}/close",
+        json={"outcome": "resolved", "management": "Settled"},
+        headers=headers["physician"],
+    )
+    assert closed.json()["management"].startswith("Ice\n") and "— Settled" in closed.text
