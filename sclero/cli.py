@@ -5,9 +5,6 @@ does not pay for loading the web app, the demo generator or the database layer."
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -174,24 +171,19 @@ def _first_start_demo(database: Database, patients: int) -> None:
 
 @app.command()
 def evaluate(
-    case: Annotated[str, typer.Argument(help="Case JSON file, or - for standard input")],
+    case: Annotated[
+        str, typer.Argument(help="Case JSON file (an object, an array or NDJSON), or - for stdin")
+    ],
 ) -> None:
-    """Evaluate a case document with the protocol in force and print the result as JSON."""
-    from sclero.core.protocol import current_protocol
-    from sclero.rules import CaseError, evaluate_document
+    """Evaluate case documents with the protocol in force and print each result as JSON.
 
-    try:
-        text = sys.stdin.read() if case == "-" else Path(case).read_text()
-        document = json.loads(text)
-    except (OSError, json.JSONDecodeError) as error:
-        err.print(f"[red]Cannot read the case: {error}[/red]")
-        raise typer.Exit(2) from None
-    try:
-        result = evaluate_document(document, current_protocol())
-    except CaseError as error:
-        print(json.dumps({"errors": [{"field": error.field, "message": error.message}]}))
-        raise typer.Exit(2) from None
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    One object prints its result document; an array or NDJSON prints one result per line. A bad
+    input prints a one-line {"errors": [...]} and exits with code 2."""
+    from sclero.evaluate_cli import main as run_evaluate  # the engine only (no database)
+
+    code = run_evaluate([case])
+    if code:
+        raise typer.Exit(code)
 
 
 def _database() -> Database:

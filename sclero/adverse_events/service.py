@@ -13,18 +13,15 @@ from sclero.adverse_events.schemas import AdverseEventClose, AdverseEventIn, Adv
 from sclero.charting import service as charting
 from sclero.core import audit
 from sclero.core.auth import Role
-from sclero.core.convert import to_jsonable
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, InvalidInput
 from sclero.core.protocol import current_protocol
 from sclero.core.time import to_clinic_wall_time, utcnow
 from sclero.patients import service as patients
-from sclero.rules import triage
+from sclero.rules.triage import triage_event
 from sclero.rules.vocabulary import Symptom, TriageLevel
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
-# Most urgent first: the order of the vocabulary's triage levels.
-_LEVEL_ORDER = {level.value: index for index, level in enumerate(TriageLevel)}
 
 
 def report(uow: UnitOfWork, patient_id: int, data: AdverseEventIn) -> AdverseEvent:
@@ -61,34 +58,8 @@ def report(uow: UnitOfWork, patient_id: int, data: AdverseEventIn) -> AdverseEve
 
 
 def event_triage(event_type: str, symptoms: list[str]) -> dict[str, Any]:
-    """The stricter of two triages: the symptoms' (the engine) and the event type's own level in
-    the protocol's adverse-event catalogue (an anaphylaxis is urgent care even with no symptom
-    ticked). The event type's triage is kept as a finding too, so its advice and sources show."""
-    result: dict[str, Any] = to_jsonable(triage(symptoms, current_protocol()))
-    result["symptom_level"] = result["level"]
-    entry = _catalogue_entry(event_type)
-    result["event_type"] = entry
-    if entry is not None:
-        result["findings"].append(entry)
-        result["findings"].sort(key=lambda f: _LEVEL_ORDER[f["level"]])
-        result["level"] = min(result["level"], entry["level"], key=_LEVEL_ORDER.__getitem__)
-    return result
-
-
-def _catalogue_entry(event_type: str) -> dict[str, Any] | None:
-    """The catalogue's triage of an event type, as a finding; None for "other"."""
-    for event in current_protocol().spec.adverse_events.events:
-        if event.code == event_type:
-            return {
-                "code": event.code,
-                "kind": "event_type",
-                "level": str(event.triage),
-                "message": f"Reported event: {event.label} (the protocol's level for this "
-                f"event type: {TriageLevel(event.triage).label}).",
-                "sources": list(event.sources),
-                "confirmed": event.confirmed,
-            }
-    return None
+    """The engine's triage of the event (its symptoms and its type), as the record keeps it."""
+    return triage_event(event_type, symptoms, current_protocol()).to_document()
 
 
 def load_event(uow: UnitOfWork, event_id: int) -> AdverseEvent:

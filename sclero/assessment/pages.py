@@ -11,7 +11,9 @@ from sclero.assessment import service
 from sclero.assessment.schemas import COLOURS, DuplexIn, FindingIn
 from sclero.core.db import Database, UnitOfWork
 from sclero.core.errors import DomainError
+from sclero.core.protocol import current_protocol
 from sclero.patients import service as patients
+from sclero.rules.plausibility import bound_message
 from sclero.rules.vocabulary import Region, Side, VeinType
 from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, is_htmx, read_form, refused_status, validate
@@ -62,12 +64,10 @@ def _finding_values(finding: Any) -> dict[str, Any]:
 
 
 def _readable(errors: dict[str, str]) -> dict[str, str]:
-    """Say the diameter's allowed range in the clinic's words (bounds from the schema)."""
+    """Say the diameter's allowed range in the clinic's words (the protocol's plausible range,
+    as the engine and the API say it)."""
     if "diameter_mm" in errors and errors["diameter_mm"] != "Required":
-        meta = FindingIn.model_fields["diameter_mm"].metadata
-        low = next((m.ge for m in meta if hasattr(m, "ge")), 0)
-        high = next((m.le for m in meta if hasattr(m, "le")), None)
-        errors["diameter_mm"] = f"Enter the diameter in millimetres, from {low:g} to {high:g}."
+        errors["diameter_mm"] = bound_message("diameter_mm", current_protocol())
     return errors
 
 

@@ -21,7 +21,8 @@ class FindingIn(Strict):
     side: SideCode
     region: RegionCode
     vein_type: VeinTypeCode | None = None  # derived from the diameter when not given
-    diameter_mm: float = Field(ge=0, le=30)
+    # > 0 here; the plausible range is the protocol's (checked by the service, as by the engine)
+    diameter_mm: float = Field(gt=0, allow_inf_nan=False)
     colour: Annotated[str, code_in(COLOURS, "colour")] | None = None
     ceap_class: CEAP | None = None
     notes: Note = None

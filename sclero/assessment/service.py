@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
 from sclero.assessment.models import DuplexFinding, VeinFinding
@@ -14,7 +12,9 @@ from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput
 from sclero.core.protocol import current_protocol
 from sclero.patients import service as patients
-from sclero.rules import classify_vein
+from sclero.rules import CaseError, Duplex, classify_vein
+from sclero.rules import VeinFinding as CaseFinding
+from sclero.rules.plausibility import plausible
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 
@@ -52,11 +52,16 @@ def retire_finding(uow: UnitOfWork, finding_id: int) -> VeinFinding:
 
 
 def _apply(finding: VeinFinding, data: FindingIn) -> None:
+    protocol = current_protocol()
+    try:
+        diameter = plausible(data.diameter_mm, "diameter_mm", protocol)
+    except CaseError as error:
+        raise InvalidInput(error.message, field="diameter_mm") from None
     finding.side = data.side
     finding.region = data.region
-    finding.diameter_mm = data.diameter_mm
+    finding.diameter_mm = diameter
     finding.vein_type_derived = data.vein_type is None
-    finding.vein_type = data.vein_type or str(classify_vein(data.diameter_mm, current_protocol()))
+    finding.vein_type = data.vein_type or str(classify_vein(diameter, protocol))
     finding.colour = data.colour
     finding.ceap_class = data.ceap_class
     finding.notes = data.notes
@@ -88,16 +93,10 @@ def findings_at(uow: UnitOfWork, patient_id: int, side: str, region: str) -> lis
     return [f for f in _findings(uow, patient_id) if f.side == side and f.region == region]
 
 
-def case_findings(uow: UnitOfWork, patient_id: int) -> list[dict[str, Any]]:
-    """Active findings as the engine's case document lists them (helper; no audit)."""
+def case_findings(uow: UnitOfWork, patient_id: int) -> list[CaseFinding]:
+    """Active findings as the engine's case takes them (helper; no audit)."""
     return [
-        {
-            "id": str(f.id),
-            "side": f.side,
-            "region": f.region,
-            "vein_type": f.vein_type,
-            "diameter_mm": f.diameter_mm,
-        }
+        CaseFinding(str(f.id), f.side, f.region, f.vein_type, f.diameter_mm)
         for f in _findings(uow, patient_id)
     ]
 
@@ -130,8 +129,8 @@ def list_duplex(uow: UnitOfWork, patient_id: int) -> list[DuplexFinding]:
     return patients.read_record(uow, patient_id, "duplex_finding", query)
 
 
-def latest_duplex(uow: UnitOfWork, patient_id: int) -> dict[str, Any] | None:
-    """The newest duplex result as the engine's case document gives it (helper; no audit):
+def latest_duplex(uow: UnitOfWork, patient_id: int) -> Duplex | None:
+    """The newest duplex result as the engine's case takes it (helper; no audit):
     latest scan date first, the later entry among scans of the same day."""
     row = uow.session.scalar(
         select(DuplexFinding)
@@ -141,12 +140,7 @@ def latest_duplex(uow: UnitOfWork, patient_id: int) -> dict[str, Any] | None:
     )
     if row is None:
         return None
-    return {
-        "performed": True,
-        "saphenous_reflux": row.saphenous_reflux,
-        "perforator_reflux": row.perforator_reflux,
-        "deep_reflux": row.deep_reflux,
-    }
+    return Duplex(True, row.saphenous_reflux, row.perforator_reflux, row.deep_reflux)
 
 
 def face_note() -> str:

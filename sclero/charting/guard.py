@@ -19,7 +19,7 @@ from sclero.core.errors import (
     DoseLimitExceeded,
     Forbidden,
 )
-from sclero.rules import InjectionFacts, IntervalCheck
+from sclero.rules import EvaluationResult, InjectionFacts, IntervalCheck, ScreeningFinding
 from sclero.rules.vocabulary import Region, Side
 
 if TYPE_CHECKING:
@@ -75,25 +75,34 @@ def plan_departures(
     return departures
 
 
-def foam_departures(technique: str, screening: dict[str, Any]) -> list[Departure]:
-    """Foam against the screening: an absolute foam-only finding refuses, a relative one is a
-    departure; liquid is never affected by foam-only findings."""
+def foam_departures(
+    technique: str, screening: EvaluationResult, pending: Sequence[ScreeningFinding] = ()
+) -> list[Departure]:
+    """Foam against the screening: an absolute foam-only finding refuses; a relative one, and a
+    referral no physician has decided on, are departures a physician may own with a reason;
+    liquid is never affected by foam-only findings."""
     if technique != "foam":
         return []
-    foam_only = [f for f in screening.get("findings", []) if f.get("applies_to") == "foam"]
-    absolute = [f for f in foam_only if f.get("kind") == "absolute"]
+    foam_only = [f for f in screening.findings if f.rule.applies_to == "foam"]
+    absolute = [f for f in foam_only if f.rule.kind == "absolute"]
     if absolute:
         raise ContraindicationError(
             "Foam is contraindicated for this patient: "
-            + "; ".join(f["message"] for f in absolute)
+            + "; ".join(f.explained() for f in absolute)
             + " Use liquid sclerotherapy.",
             field="technique",
         )
-    return [
-        Departure(f"foam_{f['code']}", f["message"], tuple(f.get("sources", [])))
+    departures = [
+        Departure(f"foam_{f.rule.code}", f.message, f.rule.sources)
         for f in foam_only
-        if f.get("kind") == "relative"
+        if f.rule.kind == "relative"
     ]
+    departures += [
+        Departure(f"undecided_{f.rule.code}", f"No foam until a physician decides: {f.message}",
+                  f.rule.sources)
+        for f in pending
+    ]  # fmt: skip
+    return departures
 
 
 def interval_departures(check: IntervalCheck) -> list[Departure]:

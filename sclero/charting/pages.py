@@ -45,7 +45,7 @@ def _start_context(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
         "consent": planning.consent_for(uow, plan.id) if plan else None,
         "open_session": next((s for s in sessions if s.status == SessionStatus.OPEN), None),
         "findings_by_id": findings,
-        "items": CHECKLIST_ITEMS,
+        "items": uow.protocol.checklist_labels,
     }
 
 

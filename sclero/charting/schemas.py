@@ -11,15 +11,6 @@ from sclero.assessment.schemas import RegionCode, SideCode
 from sclero.core.schemas import Note, Out, Strict, code_in
 from sclero.rules.vocabulary import Agent
 
-CHECKLIST_ITEMS = {
-    "identity_confirmed": "Patient identity confirmed",
-    "consent_confirmed": "Signed consent on file and confirmed today",
-    "not_pregnant": "Not pregnant (re-screened today)",
-    "no_new_clot": "No new clot, DVT or PE since the last visit",
-    "no_infection": "No skin infection in the treatment area",
-    "skin_clean": "Skin clean: no lotion or oil on the legs today",
-}
-
 
 class Checklist(Strict):
     """The pre-procedure checklist; every item must be confirmed before the first injection."""
@@ -30,6 +21,11 @@ class Checklist(Strict):
     no_new_clot: bool
     no_infection: bool
     skin_clean: bool
+
+
+# The checklist's codes; their words and which ones stop today's session are the protocol's
+# (`checklist`), and the protocol's codes must be these (tests/unit/charting).
+CHECKLIST_ITEMS: tuple[str, ...] = tuple(Checklist.model_fields)
 
 
 class SessionStart(Strict):

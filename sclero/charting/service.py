@@ -13,7 +13,7 @@ from sclero.assessment import service as assessment
 from sclero.charting import guard, history
 from sclero.charting.choices import SessionStatus
 from sclero.charting.models import Injection, TreatmentSession
-from sclero.charting.schemas import CHECKLIST_ITEMS, InjectionIn, SessionClose, SessionStart
+from sclero.charting.schemas import InjectionIn, SessionClose, SessionStart
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.convert import to_jsonable
@@ -29,6 +29,7 @@ from sclero.core.time import utcnow
 from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.rules import (
+    EvaluationResult,
     PreviousSession,
     SessionLimits,
     check_injection,
@@ -51,8 +52,10 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
         raise Conflict("The plan has no signed consent yet.", field="consent")
     if _open_session_of(uow, patient_id) is not None:
         raise Conflict("This patient already has an open session: close it first.", "session")
-    planning.require_current_screening(uow, patient_id, plan.evaluation_id)
-    _require_checklist(data)
+    planning.require_decided(
+        plan, planning.require_current_screening(uow, patient_id, plan.evaluation_id)
+    )
+    _require_checklist(uow, data)
     _require_interval(uow, patient_id, _plan_regions(uow, plan.id), data.interval_override_reason)
     weight = data.weight_kg or plan.weight_kg
     if data.weight_kg:
@@ -105,17 +108,16 @@ def _open_session_of(uow: UnitOfWork, patient_id: int) -> TreatmentSession | Non
     )
 
 
-def _require_checklist(data: SessionStart) -> None:
+def _require_checklist(uow: UnitOfWork, data: SessionStart) -> None:
+    """Every item confirmed; an unticked item the protocol marks `contraindication` is one."""
+    items = {item.code: item for item in uow.protocol.spec.checklist}
     for name, confirmed in data.checklist.model_dump().items():
         if not confirmed:
-            error = (
-                ContraindicationError
-                if name in {"not_pregnant", "no_new_clot", "no_infection"}
-                else InvalidInput
-            )
+            stops = items[name].stops == "contraindication" if name in items else True
+            error = ContraindicationError if stops else InvalidInput
             raise error(
-                f"“{CHECKLIST_ITEMS[name]}” is not confirmed: do not inject today. "
-                "Re-evaluate the patient if their situation changed.",
+                f"“{items[name].label if name in items else name}” is not confirmed: do not "
+                "inject today. Re-evaluate the patient if their situation changed.",
                 field=f"checklist.{name}",
             )
 
@@ -212,7 +214,7 @@ def _departures(
     uow: UnitOfWork,
     session: TreatmentSession,
     plan: Any,
-    screening: dict[str, Any],
+    screening: EvaluationResult,
     data: InjectionIn,
 ) -> list[guard.Departure]:
     """What the plan, the screening and the interval say about this injection. A physician's
@@ -233,7 +235,9 @@ def _departures(
             data.concentration_percent,
             data.volume_ml,
         ),
-        *guard.foam_departures(data.technique, screening),
+        *guard.foam_departures(
+            data.technique, screening, planning.pending_decisions(screening, plan)
+        ),
         *([] if session.interval_override_reason else guard.interval_departures(interval)),
     ]
 

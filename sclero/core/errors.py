@@ -49,6 +49,14 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class NeedsPhysicianDecision(DomainError):
+    """Refused until a physician decides, with a written reason, on a referral the protocol
+    requires (or the referral is resolved, e.g. a duplex recorded)."""
+
+    status_code = 409
+    code = "needs_physician_decision"
+
+
 class ContraindicationError(DomainError):
     """Treatment refused because the screening found a contraindication."""
 

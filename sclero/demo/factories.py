@@ -17,7 +17,7 @@ from sclero.evaluation.models import Evaluation
 from sclero.patients.models import Patient
 from sclero.planning.models import Consent, TreatmentPlan
 from sclero.planning.service import plan_from_result
-from sclero.rules import default_protocol, evaluate_document
+from sclero.rules import EvaluationResult, default_protocol, evaluate, parse_case
 
 
 def patient(session: Session, **fields: Any) -> Patient:
@@ -79,8 +79,27 @@ def evaluation(
         "allergies": [],
     }
     case_answers.update(answers)
+    result = screen(session, owner, day, case_answers).to_document()
+    row = Evaluation(
+        patient_id=owner.id,
+        performed_at=datetime.combine(day, time(9)),
+        answers=case_answers,
+        decision=result["screening"]["decision"],
+        result=result,
+        protocol_id=result["protocol"]["id"],
+        protocol_version=result["protocol"]["version"],
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def screen(
+    session: Session, owner: Patient, day: date, answers: dict[str, Any]
+) -> EvaluationResult:
+    """The engine's result for `owner` with these answers and the active findings on `day`."""
     case: dict[str, Any] = {
-        "patient": {"age_years": age_on(owner.birth_date, day), "sex": owner.sex, **case_answers},
+        "patient": {"age_years": age_on(owner.birth_date, day), "sex": owner.sex, **answers},
         "findings": [
             {
                 "id": str(f.id),
@@ -110,19 +129,8 @@ def evaluation(
             "perforator_reflux": latest.perforator_reflux,
             "deep_reflux": latest.deep_reflux,
         }
-    result = evaluate_document(case, default_protocol())
-    row = Evaluation(
-        patient_id=owner.id,
-        performed_at=datetime.combine(day, time(9)),
-        answers=case_answers,
-        decision=result["screening"]["decision"],
-        result=result,
-        protocol_id=result["protocol"]["id"],
-        protocol_version=result["protocol"]["version"],
-    )
-    session.add(row)
-    session.flush()
-    return row
+    protocol = default_protocol()
+    return evaluate(parse_case(case, protocol), protocol)
 
 
 def approved_plan(
@@ -130,9 +138,10 @@ def approved_plan(
 ) -> TreatmentPlan:
     """The engine's proposal of `screened`, approved, with the patient's signed consent."""
     signed = screened.performed_at
-    plan = plan_from_result(
-        screened.patient_id, screened.id, screened.answers["weight_kg"], screened.result
-    )
+    owner = session.get(Patient, screened.patient_id)
+    assert owner is not None
+    result = screen(session, owner, screened.performed_at.date(), screened.answers)
+    plan = plan_from_result(screened.patient_id, screened.id, screened.answers["weight_kg"], result)
     plan.status = "approved"
     plan.created_by_id = physician_id
     plan.approved_by_id = physician_id

@@ -14,9 +14,11 @@ from sclero.patients.schemas import AllergyCode, ConditionCode, MedicationCode
 class EvaluationIn(Strict):
     """The screening answers of an intake; they also become the patient's coded history."""
 
-    weight_kg: float = Field(gt=0, le=400)
-    pregnant: bool = False
-    breastfeeding: bool = False
+    # the plausible range is the protocol's (checked by the engine with the same words)
+    weight_kg: float = Field(gt=0, allow_inf_nan=False)
+    # a safety question left out or null is "not yet answered": the screening defers
+    pregnant: bool | None = None
+    breastfeeding: bool | None = None
     conditions: list[ConditionCode] = Field(default_factory=list)
     medications: list[MedicationCode] = Field(default_factory=list)
     allergies: list[AllergyCode] = Field(default_factory=list)

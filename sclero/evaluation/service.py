@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -18,10 +19,20 @@ from sclero.evaluation.models import Evaluation
 from sclero.evaluation.schemas import EvaluationIn
 from sclero.patients import service as patients
 from sclero.patients.schemas import HistoryIn
-from sclero.rules import CaseError, evaluate_document
+from sclero.rules import (
+    Case,
+    CaseError,
+    EvaluationResult,
+    Patient,
+    PreviousSession,
+    evaluate,
+    evaluate_document,
+)
+from sclero.rules.plausibility import plausible
+from sclero.rules.vocabulary import Sex
 
 if TYPE_CHECKING:
-    from sclero.patients.models import Patient
+    from sclero.patients.models import Patient as PatientRecord
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 
@@ -32,36 +43,48 @@ def age_on(birth_date: date, on: date) -> int:
 
 def build_case(
     uow: UnitOfWork,
-    patient: Patient,
+    patient: PatientRecord,
     answers: dict[str, Any],
-    previous_sessions: list[dict[str, Any]] | None = None,
+    previous_sessions: Sequence[PreviousSession] = (),
     proposed_date: date | None = None,
-) -> dict[str, Any]:
-    """The engine's case document for `patient`: screening answers, active findings, duplex."""
+) -> Case:
+    """The engine's case for `patient`: screening answers, active findings, latest duplex. The
+    measured values pass the protocol's plausibility check (the same as the engine's own)."""
+    protocol = uow.protocol
     on = proposed_date or uow.today()
-    case: dict[str, Any] = {
-        "patient": {
-            "age_years": age_on(patient.birth_date, on),
-            "sex": patient.sex,
-            "weight_kg": answers["weight_kg"],
-            "pregnant": answers.get("pregnant", False),
-            "breastfeeding": answers.get("breastfeeding", False),
-            "conditions": answers.get("conditions", []),
-            "medications": answers.get("medications", []),
-            "allergies": answers.get("allergies", []),
-        },
-        "findings": assessment.case_findings(uow, patient.id),
-        "previous_sessions": previous_sessions or [],
-        "proposed_date": on.isoformat(),
-    }
-    duplex = assessment.latest_duplex(uow, patient.id)
-    if duplex is not None:
-        case["duplex"] = duplex
-    return case
+    try:
+        age = int(plausible(age_on(patient.birth_date, on), "age_years", protocol))
+        weight = plausible(answers["weight_kg"], "weight_kg", protocol)
+    except CaseError as error:
+        raise InvalidInput(error.message, field=error.field) from None
+    return Case(
+        patient=Patient(
+            age_years=age,
+            weight_kg=weight,
+            sex=patient.sex if patient.sex in Sex.codes() else "unknown",
+            pregnant=answers.get("pregnant"),  # None: not yet answered (the engine defers)
+            breastfeeding=answers.get("breastfeeding"),
+            conditions=tuple(answers.get("conditions", ())),
+            medications=tuple(answers.get("medications", ())),
+            allergies=tuple(answers.get("allergies", ())),
+        ),
+        findings=tuple(assessment.case_findings(uow, patient.id)),
+        duplex=assessment.latest_duplex(uow, patient.id),
+        previous_sessions=tuple(previous_sessions),
+        proposed_date=on,
+    )
+
+
+def screen(uow: UnitOfWork, case: Case) -> EvaluationResult:
+    """The engine's result for a case under the protocol in force; a refusal is a 422."""
+    try:
+        return evaluate(case, uow.protocol)
+    except CaseError as error:
+        raise InvalidInput(error.message, field=error.field) from error
 
 
 def run_engine(case: dict[str, Any]) -> dict[str, Any]:
-    """Evaluate a case with the protocol in force; an engine refusal becomes a 422 on its field."""
+    """Evaluate a case document (the public contract) with the protocol in force."""
     try:
         return evaluate_document(case, current_protocol())
     except CaseError as error:
@@ -69,14 +92,15 @@ def run_engine(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def current_screening(
-    uow: UnitOfWork, patient_id: int, previous_sessions: list[dict[str, Any]] | None = None
-) -> tuple[Evaluation, dict[str, Any]]:
-    """The latest evaluation, and the engine's result for its answers with the coded history as
-    it stands now (it may have been corrected since). Helper: no role check, no audit."""
+    uow: UnitOfWork, patient_id: int, previous_sessions: Sequence[PreviousSession] = ()
+) -> tuple[Evaluation, EvaluationResult]:
+    """The latest evaluation, and the engine's result for its answers with the coded history and
+    the vein findings as they stand now (either may have changed since). Helper: no role check,
+    no audit."""
     patient = patients.load_patient(uow, patient_id)
     evaluation = require_latest_evaluation(uow, patient_id)
     answers = {**evaluation.answers, **patients.history_codes(patient).model_dump()}
-    return evaluation, run_engine(build_case(uow, patient, answers, previous_sessions))
+    return evaluation, screen(uow, build_case(uow, patient, answers, previous_sessions))
 
 
 def record_evaluation(uow: UnitOfWork, patient_id: int, data: EvaluationIn) -> Evaluation:
@@ -84,7 +108,7 @@ def record_evaluation(uow: UnitOfWork, patient_id: int, data: EvaluationIn) -> E
     uow.require_role(*CLINICAL_ROLES)
     patient = patients.load_patient(uow, patient_id)
     answers = data.model_dump(exclude={"notes"})
-    result = run_engine(build_case(uow, patient, answers))
+    result = screen(uow, build_case(uow, patient, answers)).to_document()
     patient.weight_kg = data.weight_kg
     patients.replace_history(
         patient,
@@ -121,7 +145,7 @@ def preview_evaluation(uow: UnitOfWork, patient_id: int, data: EvaluationIn) -> 
     """The engine's result for these answers without saving anything (live form feedback)."""
     uow.require_role(*CLINICAL_ROLES)
     patient = patients.load_patient(uow, patient_id)
-    result = run_engine(build_case(uow, patient, data.model_dump(exclude={"notes"})))
+    result = screen(uow, build_case(uow, patient, data.model_dump(exclude={"notes"}))).to_document()
     audit.record(uow, "read", "evaluation_preview", patient_id=patient.id)
     return result
 
@@ -164,8 +188,8 @@ def intake_defaults(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
     weight = patient.weight_kg or answers.get("weight_kg")
     return {
         "weight_kg": f"{weight:g}" if weight else None,
-        "pregnant": bool(answers.get("pregnant")),
-        "breastfeeding": bool(answers.get("breastfeeding")),
+        "pregnant": answers.get("pregnant"),
+        "breastfeeding": answers.get("breastfeeding"),
         "conditions": list(history.conditions),
         "medications": list(history.medications),
         "allergies": list(history.allergies),

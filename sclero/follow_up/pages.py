@@ -13,7 +13,6 @@ from sclero.core.db import Database, UnitOfWork
 from sclero.core.errors import DomainError
 from sclero.follow_up import service
 from sclero.follow_up.schemas import (
-    CLEARANCE_SCALE,
     SATISFACTION_SCALE,
     FollowUpIn,
     PhotoMeta,
@@ -74,7 +73,7 @@ def _page(
             "errors": errors or {},
             "photo_values": photo_values or {"taken_on": uow.today().isoformat()},
             "photo_errors": photo_errors or {},
-            "scale": CLEARANCE_SCALE,
+            "scale": uow.protocol.clearance_labels,
             "satisfaction_scale": SATISFACTION_SCALE,
             "level_field": level_field,
             "sides": [(s.value, label(s.value)) for s in Side],
@@ -110,7 +109,7 @@ def clearance_fields(
                 "chosen": chosen,
                 "values": {},
                 "errors": {},
-                "scale": CLEARANCE_SCALE,
+                "scale": uow.protocol.clearance_labels,
                 "level_field": level_field,
             },
             actor=actor,

@@ -74,8 +74,7 @@ class PhotoOut(Out):
     uploaded_at: datetime
 
 
-# The reference's clearance scale: share of the treated veins gone at follow-up (3 = success).
-CLEARANCE_SCALE = {0: "< 25 % gone", 1: "25–49 % gone", 2: "50–74 % gone", 3: "75–100 % gone"}
+# The clearance scale's words and its success level are the protocol's (`clearance_scale`).
 SATISFACTION_SCALE = {
     1: "Very unhappy",
     2: "Unhappy",

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 from sclero.core.auth import Role
 from sclero.planning import service
 from sclero.planning.schemas import (
+    ApproveIn,
     ConsentIn,
     ConsentOut,
     PlanIn,
@@ -48,8 +49,10 @@ def edit_item(item_id: int, data: PlanItemEdit, uow: UoW) -> PlanItemOut:
 
 
 @router.post("/plans/{plan_id}/approve", response_model=PlanOut, dependencies=[PHYSICIAN])
-def approve_plan(plan_id: int, uow: UoW) -> PlanOut:
-    return PlanOut.model_validate(service.approve_plan(uow, plan_id))
+def approve_plan(plan_id: int, uow: UoW, data: ApproveIn | None = None) -> PlanOut:
+    """Approve a draft. When the current screening raises a referral or a relative
+    contraindication, the physician's written `physician_decision_reason` is required."""
+    return PlanOut.model_validate(service.approve_plan(uow, plan_id, data))
 
 
 @router.post(

@@ -22,9 +22,10 @@ def consent_text(plan: TreatmentPlan, protocol: Protocol) -> str:
         f"at least {plan.interval_days} days apart on the same area.",
         *_expectations(plan.proposal.get("expectations")),
         "",
-        "Risks explained to me (emergency signs — chest pain, breathlessness, coughing blood,"
-        " a swollen painful calf, visual or neurological disturbance — mean urgent care now):",
-        *(f"- {risk}" for risk in _risks(plan, protocol)),
+        "Risks explained to me:",
+        *(f"- {risk}" for risk in _risks(protocol)),
+        "",
+        _emergency(protocol),
         "",
         "Sclero supports the clinician's judgement; it does not replace it.",
     ]
@@ -58,13 +59,18 @@ def _expectations(expectations: Any) -> list[str]:
     return lines
 
 
-def _risks(plan: TreatmentPlan, protocol: Protocol) -> list[str]:
-    """The protocol's adverse-event catalogue, with how often each happens for this technique."""
-    technique = "foam" if any(i.technique == "foam" for i in plan.items) else "liquid"
+def _risks(protocol: Protocol) -> list[str]:
+    """The protocol's consent risks, each with how often it happens."""
     meanings = {w.code: w.meaning for w in protocol.spec.adverse_events.frequency_words}
     risks = []
-    for event in protocol.spec.adverse_events.events:
-        word = getattr(event, technique) or event.liquid
-        how_often = f" — {word.replace('_', ' ')} ({meanings.get(word, '')})" if word else ""
-        risks.append(f"{event.label}{how_often}")
+    for risk in protocol.spec.consent_risks:
+        word = risk.frequency
+        if word in meanings:
+            word = f"{word.replace('_', ' ')} ({meanings[word]})"
+        risks.append(f"{risk.label}{f' — {word}' if word else ''}")
     return risks
+
+
+def _emergency(protocol: Protocol) -> str:
+    signs = protocol.spec.emergency_signs
+    return f"Emergency signs: {'; '.join(signs.signs)}. {signs.message}"

@@ -38,6 +38,10 @@ class TreatmentPlan(Timestamped, Base):
     interval_days: Mapped[int] = mapped_column(Integer)
     compression: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     notes: Mapped[str | None] = mapped_column(Text)
+    # a physician's written decision on the referrals / relative contraindications at approval
+    physician_decision_codes: Mapped[list[str] | None] = mapped_column(JSON)
+    physician_decision_reason: Mapped[str | None] = mapped_column(Text)
+    physician_decision_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     items: Mapped[list[PlanItem]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="PlanItem.position"

@@ -15,7 +15,8 @@ from sclero.patients import service as patients
 from sclero.planning import service
 from sclero.planning.choices import PlanStatus
 from sclero.planning.models import PlanItem, TreatmentPlan
-from sclero.planning.schemas import ConsentIn, PlanIn, PlanItemEdit
+from sclero.planning.schemas import ApproveIn, ConsentIn, PlanIn, PlanItemEdit
+from sclero.rules import STOPPING_DECISIONS
 from sclero.rules.vocabulary import Agent, Technique
 from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, read_form, validate
@@ -117,10 +118,17 @@ async def edit_item(
 
 
 @router.post("/plans/{plan_id}/approve", response_model=None)
-def approve(request: Request, plan_id: int, actor: PageActor, db: DB) -> Response:
+async def approve(request: Request, plan_id: int, actor: PageActor, db: DB) -> Response:
+    values = await read_form(request)
+    reason = (values.get("physician_decision_reason") or "").strip() or None
+    data, _ = validate(ApproveIn, {"physician_decision_reason": reason})
     with db.uow(actor) as uow:
+        if data is None:
+            plan = service.get_plan(uow, plan_id)
+            problem = "Write the reason for your decision in a few words (at least 5 characters)."
+            return _plan_page(request, uow, plan, problem=problem, status=422)
         try:
-            service.approve_plan(uow, plan_id)
+            service.approve_plan(uow, plan_id, data)
             return RedirectResponse(f"/plans/{plan_id}", 303)
         except Forbidden:
             raise
@@ -168,7 +176,7 @@ def _overview(
         "plans": plans,
         "latest": evaluations.latest_evaluation(uow, patient_id),
         "refusal": refusal,
-        "blocking": service.BLOCKING_DECISIONS,
+        "blocking": STOPPING_DECISIONS,
         "overview": True,
     }
     return render(request, "planning/plan.html", context, actor=uow.actor, status_code=status)

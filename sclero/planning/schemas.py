@@ -15,6 +15,13 @@ class PlanIn(Strict):
     notes: Note = None
 
 
+class ApproveIn(Strict):
+    """A physician's written decision on the referrals and relative contraindications the
+    screening raises (needed only when it raises any; audited)."""
+
+    physician_decision_reason: str | None = Field(default=None, min_length=5, max_length=2000)
+
+
 class PlanItemEdit(Strict):
     """A physician's change to one proposed item; a departure from the proposal needs a reason."""
 
@@ -76,6 +83,8 @@ class PlanOut(Out):
     proposal: dict[str, Any]
     approved_at: datetime | None
     notes: str | None
+    physician_decision_codes: list[str] | None = None
+    physician_decision_reason: str | None = None
     items: list[PlanItemOut]
 
 

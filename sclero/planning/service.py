@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from sclero.core import audit
 from sclero.core.auth import Role, User
 from sclero.core.db import UnitOfWork
-from sclero.core.errors import Conflict, ContraindicationError
+from sclero.core.errors import Conflict, ContraindicationError, NeedsPhysicianDecision
 from sclero.core.protocol import current_protocol
 from sclero.core.time import utcnow
 from sclero.evaluation import service as evaluations
@@ -18,10 +18,10 @@ from sclero.patients import service as patients
 from sclero.planning.choices import PlanStatus
 from sclero.planning.consent import consent_text
 from sclero.planning.models import Consent, PlanItem, TreatmentPlan
-from sclero.planning.schemas import ConsentIn, PlanIn, PlanItemEdit
+from sclero.planning.schemas import ApproveIn, ConsentIn, PlanIn, PlanItemEdit
+from sclero.rules import EvaluationResult, ScreeningFinding
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
-BLOCKING_DECISIONS = {"contraindicated", "defer"}
 
 
 def propose_plan(uow: UnitOfWork, patient_id: int, data: PlanIn) -> TreatmentPlan:
@@ -43,10 +43,10 @@ def propose_plan(uow: UnitOfWork, patient_id: int, data: PlanIn) -> TreatmentPla
 
 def require_current_screening(
     uow: UnitOfWork, patient_id: int, evaluation_id: int
-) -> dict[str, Any]:
+) -> EvaluationResult:
     """A plan is approved and carried out only on the screening it was made from, and only while
-    that screening — with the history as it stands now — still allows treatment. Returns the
-    screening (decision and findings) as it stands now."""
+    that screening — with the history and the vein findings as they stand now — still allows
+    treatment. Returns the screening as it stands now."""
     latest, result = evaluations.current_screening(uow, patient_id)
     if latest.id != evaluation_id:
         raise Conflict(
@@ -55,59 +55,82 @@ def require_current_screening(
             field="plan",
         )
     refuse_if_blocked(result)
-    screening: dict[str, Any] = result["screening"]
-    return screening
+    return result
 
 
-def refuse_if_blocked(result: dict[str, Any]) -> None:
-    """Refuse treatment planning or a session when the screening contraindicates or defers it."""
-    screening = result["screening"]
-    if screening["decision"] in BLOCKING_DECISIONS:
-        reasons = "; ".join(
-            f["message"] for f in screening["findings"] if f["kind"] in {"absolute", "relative"}
-        )
+def refuse_if_blocked(result: EvaluationResult) -> None:
+    """Refuse planning or a session when the screening contraindicates or defers treatment,
+    naming every reason with its sources."""
+    if result.stops_treatment:
         raise ContraindicationError(
-            f"No plan can be made: the screening says {screening['decision']}. {reasons}",
+            f"No treatment now: {result.refusal()}",
             field="evaluation",
-            findings=screening["findings"],
+            findings=[f.to_document() for f in result.findings],
         )
+
+
+def pending_decisions(result: EvaluationResult, plan: TreatmentPlan) -> list[ScreeningFinding]:
+    """Referrals and relative contraindications of the screening as it stands now that no
+    physician's written decision on this plan covers (a recorded duplex resolves its own)."""
+    covered = set(plan.physician_decision_codes or [])
+    return [f for f in result.physician_decisions if f.rule.code not in covered]
+
+
+def require_decided(plan: TreatmentPlan, result: EvaluationResult) -> None:
+    """A referral or relative contraindication that appeared after approval (e.g. a varicose
+    vein mapped since) stops the session until a physician decides on it."""
+    pending = pending_decisions(result, plan)
+    if pending:
+        raise NeedsPhysicianDecision(
+            needs_decision_message(pending)
+            + " The approved plan does not cover it: a physician approves a new plan.",
+            field="plan",
+            findings=[f.to_document() for f in pending],
+        )
+
+
+def needs_decision_message(pending: list[ScreeningFinding]) -> str:
+    return (
+        "A physician's decision is needed first: "
+        + "; ".join(f.explained() for f in pending)
+        + ". Resolve it (e.g. record the duplex) or, as the physician, give a written reason."
+    )
 
 
 def plan_from_result(
-    patient_id: int, evaluation_id: int, weight_kg: float, result: dict[str, Any]
+    patient_id: int, evaluation_id: int, weight_kg: float, result: EvaluationResult
 ) -> TreatmentPlan:
-    """A draft plan (not yet added to the session) from an engine result document."""
-    plan_doc = result["plan"]
-    limits = plan_doc["session_limits"]
-    protocol = current_protocol()
+    """A draft plan (not yet added to the session) from the engine's result."""
+    plan_doc = result.to_document()["plan"]
+    limits = result.session_limits
     plan = TreatmentPlan(
         patient_id=patient_id,
         evaluation_id=evaluation_id,
         status=PlanStatus.DRAFT,
-        protocol_id=result["protocol"]["id"],
-        protocol_version=result["protocol"]["version"],
+        protocol_id=result.protocol.id,
+        protocol_version=result.protocol.version,
         proposal=plan_doc,
         weight_kg=weight_kg,
-        max_agent_mg=limits.get("max_agent_mg"),
-        max_foam_ml=limits.get("max_foam_ml"),
-        max_liquid_ml=limits.get("max_liquid_ml"),
+        max_agent_mg=limits.max_agent_mg,
+        max_foam_ml=limits.max_foam_ml,
+        max_liquid_ml=limits.max_liquid_ml,
         expected_sessions=_expected_sessions(plan_doc),
-        interval_days=protocol.interval_days,
+        interval_days=result.protocol.interval_days,
         compression=plan_doc.get("compression"),
     )
-    for position, item in enumerate(plan_doc["items"]):
-        concentration = item.get("concentration_percent") or {}
+    for position, item in enumerate(result.items):
+        row, choice = item.choice.concentration, item.choice
         plan.items.append(
             PlanItem(
-                finding_id=int(item["finding_id"]),
+                finding_id=int(item.finding.id),
                 position=position,
-                vein_type=item["vein_type"],
-                technique=item["technique"],
-                agent=item.get("agent"),
-                concentration_min=concentration.get("min"),
-                concentration_max=concentration.get("max"),
-                max_volume_per_injection_ml=item.get("max_volume_per_injection_ml"),
-                sources=list(item.get("sources", [])),
+                vein_type=item.finding.vein_type,
+                technique=choice.technique,
+                agent=choice.agent,
+                concentration_min=row.min if row else None,
+                concentration_max=row.max if row else None,
+                max_volume_per_injection_ml=choice.max_volume_ml,
+                sources=list(choice.sources),
             )
         )
     return plan
@@ -173,13 +196,27 @@ def edit_item(uow: UnitOfWork, item_id: int, data: PlanItemEdit) -> PlanItem:
     return item
 
 
-def approve_plan(uow: UnitOfWork, plan_id: int) -> TreatmentPlan:
-    """The physician approves a draft; earlier approved plans of the patient are superseded."""
+def approve_plan(uow: UnitOfWork, plan_id: int, data: ApproveIn | None = None) -> TreatmentPlan:
+    """The physician approves a draft on the screening as it stands now; a referral or relative
+    contraindication it raises needs the physician's written reason (audited). Earlier approved
+    plans of the patient are superseded."""
     uow.require_role(Role.PHYSICIAN)
     plan = load_plan(uow, plan_id)
     if plan.status != PlanStatus.DRAFT:
         raise Conflict(f"This plan is {plan.status}; only a draft can be approved.", "plan")
-    require_current_screening(uow, plan.patient_id, plan.evaluation_id)
+    result = require_current_screening(uow, plan.patient_id, plan.evaluation_id)
+    pending = pending_decisions(result, plan)
+    reason = data.physician_decision_reason if data is not None else None
+    if pending and not reason:
+        raise NeedsPhysicianDecision(
+            needs_decision_message(pending),
+            field="physician_decision_reason",
+            findings=[f.to_document() for f in pending],
+        )
+    if pending:
+        plan.physician_decision_codes = sorted(f.rule.code for f in pending)
+        plan.physician_decision_reason = reason
+        plan.physician_decision_by_id = uow.actor.user_id
     for other in uow.session.scalars(
         select(TreatmentPlan).where(
             TreatmentPlan.patient_id == plan.patient_id, TreatmentPlan.status == PlanStatus.APPROVED
@@ -189,7 +226,10 @@ def approve_plan(uow: UnitOfWork, plan_id: int) -> TreatmentPlan:
     plan.status = PlanStatus.APPROVED
     plan.approved_by_id = uow.actor.user_id
     plan.approved_at = utcnow()
-    audit.record(uow, "approve", "treatment_plan", plan.id, patient_id=plan.patient_id)
+    detail = {"decided": plan.physician_decision_codes, "reason": reason} if pending else None
+    audit.record(
+        uow, "approve", "treatment_plan", plan.id, patient_id=plan.patient_id, detail=detail
+    )
     uow.commit()
     return plan
 

@@ -19,6 +19,7 @@ from sclero.follow_up import service as follow_up
 from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.planning.choices import PlanStatus
+from sclero.rules import STOPPING_DECISIONS, stored_reasons
 from sclero.scheduling import service as scheduling
 from sclero.web.templating import label
 
@@ -128,12 +129,8 @@ def _alerts(
     alerts: list[Alert] = []
     if latest is None:
         alerts.append(Alert("info", "No medical evaluation yet: evaluate before planning."))
-    elif latest.decision in {"contraindicated", "defer"}:
-        reasons = "; ".join(
-            f["message"]
-            for f in latest.result["screening"]["findings"]
-            if f["kind"] in {"absolute", "relative"}
-        )
+    elif latest.decision in STOPPING_DECISIONS:
+        reasons = "; ".join(stored_reasons(latest.result))
         alerts.append(Alert("danger", f"Screening: {latest.decision.replace('_', ' ')}. {reasons}"))
     for event in events:
         if event.status == EventStatus.OPEN:

@@ -34,12 +34,18 @@ from sclero.rules.loading import (
 )
 from sclero.rules.planning import PlanChoice, PlanItem
 from sclero.rules.protocol import Protocol
-from sclero.rules.result import EvaluationResult, ScreeningFinding
+from sclero.rules.result import (
+    STOPPING_DECISIONS,
+    EvaluationResult,
+    ScreeningFinding,
+    stored_reasons,
+)
 from sclero.rules.triage import TriageFinding, TriageResult, triage
 from sclero.rules.vocabulary import VeinType
 
 __all__ = [
     "DEFAULT_PROTOCOL_PATH",
+    "STOPPING_DECISIONS",
     "Case",
     "CaseError",
     "DoseCheck",
@@ -72,5 +78,6 @@ __all__ = [
     "parse_case",
     "parse_protocol",
     "session_limits",
+    "stored_reasons",
     "triage",
 ]

@@ -1,20 +1,23 @@
 """The case the engine evaluates (patient, vein findings, duplex, history) and its strict parser.
 
 `parse_case` refuses anything it would have to guess — an unknown code, a weight of zero, a vein
-type that contradicts the diameter — with a CaseError naming the field.
+type that contradicts the diameter — with a CaseError naming the field. An unanswered safety
+question (pregnancy, breastfeeding: null or missing) stays unanswered (None), never "no".
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from sclero.rules import vocabulary as v
+from sclero.rules.charting_case import Charting, parse_charting
 from sclero.rules.errors import CaseError
 from sclero.rules.loading import default_protocol
+from sclero.rules.parsing import answer, bool_of, code, codes, list_of, mapping, only, optional_date
+from sclero.rules.plausibility import plausible
 from sclero.rules.protocol import Protocol
 
 CONDITIONS = v.Condition.codes()
@@ -25,7 +28,9 @@ SIDES = v.Side.codes()
 SEXES = v.Sex.codes()
 VEIN_TYPES = v.VeinType.codes()
 
-_CASE_KEYS = {"patient", "findings", "duplex", "previous_sessions", "proposed_date"}
+_CASE_KEYS = {
+    "patient", "findings", "duplex", "previous_sessions", "proposed_date", "symptoms", "session",
+}  # fmt: skip
 _PATIENT_KEYS = {
     "age_years", "sex", "weight_kg", "pregnant", "breastfeeding",
     "conditions", "medications", "allergies",
@@ -43,8 +48,8 @@ class Patient:
     age_years: int
     weight_kg: float
     sex: str = "unknown"
-    pregnant: bool = False
-    breastfeeding: bool = False
+    pregnant: bool | None = None  # None: not yet answered (the engine defers)
+    breastfeeding: bool | None = None
     conditions: tuple[str, ...] = ()
     medications: tuple[str, ...] = ()
     allergies: tuple[str, ...] = ()
@@ -94,84 +99,93 @@ class PreviousSession:
 
 @dataclass(frozen=True, slots=True)
 class Case:
-    """Everything the engine needs to screen and plan one proposed session."""
+    """Everything the engine needs to screen and plan one proposed session; optionally the
+    symptoms reported after a session (triage) and an injection to check while charting."""
 
     patient: Patient
     findings: tuple[VeinFinding, ...] = ()
     duplex: Duplex | None = None
     previous_sessions: tuple[PreviousSession, ...] = ()
     proposed_date: date | None = None
+    symptoms: tuple[str, ...] | None = None
+    charting: Charting | None = None
 
 
 def classify_vein(diameter_mm: float, protocol: Protocol | None = None) -> v.VeinType:
     """The vein type of a vein of this diameter (CEAP2020 thresholds of the protocol)."""
-    diameter = _number(diameter_mm, "diameter_mm", minimum=0.0)
-    return v.VeinType((protocol or default_protocol()).classify(diameter))
+    p = protocol or default_protocol()
+    return v.VeinType(p.classify(plausible(diameter_mm, "diameter_mm", p)))
 
 
 def parse_case(document: Mapping[str, Any], protocol: Protocol | None = None) -> Case:
     """Validate a case document (the public contract) and build a Case; CaseError if bad."""
     protocol = protocol or default_protocol()
-    doc = _mapping(document, "case")
-    _only(doc, _CASE_KEYS, "")
+    doc = mapping(document, "case")
+    only(doc, _CASE_KEYS, "")
     if "patient" not in doc:
         raise CaseError("patient", "the patient is missing")
-    proposed = _plannable(_optional_date(doc.get("proposed_date"), "proposed_date"), protocol)
+    proposed = _plannable(optional_date(doc.get("proposed_date"), "proposed_date"), protocol)
     findings = tuple(
         _finding(item, f"findings[{i}]", protocol)
-        for i, item in enumerate(_list(doc.get("findings"), "findings"))
+        for i, item in enumerate(list_of(doc.get("findings"), "findings"))
     )
     _unique_ids(findings)
     duplex = None if doc.get("duplex") is None else _duplex(doc["duplex"])
     sessions = tuple(
         _session(item, f"previous_sessions[{i}]", proposed, protocol)
-        for i, item in enumerate(_list(doc.get("previous_sessions"), "previous_sessions"))
+        for i, item in enumerate(list_of(doc.get("previous_sessions"), "previous_sessions"))
     )
-    return Case(_patient(doc["patient"]), findings, duplex, sessions, proposed)
+    symptoms = None
+    if doc.get("symptoms") is not None:
+        symptoms = codes(doc["symptoms"], v.Symptom.codes(), "symptoms", "symptom")
+    charting = None
+    if doc.get("session") is not None:
+        charting = parse_charting(doc["session"], {f.id: f.vein_type for f in findings})
+    patient = _patient(doc["patient"], protocol)
+    return Case(patient, findings, duplex, sessions, proposed, symptoms, charting)
 
 
-def _patient(value: Any) -> Patient:
-    doc = _mapping(value, "patient")
-    _only(doc, _PATIENT_KEYS, "patient")
+def _patient(value: Any, protocol: Protocol) -> Patient:
+    doc = mapping(value, "patient")
+    only(doc, _PATIENT_KEYS, "patient")
     for key in ("age_years", "weight_kg"):
         if doc.get(key) is None:
             raise CaseError(f"patient.{key}", "this value is required")
     age = doc["age_years"]
-    if isinstance(age, bool) or not isinstance(age, int) or age < 0:
-        raise CaseError("patient.age_years", "give the age in whole years (0 or more)")
-    weight = _number(doc["weight_kg"], "patient.weight_kg", positive=True)
+    if isinstance(age, bool) or not isinstance(age, int):
+        raise CaseError("patient.age_years", "give the age in whole years")
+    plausible(age, "age_years", protocol, "patient.age_years")
+    weight = plausible(doc["weight_kg"], "weight_kg", protocol, "patient.weight_kg")
     sex = doc.get("sex") or "unknown"
     return Patient(
         age_years=age,
         weight_kg=weight,
-        sex=_code(sex, SEXES, "patient.sex", "sex"),
-        pregnant=_bool(doc, "pregnant", "patient"),
-        breastfeeding=_bool(doc, "breastfeeding", "patient"),
-        conditions=_codes(doc.get("conditions"), CONDITIONS, "patient.conditions", "condition"),
-        medications=_codes(
-            doc.get("medications"), MEDICATIONS, "patient.medications", "medication"
-        ),
-        allergies=_codes(doc.get("allergies"), ALLERGIES, "patient.allergies", "allergy"),
+        sex=code(sex, SEXES, "patient.sex", "sex"),
+        pregnant=answer(doc, "pregnant", "patient"),
+        breastfeeding=answer(doc, "breastfeeding", "patient"),
+        conditions=codes(doc.get("conditions"), CONDITIONS, "patient.conditions", "condition"),
+        medications=codes(doc.get("medications"), MEDICATIONS, "patient.medications", "medication"),
+        allergies=codes(doc.get("allergies"), ALLERGIES, "patient.allergies", "allergy"),
     )
 
 
 def _finding(value: Any, field: str, protocol: Protocol) -> VeinFinding:
-    doc = _mapping(value, field)
-    _only(doc, _FINDING_KEYS, field)
+    doc = mapping(value, field)
+    only(doc, _FINDING_KEYS, field)
     finding_id = doc.get("id")
     if isinstance(finding_id, bool) or not isinstance(finding_id, str | int) or finding_id == "":
         raise CaseError(f"{field}.id", "each finding needs an id (text or number)")
-    side = _code(doc.get("side"), SIDES, f"{field}.side", "side")
-    region = _code(doc.get("region"), REGIONS, f"{field}.region", "region")
+    side = code(doc.get("side"), SIDES, f"{field}.side", "side")
+    region = code(doc.get("region"), REGIONS, f"{field}.region", "region")
     raw_diameter = doc.get("diameter_mm")
     diameter = None
     if raw_diameter is not None:
-        diameter = _number(raw_diameter, f"{field}.diameter_mm", minimum=0.0)
+        diameter = plausible(raw_diameter, "diameter_mm", protocol, f"{field}.diameter_mm")
     if doc.get("vein_type") is None:
         if diameter is None:
             raise CaseError(f"{field}.diameter_mm", "give the diameter (or the vein type)")
         return VeinFinding(finding_id, side, region, protocol.classify(diameter), diameter)
-    vein_type = _code(doc["vein_type"], VEIN_TYPES, f"{field}.vein_type", "vein type")
+    vein_type = code(doc["vein_type"], VEIN_TYPES, f"{field}.vein_type", "vein type")
     if diameter is not None and vein_type in protocol.diameter_vein_types:
         by_diameter = protocol.classify(diameter)
         if by_diameter != vein_type:
@@ -192,12 +206,12 @@ def _unique_ids(findings: tuple[VeinFinding, ...]) -> None:
 
 
 def _duplex(value: Any) -> Duplex:
-    doc = _mapping(value, "duplex")
-    _only(doc, _DUPLEX_KEYS, "duplex")
+    doc = mapping(value, "duplex")
+    only(doc, _DUPLEX_KEYS, "duplex")
     if "performed" not in doc:
         raise CaseError("duplex.performed", "say whether a duplex ultrasound was done")
-    performed = _bool(doc, "performed", "duplex")
-    refluxes = {key: _bool(doc, key, "duplex") for key in _REFLUX_KEYS}
+    performed = bool_of(doc, "performed", "duplex")
+    refluxes = {key: bool_of(doc, key, "duplex") for key in _REFLUX_KEYS}
     if not performed:
         for key, present in refluxes.items():
             if present:
@@ -208,14 +222,14 @@ def _duplex(value: Any) -> Duplex:
 
 
 def _session(value: Any, field: str, proposed: date | None, protocol: Protocol) -> PreviousSession:
-    doc = _mapping(value, field)
-    _only(doc, _SESSION_KEYS, field)
-    when = _plannable(_optional_date(doc.get("date"), f"{field}.date"), protocol, f"{field}.date")
+    doc = mapping(value, field)
+    only(doc, _SESSION_KEYS, field)
+    when = _plannable(optional_date(doc.get("date"), f"{field}.date"), protocol, f"{field}.date")
     if when is None:
         raise CaseError(f"{field}.date", "the date of the session is required")
     if proposed is not None and when > proposed:
         raise CaseError(f"{field}.date", f"{when.isoformat()} is after the proposed date")
-    regions = _codes(doc.get("regions"), REGIONS, f"{field}.regions", "region")
+    regions = codes(doc.get("regions"), REGIONS, f"{field}.regions", "region")
     if not regions:
         raise CaseError(f"{field}.regions", "name at least one treated region")
     return PreviousSession(when, regions)
@@ -228,79 +242,3 @@ def _plannable(when: date | None, protocol: Protocol, field: str = "proposed_dat
     if when is not None and when > date.max - room:
         raise CaseError(field, "this date is too far in the future to plan from; check the year")
     return when
-
-
-def _mapping(value: Any, field: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise CaseError(field or "case", "expected an object with named fields")
-    return value
-
-
-def _only(doc: Mapping[str, Any], allowed: set[str], field: str) -> None:
-    for key in doc:
-        if key not in allowed:
-            where = f"{field}.{key}" if field else str(key)
-            raise CaseError(where, f"unknown field; expected one of {', '.join(sorted(allowed))}")
-
-
-def _list(value: Any, field: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list | tuple):
-        raise CaseError(field, "expected a list")
-    return list(value)
-
-
-def _bool(doc: Mapping[str, Any], key: str, field: str) -> bool:
-    value = doc.get(key, False)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise CaseError(f"{field}.{key}", "expected true or false")
-    return value
-
-
-def _number(
-    value: Any, field: str, *, positive: bool = False, minimum: float | None = None
-) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise CaseError(field, "expected a number")
-    try:
-        number = float(value)  # a whole number too large for a float overflows here
-    except OverflowError:
-        number = math.inf
-    if not math.isfinite(number):
-        raise CaseError(field, "not a usable number; check the value")
-    if positive and number <= 0:
-        raise CaseError(field, "must be greater than 0")
-    if minimum is not None and number < minimum:
-        raise CaseError(field, f"must be {minimum:g} or more")
-    return number
-
-
-def _code(value: Any, codes: frozenset[str], field: str, what: str) -> str:
-    if not isinstance(value, str) or value not in codes:
-        raise CaseError(
-            field, f"unknown {what} {value!r}; expected one of {', '.join(sorted(codes))}"
-        )
-    return str(value)
-
-
-def _codes(value: Any, codes: frozenset[str], field: str, what: str) -> tuple[str, ...]:
-    items = _list(value, field)
-    return tuple(
-        dict.fromkeys(_code(item, codes, f"{field}[{i}]", what) for i, item in enumerate(items))
-    )
-
-
-def _optional_date(value: Any, field: str) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, date) and not hasattr(value, "hour"):
-        return value
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise CaseError(field, "expected a date as YYYY-MM-DD")

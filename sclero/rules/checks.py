@@ -18,6 +18,8 @@ REQUIRED_CASE_RULES = (
     "interval_too_short",
     "technique_unavailable",
     "technique_switched",
+    "pregnancy_not_answered",
+    "breastfeeding_not_answered",
 )
 
 

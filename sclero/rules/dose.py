@@ -15,6 +15,7 @@ from typing import Any, Literal
 from sclero.rules import vocabulary as v
 from sclero.rules.errors import CaseError
 from sclero.rules.loading import default_protocol
+from sclero.rules.plausibility import plausible
 from sclero.rules.protocol import Protocol
 
 POLIDOCANOL = v.Agent.POLIDOCANOL.value
@@ -131,14 +132,31 @@ class DoseCheck:
     precautions: list[DosePrecaution]
     tally: DoseTally
 
+    def to_document(self) -> dict[str, Any]:
+        """The verdict as plain JSON types (the `injection_check` of a result document)."""
+        return {
+            "allowed": self.allowed,
+            "violations": [_fields(v) for v in self.violations],
+            "precautions": [_fields(p) for p in self.precautions],
+            "tally": {
+                "agent_mg": dict(self.tally.agent_mg),
+                "solution_ml": dict(self.tally.solution_ml),
+                "liquid_ml": self.tally.liquid_ml,
+                "foam_ml": self.tally.foam_ml,
+            },
+        }
+
+
+def _fields(item: DoseViolation | DosePrecaution) -> dict[str, Any]:
+    row = {name: getattr(item, name) for name in item.__slots__}
+    row["sources"] = list(item.sources)
+    return row
+
 
 def session_limits(weight_kg: float, protocol: Protocol | None = None) -> SessionLimits:
     """Session limits for a patient of this weight; every limit applies (the strictest wins)."""
-    if isinstance(weight_kg, bool) or not isinstance(weight_kg, int | float):
-        raise CaseError("weight_kg", "expected a number")
-    if not math.isfinite(weight_kg) or weight_kg <= 0:
-        raise CaseError("weight_kg", "the weight must be a number greater than 0")
     p = protocol or default_protocol()
+    weight_kg = plausible(weight_kg, "weight_kg", p)  # 1e308 kg would be an infinite ceiling
     values = p.limits
     source_map, confirmed_map = _limit_maps(p)
     return SessionLimits(

@@ -11,13 +11,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from sclero.rules.case import Case, Patient, parse_case
-from sclero.rules.dose import session_limits
+from sclero.rules.dose import DoseCheck, check_injection, session_limits
 from sclero.rules.errors import CaseError
 from sclero.rules.interval import IntervalCheck, check_interval, earliest_for
 from sclero.rules.loading import default_protocol
 from sclero.rules.planning import FiredReferral, PlanItem, compression, fire_referrals, plan_items
 from sclero.rules.protocol import ELIGIBLE_RANK, PRECAUTIONS_RANK, Protocol, Rule
 from sclero.rules.result import EvaluationResult, ScreeningFinding
+from sclero.rules.triage import TriageResult, triage
 from sclero.rules.vocabulary import STRICTNESS
 
 _STOPPED = frozenset({"contraindicated", "defer"})
@@ -38,6 +39,7 @@ def evaluate(case: Case, protocol: Protocol | None = None) -> EvaluationResult:
         for r in hits
     ]
     findings += _case_findings(p, agent, items)
+    findings += _unanswered(case.patient, p)
     referrals = fire_referrals(p, case)
     findings += [
         ScreeningFinding(f.referral.rule, True, f.referral.rule.message) for f in referrals
@@ -50,19 +52,33 @@ def evaluate(case: Case, protocol: Protocol | None = None) -> EvaluationResult:
     decision = STRICTNESS[rank].value
     if decision == "contraindicated":
         items = []
+    limits = session_limits(case.patient.weight_kg, p)
     return EvaluationResult(
         protocol=p,
         decision=decision,
         findings=tuple(findings),
         items=tuple(items),
         referrals=tuple(referrals),
-        session_limits=session_limits(case.patient.weight_kg, p),
+        session_limits=limits,
         interval=interval,
         earliest_next_session=_earliest_next(case, p, interval),
         follow_up_date=_follow_up(case, p, decision),
         compression=compression(p, items),
         planned_vein_types=frozenset(i.finding.vein_type for i in items),
+        triage=_triage(case, p),
+        injection_check=_injection_check(case, p, limits),
     )
+
+
+def _triage(case: Case, p: Protocol) -> TriageResult | None:
+    return None if case.symptoms is None else triage(case.symptoms, p)
+
+
+def _injection_check(case: Case, p: Protocol, limits: Any) -> DoseCheck | None:
+    """The proposed injection against the day's charted injections and the session limits."""
+    if case.charting is None:
+        return None
+    return check_injection(limits, case.charting.charted, case.charting.injection, p)
 
 
 def evaluate_document(
@@ -90,6 +106,19 @@ def patient_rules(patient: Patient, p: Protocol) -> list[Rule]:
     if patient.breastfeeding and p.breastfeeding is not None:
         hits.append(p.breastfeeding)
     return hits
+
+
+def _unanswered(patient: Patient, p: Protocol) -> list[ScreeningFinding]:
+    """A safety question left unanswered is never read as "no": the screening defers."""
+    codes = [
+        code
+        for code, answer in (
+            ("pregnancy_not_answered", patient.pregnant),
+            ("breastfeeding_not_answered", patient.breastfeeding),
+        )
+        if answer is None
+    ]
+    return [ScreeningFinding(p.case_rules[c], True, p.case_rules[c].message) for c in codes]
 
 
 def _agent(hits: list[Rule], p: Protocol) -> str | None:

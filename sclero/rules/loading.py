@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from sclero.rules.bounds import check_bounds
 from sclero.rules.checks import Loc, Problem, check_protocol
 from sclero.rules.errors import ProtocolError
 from sclero.rules.protocol import Protocol
@@ -57,6 +58,7 @@ def parse_protocol(text: str, path: str = "<protocol>") -> Protocol:
         ) from None
     try:
         check_protocol(spec, data)
+        check_bounds(spec)
     except Problem as problem:
         raise ProtocolError(
             problem.reason, path=path, line=line_of(node, problem.loc), loc=_dotted(problem.loc)
@@ -64,8 +66,12 @@ def parse_protocol(text: str, path: str = "<protocol>") -> Protocol:
     return Protocol(spec=spec, path=path)
 
 
+# libyaml's parser when present (several times faster; nodes keep their line marks)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(text: str, path: str) -> tuple[yaml.Node, Any]:
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -114,7 +114,10 @@ def fire_referrals(p: Protocol, case: Case) -> list[FiredReferral]:
     fired: list[FiredReferral] = []
     duplex = case.duplex
     performed = duplex is not None and duplex.performed
+    minor = case.patient.age_years < p.minor_below_age_years
     for referral in p.referrals:
+        if referral.minor and not minor:
+            continue
         if referral.duplex_performed is not None and referral.duplex_performed != performed:
             continue
         if referral.duplex is not None and not (duplex and getattr(duplex, referral.duplex)):

@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from sclero.rules.schema import (
+    Bound,
     ConcentrationRow,
     ContraindicationRule,
     ProtocolFile,
@@ -42,18 +43,20 @@ class Rule:
     rank: int = ELIGIBLE_RANK
 
     @classmethod
-    def of(cls, rule: ScreeningRule, message: str | None = None) -> Rule:
+    def of(cls, rule: ScreeningRule, message: str | None = None, effect: str | None = None) -> Rule:
         excludes = rule.excludes_agent if isinstance(rule, ContraindicationRule) else None
+        decided = effect or rule.effect
+        assert decided is not None  # the schema requires effect or effect_setting
         return cls(
             code=rule.code,
             kind=rule.kind,
             applies_to=rule.applies_to,
-            effect=rule.effect,
+            effect=decided,
             message=message or rule.message,
             sources=rule.sources,
             confirmed=rule.confirmed,
             excludes_agent=excludes,
-            rank=RANK[rule.effect],
+            rank=RANK[decided],
         )
 
 
@@ -67,6 +70,7 @@ class Referral:
     regions: frozenset[str] | None
     duplex: str | None
     duplex_performed: bool | None
+    minor: bool = False
 
     @classmethod
     def of(cls, spec: ReferralRule) -> Referral:
@@ -88,6 +92,7 @@ class Referral:
             regions=frozenset(when.regions) if when.regions is not None else None,
             duplex=when.duplex,
             duplex_performed=when.duplex_performed,
+            minor=bool(when.minor),
         )
 
 
@@ -147,7 +152,8 @@ class Protocol:
         by_trigger: dict[str, dict[str, Rule]] = {"condition": {}, "medication": {}, "allergy": {}}
         flags: dict[str, Rule] = {}
         for raw in spec.contraindications:
-            rule = Rule.of(raw, raw.message.format(**values))
+            effect = values[raw.effect_setting] if raw.effect_setting else None
+            rule = Rule.of(raw, raw.message.format(**values), effect)
             ((trigger, code),) = raw.when.model_dump(exclude_none=True).items()
             if trigger in by_trigger:
                 by_trigger[trigger][str(code)] = rule
@@ -205,6 +211,25 @@ class Protocol:
     @property
     def agent_preference(self) -> tuple[str, ...]:
         return self.spec.settings.agent_preference
+
+    @property
+    def minor_below_age_years(self) -> int:
+        return self.spec.settings.minor_below_age_years
+
+    @property
+    def clearance_labels(self) -> dict[int, str]:
+        """Follow-up clearance level → its words (`3: 75–100 % gone`)."""
+        return {row.level: row.label for row in self.spec.clearance_scale.levels}
+
+    @property
+    def checklist_labels(self) -> dict[str, str]:
+        """Pre-procedure checklist code → its words, in the protocol's order."""
+        return {item.code: item.label for item in self.spec.checklist}
+
+    def bound(self, name: str) -> Bound:
+        """The plausible range of `age_years`, `weight_kg` or `diameter_mm`."""
+        bound: Bound = getattr(self.spec.plausibility, name)
+        return bound
 
     @property
     def rule_count(self) -> int:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sclero.rules.dose import SessionLimits
+from sclero.rules.dose import DoseCheck, SessionLimits
 from sclero.rules.interval import IntervalCheck
 from sclero.rules.planning import CompressionPlan, FiredReferral, PlanItem
-from sclero.rules.protocol import Protocol, Rule
+from sclero.rules.protocol import RANK, Protocol, Rule
+from sclero.rules.triage import TriageResult
 
 NOTICE = "Sclero supports clinical judgement; it never replaces it."
+STOPPING_DECISIONS = frozenset({"contraindicated", "defer"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +24,10 @@ class ScreeningFinding:
     rule: Rule
     applies_to_plan: bool
     message: str
+
+    def explained(self) -> str:
+        """The message with its source ids, e.g. `Pregnancy — wait … [SEED-003, UIP2023]`."""
+        return f"{self.message} [{', '.join(self.rule.sources)}]"
 
     def to_document(self) -> dict[str, Any]:
         rule = self.rule
@@ -51,6 +58,33 @@ class EvaluationResult:
     follow_up_date: date | None
     compression: CompressionPlan
     planned_vein_types: frozenset[str]
+    triage: TriageResult | None = None
+    injection_check: DoseCheck | None = None
+
+    @property
+    def stops_treatment(self) -> bool:
+        """Contraindicated or deferred: no plan, approval, session or injection."""
+        return self.decision in STOPPING_DECISIONS
+
+    @property
+    def reasons(self) -> tuple[ScreeningFinding, ...]:
+        """The findings that make the decision (as strict as it): what a refusal names."""
+        rank = RANK[self.decision]
+        return tuple(f for f in self.findings if f.applies_to_plan and f.rule.rank == rank)
+
+    @property
+    def physician_decisions(self) -> tuple[ScreeningFinding, ...]:
+        """Findings that refer — a referral (duplex, ablation, vascular surgery, physician
+        review) or a relative contraindication — each needing a physician's decision before
+        approval and foam, unless resolved (e.g. a duplex recorded)."""
+        rank = RANK["refer"]
+        return tuple(f for f in self.findings if f.applies_to_plan and f.rule.rank == rank)
+
+    def refusal(self) -> str:
+        """`the screening says defer: <reason> [sources]; …` — every reason with its sources."""
+        return f"the screening says {self.decision}: " + "; ".join(
+            f.explained() for f in self.reasons
+        )
 
     def to_document(self) -> dict[str, Any]:
         """The result as plain JSON types (dates as ISO strings)."""
@@ -61,8 +95,15 @@ class EvaluationResult:
             "notice": NOTICE,
             "screening": {
                 "decision": self.decision,
+                "stops_treatment": self.stops_treatment,
+                "reasons": [f.rule.code for f in self.reasons],
+                "needs_physician_decision": [f.rule.code for f in self.physician_decisions],
                 "findings": [f.to_document() for f in self.findings],
             },
+            "triage": self.triage.to_document() if self.triage is not None else None,
+            "injection_check": (
+                self.injection_check.to_document() if self.injection_check is not None else None
+            ),
             "plan": {
                 "items": [_item(i) for i in self.items],
                 "referrals": [_referral(r) for r in self.referrals],
@@ -115,6 +156,22 @@ class EvaluationResult:
             "sources": list(order.sources),
             "confirmed": order.confirmed,
         }
+
+
+def stored_reasons(document: Mapping[str, Any]) -> list[str]:
+    """The reasons, with their sources, of a result document as it was stored: the findings
+    that make its decision (documents stored before `reasons` existed: those as strict as it)."""
+    screening = document.get("screening") or {}
+    findings = [f for f in screening.get("findings", []) if f.get("applies_to_plan", True)]
+    codes = screening.get("reasons")
+    if codes is None:
+        decision = screening.get("decision")
+        codes = [f.get("code") for f in findings if f.get("effect") == decision]
+    return [
+        f"{f.get('message', '')} [{', '.join(f.get('sources', []))}]"
+        for f in findings
+        if f.get("code") in codes
+    ]
 
 
 def _sessions(spec: Any) -> dict[str, Any]:

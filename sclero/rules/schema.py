@@ -45,13 +45,16 @@ SourceIds = Annotated[tuple[str, ...], Field(min_length=1)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Days = Annotated[int, Field(ge=0)]
 ApplicationTechnique = Literal["liquid", "foam"]
+HormoneEffect = Literal["contraindicated", "refer", "eligible_with_precautions"]
 DuplexFinding = Literal["saphenous_reflux", "perforator_reflux", "deep_reflux"]
 
 
 class Strict(BaseModel):
     """Immutable, refuses unknown keys."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the schema is built once, for the whole file, when a protocol is validated —
+    # not per class at import (keeps `sclero evaluate` fast).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Sourced(Strict):
@@ -77,6 +80,31 @@ class Settings(Strict):
     breastfeeding_pause_hours: Annotated[int, Field(gt=0)]
     face_policy: Literal["physician_review"]
     agent_preference: Annotated[tuple[AgentCode, ...], Field(min_length=1)]
+    oral_contraceptive_effect: HormoneEffect
+    hormone_replacement_effect: HormoneEffect
+    minor_below_age_years: Annotated[int, Field(gt=0, le=21)]
+
+
+class Bound(Sourced):
+    """The plausible range of a measured value; outside it the value is refused as a slip."""
+
+    min: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    max: Positive
+    unit: Text
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bound:
+        if self.min >= self.max:
+            raise ValueError(f"min {self.min} must be below max {self.max}")
+        return self
+
+
+class Plausibility(Strict):
+    """Bounds applied identically by the engine, the API, the pages and the command line."""
+
+    age_years: Bound
+    weight_kg: Bound
+    diameter_mm: Bound
 
 
 class Position(Strict):
@@ -200,6 +228,15 @@ class ScreeningRule(Sourced):
 class ContraindicationRule(ScreeningRule):
     when: When
     excludes_agent: AgentCode | None = None
+    # the effect is the value of this setting (a listed disagreement), not `effect`
+    effect_setting: Literal["oral_contraceptive_effect", "hormone_replacement_effect"] | None = None
+    effect: DecisionCode | None = None  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _one_effect(self) -> ContraindicationRule:
+        if (self.effect is None) == (self.effect_setting is None):
+            raise ValueError("give either effect or effect_setting (a setting's name), not both")
+        return self
 
 
 class ReferralWhen(Strict):
@@ -209,6 +246,7 @@ class ReferralWhen(Strict):
     regions: tuple[RegionCode, ...] | None = None
     duplex: DuplexFinding | None = None
     duplex_performed: bool | None = None
+    minor: Literal[True] | None = None  # younger than settings.minor_below_age_years
 
     @model_validator(mode="after")
     def _not_empty(self) -> ReferralWhen:
@@ -301,6 +339,44 @@ class AdverseEvents(Strict):
     events: tuple[AdverseEvent, ...]
 
 
+class ConsentRisk(Sourced):
+    """A risk the consent names, with how often it happens (a frequency word or a text)."""
+
+    code: Code
+    label: Text
+    frequency: Text | None = None
+
+
+class ChecklistItem(Sourced):
+    """A pre-procedure check; `stops` says what an unticked item means for today."""
+
+    code: Code
+    label: Text
+    stops: Literal["contraindication", "check"]
+
+
+class ClearanceLevel(Strict):
+    level: Annotated[int, Field(ge=0, le=9)]
+    label: Text
+
+
+class ClearanceScale(Sourced):
+    """Follow-up clearance per treated region; `success_level` and above count as a success."""
+
+    levels: Annotated[tuple[ClearanceLevel, ...], Field(min_length=2)]
+    success_level: Annotated[int, Field(ge=0)]
+    success_sources: SourceIds
+    benchmark_percent: PercentRange
+    benchmark_sources: SourceIds
+
+
+class EmergencySigns(Sourced):
+    """Signs after a session that mean urgent care now (consent, aftercare sheet, pages)."""
+
+    signs: Annotated[tuple[Text, ...], Field(min_length=1)]
+    message: Text
+
+
 class ProtocolFile(Strict):
     """A whole protocol file."""
 
@@ -327,3 +403,8 @@ class ProtocolFile(Strict):
     expected_sessions: ExpectedSessions
     triage: tuple[TriageRule, ...]
     adverse_events: AdverseEvents
+    plausibility: Plausibility
+    consent_risks: Annotated[tuple[ConsentRisk, ...], Field(min_length=1)]
+    checklist: Annotated[tuple[ChecklistItem, ...], Field(min_length=1)]
+    clearance_scale: ClearanceScale
+    emergency_signs: EmergencySigns

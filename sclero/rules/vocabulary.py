@@ -1,4 +1,4 @@
-"""The clinical vocabulary of Sclero: stable codes with their labels (clinical-reference.md).
+"""The clinical vocabulary of Sclero: stable codes with their labels (docs/clinical-reference.md).
 
 Codes are what data, protocol, API and tests use; labels are for people. Every other part of
 Sclero takes its codes from here, so one word means one thing in tables, code, API and UI.
@@ -91,6 +91,7 @@ class VeinType(Coded):
     VARICOSE = "varicose"
     SAPHENOUS_TRUNK = "saphenous_trunk"
     PERFORATOR = "perforator"
+    RECURRENT = "recurrent"  # recurrent varicose veins after earlier treatment (CEAP C2r)
 
 
 class Agent(Coded):
@@ -204,6 +205,7 @@ _LABELS: dict[str, str] = {
     "duplex_ultrasound": "Duplex ultrasound",
     "endovenous_ablation": "Endovenous ablation",
     "physician_review": "Physician review",
+    "recurrent": "Recurrent varicose vein",
 }
 
 

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sclero.core import audit
 from sclero.core.errors import DomainError, Forbidden
+from sclero.rules import CaseError
 from sclero.web.deps import LoginRequired
 from sclero.web.security import CsrfRejected
 from sclero.web.templating import render
@@ -85,6 +86,16 @@ def domain_error(request: Request, exc: DomainError) -> Response:
     return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=headers)
 
 
+def engine_refused(request: Request, exc: CaseError) -> Response:
+    # The engine refused a value a service passed it (e.g. an implausible diameter): the same
+    # 422 and words as the API's own validation, never a 500.
+    if is_page(request):
+        context = {"title": "Refused", "message": exc.message}
+        return render(request, "error.html", context, status_code=422)
+    body = {"errors": [{"code": "invalid", "field": exc.field, "message": exc.message}]}
+    return JSONResponse(body, status_code=422)
+
+
 def too_large(request: Request, _exc: Exception) -> Response:
     # A number or date beyond what the database or the calendar can hold (e.g. an id of
     # 2**40: SQLite overflows in Python, PostgreSQL refuses it as out of range).
@@ -114,6 +125,7 @@ def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 HANDLERS: tuple[tuple[type[Exception], Any], ...] = (
     (DomainError, domain_error),
+    (CaseError, engine_refused),
     (OverflowError, too_large),
     (DataError, too_large),
     (LoginRequired, login_required),

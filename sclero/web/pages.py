@@ -11,6 +11,7 @@ from sclero.core import audit, auth
 from sclero.core.auth import Role
 from sclero.core.db import SYSTEM_ACTOR, Database
 from sclero.core.errors import NotAuthenticated
+from sclero.rules.citations import citations
 from sclero.web.deps import SESSION_COOKIE, PageActor, client_address, get_db, issue_session
 from sclero.web.forms import read_form
 from sclero.web.security import require_csrf
@@ -19,6 +20,23 @@ from sclero.web.templating import render
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
 HOME: dict[str, str] = {Role.ADMIN: "/audit"}
 MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL)
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources_page(
+    request: Request, actor: PageActor, db: Annotated[Database, Depends(get_db)]
+) -> HTMLResponse:
+    """The clinical reference as the protocol in force uses it: every source id with its
+    citation and the rules that rest on it (`/sources#EG2014`). No patient data."""
+    with db.uow(actor) as uow:
+        protocol = uow.protocol
+        context = {
+            "protocol": protocol,
+            "sources": protocol.spec.sources,
+            "cited": citations(protocol),
+            "disagreements": protocol.spec.disagreements,
+        }
+        return render(request, "sources.html", context, actor=actor)
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 from sclero.core.auth import Role
 from sclero.core.choices import choice_label, choice_style
 from sclero.core.db import Actor
+from sclero.core.protocol import current_protocol
 from sclero.core.time import to_clinic_wall_time
 from sclero.rules import vocabulary
 from sclero.web.security import CSRF_COOKIE, csrf_token
@@ -65,6 +66,13 @@ def clinic_time(utc_timestamp: datetime | None) -> datetime | None:
     return to_clinic_wall_time(utc_timestamp.replace(tzinfo=UTC))
 
 
+def range_attrs(name: str, step: str = "0.1") -> str:
+    """`step min max` attributes of a number input from the protocol's plausible range, so the
+    form offers exactly what the engine, the API and the command line accept."""
+    bound = current_protocol().bound(name)
+    return f'step="{step}" min="{max(bound.min, float(step)):g}" max="{bound.max:g}"'
+
+
 def _environment() -> Environment:
     folders = [PACKAGE / "web" / "templates"] + [PACKAGE / room / "templates" for room in ROOMS]
     env = Environment(
@@ -81,6 +89,7 @@ def _environment() -> Environment:
         DECISION_STYLE=DECISION_STYLE,
         TRIAGE_STYLE=TRIAGE_STYLE,
         Role=Role,
+        range_attrs=range_attrs,
     )
     return env
 

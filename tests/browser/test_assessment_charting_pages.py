@@ -12,7 +12,8 @@ from tests.factories.assessment import vein
 from tests.factories.planning import consented_patient
 
 PATIENT = {"first_name": "Lena", "last_name": "Marsh", "birth_date": "1984-04-02", "sex": "female"}
-INTAKE = {"weight_kg": 64, "conditions": [], "medications": [], "allergies": []}
+INTAKE = {"weight_kg": 64, "pregnant": False, "breastfeeding": False, "conditions": [],
+          "medications": [], "allergies": []}  # fmt: skip
 
 
 def api(page: Any, path: str, body: dict[str, Any] | None = None) -> Any:

@@ -34,6 +34,8 @@ def register(page: Any, first: str, last: str) -> int:
 
 def evaluate(page: Any, pid: int, *conditions: str) -> str:
     page.goto(f"/patients/{pid}/evaluation")
+    page.get_by_label("Pregnant: no").check()  # unanswered, the screening would defer
+    page.get_by_label("Breastfeeding: no").check()
     for label in conditions:
         page.get_by_label(label).check()
     page.get_by_role("button", name="Save evaluation").click()

@@ -60,8 +60,9 @@ CONTRAINDICATIONS = [
     (COND, "history_pe", "history_pe", REL, ALL, REFER, True),
     (COND, "thrombophilia", "thrombophilia", REL, ALL, REFER, True),
     (COND, "active_cancer", "active_cancer", REL, ALL, REFER, True),
-    (MED, "oral_contraceptive", "oral_contraceptive", PRE, ALL, EWP, True),
-    (MED, "hormone_replacement_therapy", "hormone_replacement_therapy", PRE, ALL, EWP,
+    # sources disagree (SEED-000 vs UIP2023): a setting, the safer default
+    (MED, "oral_contraceptive", "oral_contraceptive", REL, ALL, CI, True),
+    (MED, "hormone_replacement_therapy", "hormone_replacement_therapy", REL, ALL, REFER,
      True),
     (COND, "acute_superficial_vein_thrombosis", "acute_superficial_vein_thrombosis", REL, ALL,
      REFER, True),
@@ -115,7 +116,8 @@ def test_every_rule_of_the_shipped_protocol_is_in_the_table() -> None:
 
 def test_minocycline_has_no_rule_in_the_reference(make_case: CaseFactory) -> None:
     result = evaluate_document(make_case(medications=["minocycline"]))
-    assert result["screening"] == {"decision": "eligible", "findings": []}
+    assert result["screening"]["decision"] == "eligible"
+    assert result["screening"]["findings"] == []
 
 
 @pytest.mark.parametrize(
@@ -158,6 +160,8 @@ CONCENTRATIONS = [
     ("saphenous_trunk", "sodium_tetradecyl_sulfate", "foam", 1.0, 3.0),
     ("perforator", "polidocanol", "foam", 1.0, 3.0),
     ("perforator", "sodium_tetradecyl_sulfate", "foam", 1.0, 3.0),
+    ("recurrent", "polidocanol", "foam", 1.0, 3.0),
+    ("recurrent", "sodium_tetradecyl_sulfate", "foam", 1.0, 3.0),
 ]
 
 
@@ -325,3 +329,11 @@ def test_every_disagreement_is_documented_with_its_default() -> None:
     for disagreement in PROTOCOL.spec.disagreements:
         assert f"`{disagreement.code}`" in text, disagreement.code
     assert f"{PROTOCOL.rule_count} rules" in text
+
+
+def test_every_source_of_the_protocol_is_in_the_shipped_clinical_reference() -> None:
+    reference = (DOCS.parent / "clinical-reference.md").read_text(encoding="utf-8")
+    for source in PROTOCOL.spec.sources:
+        assert f'<a id="{source.id}"></a>' in reference, source.id
+    readme = (DOCS.parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "docs/clinical-reference.md" in readme and "../shared" not in readme

@@ -11,13 +11,17 @@ from tests.factories.patients import PATIENT
 
 ANSWERS = {
     "weight_kg": 70,
+    "pregnant": False,
+    "breastfeeding": False,
     "conditions": [],
-    "medications": ["oral_contraceptive"],
+    "medications": ["anticoagulant"],
     "allergies": [],
 }
-"""Eligible with precautions (the oral contraceptive); pregnancy and breastfeeding unanswered."""
-INTAKE = {**ANSWERS, "pregnant": False, "breastfeeding": False}
-NO_PRECAUTIONS = {"weight_kg": 70, "conditions": [], "medications": [], "allergies": []}
+"""Eligible with precautions (the anticoagulant). Pregnancy and breastfeeding are answered: an
+unanswered safety question defers the screening."""
+INTAKE = dict(ANSWERS)
+NO_PRECAUTIONS = {"weight_kg": 70, "pregnant": False, "breastfeeding": False, "conditions": [],
+                  "medications": [], "allergies": []}  # fmt: skip
 """Eligible, nothing to watch for."""
 
 

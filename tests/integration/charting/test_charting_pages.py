@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sclero.charting.models import Injection, TreatmentSession
 from sclero.charting.schemas import CHECKLIST_ITEMS
 from sclero.core.db import Database
+from sclero.rules import default_protocol
 from tests.conftest import Headers
 from tests.factories.api import poster
 from tests.factories.evaluation import NO_PRECAUTIONS
@@ -61,7 +62,7 @@ def test_the_session_form_shows_the_checklist(
     )
     page = nurse.get(f"/patients/{patient_id}/session/new")
     assert page.status_code == 200
-    for text in CHECKLIST_ITEMS.values():
+    for text in default_protocol().checklist_labels.values():
         assert text in page.text
     assert "Today’s weight" in page.text
 
@@ -78,7 +79,7 @@ def test_an_unchecked_item_refuses_the_session_and_names_the_item(
     data = {**checklist(not_pregnant=False), "weight_kg": "68"}
     response = post(nurse, f"/patients/{patient_id}/session/new", data)
     assert response.status_code == 409
-    assert CHECKLIST_ITEMS["not_pregnant"] in response.text
+    assert default_protocol().checklist_labels["not_pregnant"] in response.text
     assert 'id="e-checklist-not_pregnant"' in response.text
     assert 'value="68"' in response.text  # what was typed is kept
     assert re.search(r'name="checklist" value="skin_clean"\s+checked', response.text)

@@ -216,7 +216,7 @@ def test_factories_make_a_treatable_patient(tmp_path: Path) -> None:
     with Session(engine) as session:
         anna = factories.patient(session)
         vein = factories.finding(session, anna)
-        screened = factories.evaluation(session, anna, medications=["oral_contraceptive"])
+        screened = factories.evaluation(session, anna, medications=["anticoagulant"])
         plan = factories.approved_plan(session, screened)
         assert anna.mrn == f"SC-{anna.id:06d}"
         assert screened.decision == "eligible_with_precautions"

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from sclero.rules import default_protocol
 from sclero.rules.vocabulary import Allergy, Condition, Medication
 from tests.conftest import Headers
 from tests.factories.evaluation import (
@@ -39,7 +40,7 @@ def test_the_intake_form_offers_the_whole_vocabulary_and_prefills_the_record(
     for code in (*Condition, *Medication, *Allergy):
         assert f'value="{code.value}"' in html
         assert code.label.replace("'", "&#39;") in html
-    assert is_checked(html, "medications", "oral_contraceptive")
+    assert is_checked(html, "medications", "anticoagulant")
     assert is_checked(html, "allergies", "latex")
     assert not is_checked(html, "conditions", "acute_dvt")
     assert 'name="weight_kg" type="number" value="70"' in html
@@ -53,7 +54,11 @@ def test_the_preview_shows_the_decision_with_reasons_and_sources(
 ) -> None:
     pid = new_patient(client, headers, findings=(0.5,))
     nurse = signed("nurse")
-    calm = nurse.post(f"/patients/{pid}/evaluation/preview", {"weight_kg": "70"})
+    unanswered = nurse.post(f"/patients/{pid}/evaluation/preview", {"weight_kg": "70"})
+    assert 'data-testid="decision">Defer</span>' in unanswered.text  # never read as "no"
+    assert "Pregnancy not yet answered" in unanswered.text
+    answered = {"weight_kg": "70", "pregnant": "false", "breastfeeding": "false"}
+    calm = nurse.post(f"/patients/{pid}/evaluation/preview", answered)
     assert calm.status_code == 200
     assert 'data-testid="decision">Eligible</span>' in calm.text
     clot = nurse.post(
@@ -149,3 +154,26 @@ def test_a_form_without_the_csrf_token_is_refused(
     )
     assert forged.status_code == 403
     assert evaluations_of(client, headers, pid) == []
+
+
+def test_every_source_id_on_a_page_links_to_its_entry_on_the_sources_page(
+    client: TestClient, headers: Headers, signed: Callable[[str], Signed]
+) -> None:
+    nurse = signed("nurse")
+    listing = nurse.get("/sources")
+    assert listing.status_code == 200
+    anchors = set(re.findall(r'<section class="card" id="([A-Z0-9-]+)"', listing.text))
+    assert anchors == {s.id for s in default_protocol().spec.sources}
+    assert "SCLERO-DEFAULT" in anchors and "EG2014" in listing.text
+    pid = evaluated_patient(client, headers, conditions=["migraine_with_aura"])
+    answered = {"weight_kg": "70", "pregnant": "false", "breastfeeding": "false",
+                "conditions": "history_dvt", "allergies": "latex"}  # fmt: skip
+    pages = [
+        nurse.post(f"/patients/{pid}/evaluation/preview", answered).text,
+        nurse.get(f"/patients/{pid}/plan").text,
+    ]
+    linked = {i for page in pages for i in re.findall(r'href="/sources#([^"]+)"', page)}
+    assert linked and linked <= anchors
+    for page in pages:  # no source id printed without its link
+        for text in re.findall(r"Sources: ([^<]*)<", page):
+            assert not text.strip(), text

@@ -45,7 +45,7 @@ def test_a_physician_proposes_a_plan_shown_in_the_engines_order(
     assert "0.5–1 %" in html and "0.3 mL" in html and "Polidocanol" in html
     assert "140 mg" in html and "10 mL" in html
     assert "Expected sessions" in html and "Compression" in html and "Aftercare" in html
-    assert "Sources: DGP2020" in html and "Approve plan" in html and "Edit item 1" in html
+    assert "/sources#DGP2020" in html and "Approve plan" in html and "Edit item 1" in html
     assert "Varicose veins and venous insufficiency are treated first" in html
     assert "Risks explained to me" in html  # the consent text generated from the plan
     current = doctor.get(f"/patients/{pid}/plan")

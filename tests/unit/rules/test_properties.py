@@ -26,11 +26,11 @@ regions = st.sampled_from(_sorted(v.Region.codes()))
 finding = st.one_of(
     st.fixed_dictionaries(
         {"side": st.sampled_from(_sorted(v.Side.codes())), "region": regions,
-         "diameter_mm": st.floats(0, 12, allow_nan=False)}
+         "diameter_mm": st.floats(0.1, 12, allow_nan=False)}
     ),
     st.fixed_dictionaries(
         {"side": st.sampled_from(_sorted(v.Side.codes())), "region": regions,
-         "vein_type": st.sampled_from(["saphenous_trunk", "perforator"])}
+         "vein_type": st.sampled_from(["saphenous_trunk", "perforator", "recurrent"])}
     ),
 )  # fmt: skip
 session = st.fixed_dictionaries(

@@ -74,7 +74,7 @@ REFUSALS: list[tuple[str, Change, str, str]] = [
     ("weight text", _set("patient.weight_kg", "70"), "patient.weight_kg", "number"),
     ("weight NaN", _set("patient.weight_kg", float("nan")), "patient.weight_kg", "number"),
     ("weight missing", _drop("patient.weight_kg"), "patient.weight_kg", "required"),
-    ("age negative", _set("patient.age_years", -1), "patient.age_years", "whole years"),
+    ("age negative", _set("patient.age_years", -1), "patient.age_years", "Enter the age"),
     ("age fraction", _set("patient.age_years", 41.5), "patient.age_years", "whole years"),
     ("age missing", _drop("patient.age_years"), "patient.age_years", "required"),
     ("sex unknown code", _set("patient.sex", "f"), "patient.sex", "unknown sex"),
@@ -92,7 +92,9 @@ REFUSALS: list[tuple[str, Change, str, str]] = [
     ("patient missing", _drop("patient"), "patient", "missing"),
     ("patient not object", _set("patient", []), "patient", "object"),
     ("diameter negative", _set("findings.1.diameter_mm", -0.1), "findings[1].diameter_mm",
-     "0 or more"),
+     "greater than 0"),
+    ("diameter zero", _set("findings.1.diameter_mm", 0), "findings[1].diameter_mm",
+     "greater than 0"),
     ("diameter missing", _drop("findings.0.diameter_mm"), "findings[0].diameter_mm",
      "give the diameter"),
     ("region typo", _set("findings.0.region", "thigh"), "findings[0].region", "unknown region"),
@@ -150,7 +152,7 @@ def test_case_must_be_an_object() -> None:
 @pytest.mark.parametrize(
     ("diameter", "vein_type"),
     [
-        (0.0, VeinType.TELANGIECTASIA),
+        (0.1, VeinType.TELANGIECTASIA),
         (0.5, VeinType.TELANGIECTASIA),
         (0.99, VeinType.TELANGIECTASIA),
         (1.0, VeinType.RETICULAR),
@@ -163,7 +165,9 @@ def test_classify_vein_boundaries(diameter: float, vein_type: VeinType) -> None:
     assert classify_vein(diameter) is vein_type
 
 
-@pytest.mark.parametrize("diameter", [-0.01, float("inf"), float("nan")])
+@pytest.mark.parametrize(
+    "diameter", [-0.01, 0, 0.0, 5e-324, 30.5, 1e308, float("inf"), float("nan")]
+)
 def test_classify_vein_refuses_impossible_diameters(diameter: float) -> None:
     with pytest.raises(CaseError) as refused:
         classify_vein(diameter)

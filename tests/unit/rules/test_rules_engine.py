@@ -41,7 +41,9 @@ def test_healthy_patient_with_spider_and_reticular_veins_is_eligible(
 ) -> None:
     result = evaluate_document(make_case())
     assert result["protocol"] == {"id": "sclero-default", "version": "1.0.0"}
-    assert result["screening"] == {"decision": "eligible", "findings": []}
+    assert result["screening"]["decision"] == "eligible"
+    assert result["screening"]["findings"] == []
+    assert result["screening"]["reasons"] == []
     plan = result["plan"]
     reticular, spider = plan["items"]  # larger veins first
     assert (reticular["finding_id"], reticular["technique"], reticular["agent"]) == (

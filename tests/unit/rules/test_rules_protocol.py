@@ -56,6 +56,8 @@ def test_varithena_foam_setting_raises_the_foam_limit(tmp_path: Path) -> None:
     path, _ = write_variant(
         tmp_path, "max_foam_ml_choice: consensus", "max_foam_ml_choice: varithena"
     )
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("method: Tessari double-syringe", "method: Varithena"))
     limits = session_limits(70, load_protocol(path))
     assert limits.max_foam_ml == 15
     assert limits.source_map["max_foam_ml"] == ("VARITHENA",)
@@ -215,4 +217,4 @@ def test_rule_count_counts_every_reviewable_rule() -> None:
     spec = default_protocol().spec
     assert len(spec.contraindications) == 32
     assert len(spec.triage) == 17
-    assert default_protocol().rule_count == 104
+    assert default_protocol().rule_count == 112

@@ -44,5 +44,5 @@ def test_a_large_but_usable_number_is_still_a_number(
     make_case: CaseFactory, protocol: Protocol
 ) -> None:
     document = make_case()
-    document["findings"][0]["diameter_mm"] = 0  # an int is accepted as before
-    assert parse_case(document, protocol).findings[0].diameter_mm == 0.0
+    document["findings"][0]["diameter_mm"] = 2  # an int is accepted as before
+    assert parse_case(document, protocol).findings[0].diameter_mm == 2.0
