@@ -52,12 +52,12 @@ def add_patients(db: Database, how_many: int, start: int) -> None:
         uow.commit()
 
 
-def signed_in(client: TestClient) -> None:
+def signed_in(client: TestClient, username: str = "test-front_desk") -> None:
     client.get("/login")
     client.post(
         "/login",
         data={
-            "username": "test-front_desk",
+            "username": username,
             "password": PASSWORD,
             "csrf_token": client.cookies["sclero_csrf"],
         },
@@ -95,15 +95,7 @@ def test_the_chart_does_not_grow_with_sessions(
         return pid
 
     one, three = patient_with_sessions(1), patient_with_sessions(3)
-    client.get("/login")
-    client.post(
-        "/login",
-        data={
-            "username": "test-physician",
-            "password": PASSWORD,
-            "csrf_token": client.cookies["sclero_csrf"],
-        },
-    )
+    signed_in(client, "test-physician")
     assert statements_for(client, db, f"/patients/{three}") == statements_for(
         client, db, f"/patients/{one}"
     )
@@ -115,15 +107,7 @@ def test_the_chart_is_one_audited_read_in_one_commit(
     """Reading a chart gathers a dozen kinds of record; the audit log gets one row listing them,
     written in one commit (not one commit and one row per service call)."""
     pid = consented_patient(poster(client, headers["physician"]))
-    client.get("/login")
-    client.post(
-        "/login",
-        data={
-            "username": "test-physician",
-            "password": PASSWORD,
-            "csrf_token": client.cookies["sclero_csrf"],
-        },
-    )
+    signed_in(client, "test-physician")
     commits: list[str] = []
 
     def on_commit(*_args: object) -> None:
