@@ -66,6 +66,27 @@ def clinic_time(utc_timestamp: datetime | None) -> datetime | None:
     return to_clinic_wall_time(utc_timestamp.replace(tzinfo=UTC))
 
 
+def number(value: float | None) -> str:
+    """A measured or limiting number as the clinic reads it (70, 0.5, 1.25); none: a dash."""
+    if value is None:
+        return "—"
+    return f"{float(value):g}"
+
+
+def span(low: float | None, high: float | None, unit: str = "") -> str:
+    """A range from the protocol or a plan, where either end may be open ("up to 2 %")."""
+    suffix = f" {unit}" if unit else ""
+    if low is None and high is None:
+        return "—"
+    if low is None:
+        return f"up to {number(high)}{suffix}"
+    if high is None:
+        return f"at least {number(low)}{suffix}"
+    if low == high:
+        return f"{number(low)}{suffix}"
+    return f"{number(low)}–{number(high)}{suffix}"
+
+
 def range_attrs(name: str, step: str = "0.1") -> str:
     """`step min max` attributes of a number input from the protocol's plausible range, so the
     form offers exactly what the engine, the API and the command line accept."""
@@ -84,12 +105,14 @@ def _environment() -> Environment:
     env.filters["label"] = label
     env.filters["style"] = choice_style
     env.filters["clinic_time"] = clinic_time
+    env.filters["num"] = number
     env.globals.update(
         vocabulary=vocabulary,
         DECISION_STYLE=DECISION_STYLE,
         TRIAGE_STYLE=TRIAGE_STYLE,
         Role=Role,
         range_attrs=range_attrs,
+        span=span,
     )
     return env
 
