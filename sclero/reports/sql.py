@@ -1,0 +1,89 @@
+"""SQL expressions the two databases spell differently: days between dates, the month of a
+timestamp, the items of a JSON list. Each compiles to SQLite's or PostgreSQL's own form, so
+every report query is one SQLAlchemy Core statement on both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, String, func, literal_column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.selectable import TableValuedAlias
+
+
+class days_between(FunctionElement[int]):  # noqa: N801 — reads as the SQL function it is
+    """Whole days from the date of the second argument to the date of the first."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between)
+def _days_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    return (
+        f"CAST(julianday(date({compiler.process(later, **kw)})) - "
+        f"julianday(date({compiler.process(earlier, **kw)})) AS INTEGER)"
+    )
+
+
+@compiles(days_between, "postgresql")
+def _days_postgresql(element: days_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    return (
+        f"(CAST({compiler.process(later, **kw)} AS DATE) - "
+        f"CAST({compiler.process(earlier, **kw)} AS DATE))"
+    )
+
+
+class month_of(FunctionElement[str]):  # noqa: N801
+    """The calendar month of a date or timestamp as 'YYYY-MM'."""
+
+    type = String()
+    inherit_cache = True
+    name = "month_of"
+
+
+@compiles(month_of)
+def _month_sqlite(element: month_of, compiler: Any, **kw: Any) -> str:
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(month_of, "postgresql")
+def _month_postgresql(element: month_of, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+def json_items(dialect: str, column: ColumnElement[Any], *path: str) -> TableValuedAlias:
+    """The text items of the JSON list at `path` in `column`, one row each (column `value`).
+    Put it in the FROM beside the table of `column` (both databases join it laterally); a
+    missing key, JSON null or non-list gives no rows."""
+    if dialect == "postgresql":
+        target: ColumnElement[Any] = column
+        for key in path:
+            target = target.op("->")(literal_column(f"'{_safe_key(key)}'"))
+        return func.json_array_elements_text(list_or_empty(target)).table_valued("value")
+    json_path = "$" + "".join(f".{_safe_key(key)}" for key in path)
+    return func.json_each(column, json_path).table_valued("value", "type")
+
+
+def _safe_key(key: str) -> str:
+    if not key.replace("_", "").isalnum():
+        raise ValueError(f"not a plain JSON key: {key!r}")
+    return key
+
+
+class list_or_empty(FunctionElement[Any]):  # noqa: N801
+    """PostgreSQL: the JSON value when it is a list, else an empty list (a JSON null or a
+    missing key would make json_array_elements_text fail)."""
+
+    inherit_cache = True
+    name = "list_or_empty"
+
+
+@compiles(list_or_empty, "postgresql")
+def _list_or_empty(element: list_or_empty, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"(CASE WHEN json_typeof({value}) = 'array' THEN {value} ELSE '[]'::json END)"
