@@ -15,6 +15,8 @@ from sclero.core.db import Database, ensure_migrated
 from sclero.core.settings import Settings, get_settings
 from sclero.evaluation import api as evaluation_api
 from sclero.evaluation import pages as evaluation_pages
+from sclero.exchange import api as exchange_api
+from sclero.exchange import outcome as fhir_outcome
 from sclero.follow_up import api as follow_up_api
 from sclero.follow_up import pages as follow_up_pages
 from sclero.patients import api as patients_api
@@ -38,6 +40,7 @@ API_ROUTERS = (
     scheduling_api.router,
     follow_up_api.router,
     adverse_events_api.router,
+    exchange_api.router,
 )
 
 PAGE_ROUTERS = (
@@ -77,6 +80,7 @@ def create_app(
     app.state.db = database
     app.state.secret = settings.resolved_secret_key()  # signs the CSRF tokens
     errors.install(app)
+    fhir_outcome.install(app)  # OperationOutcome answers under /fhir
     for router in API_ROUTERS:
         app.include_router(router)
 

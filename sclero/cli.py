@@ -12,6 +12,7 @@ from rich.console import Console
 
 from sclero.core.db import (
     SYSTEM_ACTOR,
+    Actor,
     Database,
     DatabaseNotMigrated,
     ensure_migrated,
@@ -24,8 +25,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.")
 users_app = typer.Typer(help="Staff users.")
+export_app = typer.Typer(help="FHIR R4 export of patient records.")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(export_app, name="export")
 console = Console()
 err = Console(stderr=True)
 
@@ -184,6 +187,52 @@ def evaluate(
     code = run_evaluate([case])
     if code:
         raise typer.Exit(code)
+
+
+@export_app.command("patient")
+def export_patient(
+    patient_id: int,
+    user: Annotated[str, typer.Option("--user", help="The clinician exporting (audited)")],
+    out: Annotated[str, typer.Option("--out", help="File to write, or - for stdout")] = "-",
+    base_url: Annotated[str, typer.Option(help="Base URL in the Bundle's links")] = (
+        "http://127.0.0.1:8000"
+    ),
+) -> None:
+    """Write one patient's whole record as a FHIR Bundle (Patient/$everything)."""
+    import json
+    from pathlib import Path
+
+    from sclero.core.errors import DomainError
+    from sclero.exchange.everything import everything
+    from sclero.exchange.sources import Context
+
+    database = _database()
+    try:
+        with database.uow(_cli_actor(database, user)) as uow:
+            bundle = everything(uow, patient_id, Context(base_url=base_url))
+    except DomainError as error:
+        err.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(2) from None
+    text = json.dumps(bundle, ensure_ascii=False, indent=1)
+    if out == "-":
+        print(text)
+    else:
+        Path(out).write_text(text, encoding="utf-8")
+        err.print(f"Wrote {bundle['total']} resources to {out}.")
+
+
+def _cli_actor(database: Database, username: str) -> Actor:
+    """The staff user a command acts as (their role applies; the audit log names them)."""
+    from sqlalchemy import select
+
+    from sclero.core.auth import User
+
+    with database.sessions() as session:
+        user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None or not user.active:
+        err.print(f"[red]There is no active user {username!r}.[/red]")
+        raise typer.Exit(2)
+    return user.as_actor("cli")
 
 
 def _database() -> Database:

@@ -10,7 +10,13 @@ from fastapi.testclient import TestClient
 
 from sclero.core.auth import Role
 
-PUBLIC = {"/api/v1/auth/token"}
+PUBLIC = {
+    "/api/v1/auth/token",
+    # FHIR conformance resources: what the endpoint supports and Sclero's codes, no patient data
+    "/fhir/metadata",
+    "/fhir/CodeSystem",
+    "/fhir/CodeSystem/{code_system_id}",
+}
 ANY_SIGNED_IN = {"/api/v1/auth/me", "/api/v1/auth/logout"}
 
 

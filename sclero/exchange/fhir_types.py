@@ -1,0 +1,81 @@
+"""Small FHIR building blocks shared by the mappings: ids, references, instants, quantities."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sclero.core.time import clinic_zone
+from sclero.exchange.codes import UCUM
+
+Resource = dict[str, Any]
+"""A FHIR resource as JSON (what the mappings build; fhir.resources R4B validates it)."""
+
+TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
+
+
+def ref(resource_type: str, ident: str | int) -> dict[str, str]:
+    return {"reference": f"{resource_type}/{ident}"}
+
+
+def patient_ref(patient_id: int) -> dict[str, str]:
+    return ref("Patient", patient_id)
+
+
+def practitioner_ref(user_id: int | None) -> dict[str, str] | None:
+    return None if user_id is None else ref("Practitioner", user_id)
+
+
+def instant(moment: datetime | None) -> str | None:
+    """A stored (naive UTC) timestamp as a FHIR instant."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC, microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def wall_instant(moment: datetime) -> str:
+    """A clinic wall-clock time (how appointments are kept) as an instant with its offset."""
+    zone = clinic_zone()
+    aware = moment.replace(tzinfo=zone) if zone else moment.astimezone()
+    return aware.replace(microsecond=0).isoformat()
+
+
+def day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def quantity(value: float, unit: str) -> dict[str, Any]:
+    return {"value": value, "unit": unit, "system": UCUM, "code": unit}
+
+
+def hl7(code_system: str, code: str, display: str | None = None) -> dict[str, Any]:
+    """A CodeableConcept in one of HL7's own CodeSystems (terminology.hl7.org)."""
+    coding: dict[str, str] = {"system": f"{TERMINOLOGY}/{code_system}", "code": code}
+    if display:
+        coding["display"] = display
+    return {"coding": [coding]}
+
+
+def meta(updated: datetime | None) -> dict[str, str] | None:
+    stamp = instant(updated)
+    return None if stamp is None else {"lastUpdated": stamp}
+
+
+def note(*texts: str | None) -> list[dict[str, str]] | None:
+    notes = [{"text": t} for t in texts if t]
+    return notes or None
+
+
+def clean(resource: Resource) -> Resource:
+    """Drop empty values (None, [], {}) at every level: FHIR forbids empty elements."""
+    out: Resource = {}
+    for key, value in resource.items():
+        if isinstance(value, dict):
+            value = clean(value)
+        elif isinstance(value, list):
+            value = [clean(x) if isinstance(x, dict) else x for x in value]
+            value = [x for x in value if x not in (None, {}, [], "")]
+        if value in (None, {}, [], ""):
+            continue
+        out[key] = value
+    return out

@@ -1,0 +1,258 @@
+"""Where each FHIR resource comes from: one streamed query per source table, its mapping, its
+`_since` column and its Provenance. Both the patient Bundle and the Bulk Data export read here,
+so the two always agree. The exchange floor reads the tables itself (a read model, like the
+chart); the services audit and role-check, `exchange/service.py` does it for an export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from sclero.adverse_events.models import AdverseEvent
+from sclero.assessment.models import DuplexFinding, VeinFinding
+from sclero.charting.models import Injection, TreatmentSession
+from sclero.core.auth import User
+from sclero.evaluation.models import Evaluation
+from sclero.exchange import map_care as care
+from sclero.exchange import map_record as record
+from sclero.exchange.fhir_types import Resource
+from sclero.follow_up.models import FollowUp, Photo, RegionClearance
+from sclero.patients.models import HistoryItem, Patient, PatientAllergy, PatientMedication
+from sclero.planning.models import Consent, TreatmentPlan
+from sclero.scheduling.models import Appointment
+
+YIELD_PER = 1000
+PatientIds = Any
+# a SELECT of patient ids, a list of ids, or None for every patient
+Agents = list[tuple[str, int | None]]
+
+
+@dataclass(frozen=True)
+class Context:
+    base_url: str = "http://localhost:8000"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One table's contribution to one FHIR resource type."""
+
+    name: str
+    resource_type: str
+    query: Callable[[PatientIds], Select[Any]]
+    to_fhir: Callable[[Any, Context], Iterable[Resource | None]]
+    since: Callable[[datetime], ColumnElement[bool]] | None = None
+    provenance: Callable[[Any], tuple[str, datetime | None, Agents]] | None = None
+
+    def rows(self, session: Session, patients: PatientIds, since: datetime | None) -> Any:
+        query = self.query(patients)
+        if since is not None and self.since is not None:
+            query = query.where(self.since(since))
+        return session.execute(query.execution_options(yield_per=YIELD_PER))
+
+    def stream(
+        self, session: Session, patients: PatientIds, since: datetime | None, ctx: Context
+    ) -> Iterator[Resource]:
+        result = self.rows(session, patients, since)
+        try:
+            for row in result:
+                for resource in self.to_fhir(row, ctx):
+                    if resource is not None:
+                        yield resource
+        finally:
+            result.close()  # a server-side cursor (PostgreSQL) ends with the stream
+
+    def provenances(
+        self, session: Session, patients: PatientIds, since: datetime | None
+    ) -> Iterator[Resource]:
+        if self.provenance is None:
+            return
+        result = self.rows(session, patients, since)
+        try:
+            for row in result:
+                made = care.provenance(*self.provenance(row))
+                if made is not None:
+                    yield made
+        finally:
+            result.close()
+
+
+def _where(query: Any, column: Any, patients: PatientIds) -> Select[Any]:
+    selected: Select[Any] = query if patients is None else query.where(column.in_(patients))
+    return selected
+
+
+def _one(mapper: Callable[..., Resource | None]) -> Callable[[Any, Context], list[Any]]:
+    return lambda row, _ctx: [mapper(row[0])]
+
+
+def _ceap_query(patients: PatientIds) -> Select[Any]:
+    query = (
+        select(
+            VeinFinding.patient_id,
+            VeinFinding.side,
+            func.max(VeinFinding.ceap_class),
+            func.max(VeinFinding.recorded_at),
+        )
+        .where(
+            VeinFinding.active,
+            VeinFinding.ceap_class.is_not(None),
+            VeinFinding.side.in_(("left", "right")),
+        )
+        .group_by(VeinFinding.patient_id, VeinFinding.side)
+        .order_by(VeinFinding.patient_id, VeinFinding.side)
+    )
+    return _where(query, VeinFinding.patient_id, patients)
+
+
+def _by_id(model: Any) -> Callable[[PatientIds], Select[Any]]:
+    return lambda patients: _where(select(model).order_by(model.id), model.patient_id, patients)
+
+
+def _sessions(patients: PatientIds) -> Select[Any]:
+    query = select(TreatmentSession).options(selectinload(TreatmentSession.injections))
+    return _where(query.order_by(TreatmentSession.id), TreatmentSession.patient_id, patients)
+
+
+def _plans(patients: PatientIds) -> Select[Any]:
+    query = select(TreatmentPlan).options(selectinload(TreatmentPlan.items))
+    return _where(query.order_by(TreatmentPlan.id), TreatmentPlan.patient_id, patients)
+
+
+def _injections(patients: PatientIds) -> Select[Any]:
+    query = (
+        select(Injection, TreatmentSession.patient_id)
+        .join(TreatmentSession, Injection.session_id == TreatmentSession.id)
+        .order_by(Injection.id)
+    )
+    return _where(query, TreatmentSession.patient_id, patients)
+
+
+def _clearances(patients: PatientIds) -> Select[Any]:
+    query = (
+        select(RegionClearance, FollowUp)
+        .join(FollowUp, RegionClearance.follow_up_id == FollowUp.id)
+        .order_by(RegionClearance.id)
+    )
+    return _where(query, FollowUp.patient_id, patients)
+
+
+def _patients(patients: PatientIds) -> Select[Any]:
+    return _where(select(Patient).order_by(Patient.id), Patient.id, patients)
+
+
+def _session_since(since: datetime) -> ColumnElement[bool]:
+    return or_(
+        TreatmentSession.started_at >= since,
+        TreatmentSession.closed_at >= since,
+        TreatmentSession.status == "open",
+    )
+
+
+def _event_since(since: datetime) -> ColumnElement[bool]:
+    return or_(
+        AdverseEvent.reported_at >= since,
+        AdverseEvent.closed_at >= since,
+        AdverseEvent.status == "open",
+    )
+
+
+def _plan_agents(p: TreatmentPlan) -> Agents:
+    return [("author", p.created_by_id), ("verifier", p.approved_by_id)]
+
+
+SOURCES: tuple[Source, ...] = (
+    Source("patient", "Patient", _patients, _one(record.patient),
+           lambda s: Patient.updated_at >= s),
+    Source("body-weight", "Observation", _patients, _one(record.body_weight),
+           lambda s: Patient.updated_at >= s),
+    Source("history", "Condition", _by_id(HistoryItem), _one(record.condition)),
+    Source("allergy", "AllergyIntolerance", _by_id(PatientAllergy), _one(record.allergy)),
+    Source("medication", "MedicationStatement", _by_id(PatientMedication),
+           _one(record.medication_statement)),
+    Source("vein-site", "BodyStructure", _by_id(VeinFinding), _one(record.body_structure),
+           lambda s: VeinFinding.recorded_at >= s),
+    Source("vein-finding", "Observation", _by_id(VeinFinding), _one(record.vein_finding),
+           lambda s: VeinFinding.recorded_at >= s,
+           lambda r: (f"Observation/vein-{r[0].id}", r[0].recorded_at,
+                      [("author", r[0].recorded_by_id)])),
+    Source("ceap", "Observation", _ceap_query,
+           lambda r, _c: [record.ceap_limb(r[0], r[1], r[2], r[3])]),
+    Source("duplex", "Observation", _by_id(DuplexFinding), _one(record.duplex),
+           lambda s: DuplexFinding.performed_on >= s.date()),
+    Source("screening", "Observation", _by_id(Evaluation), _one(record.screening),
+           lambda s: Evaluation.performed_at >= s,
+           lambda r: (f"Observation/screening-{r[0].id}", r[0].performed_at,
+                      [("author", r[0].performed_by_id)])),
+    Source("plan", "CarePlan", _plans, _one(care.care_plan),
+           lambda s: TreatmentPlan.updated_at >= s,
+           lambda r: (f"CarePlan/plan-{r[0].id}", r[0].updated_at, _plan_agents(r[0]))),
+    Source("referral", "ServiceRequest", _by_id(TreatmentPlan),
+           lambda r, _c: care.service_requests(r[0]),
+           lambda s: TreatmentPlan.updated_at >= s),
+    Source("consent", "Consent", _by_id(Consent), _one(care.consent),
+           lambda s: Consent.signed_at >= s,
+           lambda r: (f"Consent/consent-{r[0].id}", r[0].signed_at,
+                      [("verifier", r[0].witnessed_by_id)])),
+    Source("appointment", "Appointment", _by_id(Appointment), _one(care.appointment),
+           lambda s: Appointment.updated_at >= s,
+           lambda r: (f"Appointment/appt-{r[0].id}", r[0].created_at,
+                      [("author", r[0].created_by_id)])),
+    Source("session", "Procedure", _sessions, _one(care.procedure), _session_since,
+           lambda r: (f"Procedure/session-{r[0].id}", r[0].started_at,
+                      [("performer", r[0].performed_by_id)])),
+    Source("injection", "MedicationAdministration", _injections,
+           lambda r, _c: [care.medication_administration(r[0], r[1])],
+           lambda s: Injection.charted_at >= s,
+           lambda r: (f"MedicationAdministration/inj-{r[0].id}", r[0].charted_at,
+                      [("performer", r[0].charted_by_id), ("verifier", r[0].override_by_id)])),
+    Source("clearance", "Observation", _clearances,
+           lambda r, _c: [care.clearance(r[0], r[1])],
+           lambda s: FollowUp.performed_on >= s.date()),
+    Source("satisfaction", "Observation", _by_id(FollowUp), _one(care.satisfaction),
+           lambda s: FollowUp.performed_on >= s.date()),
+    Source("photo", "Media", _by_id(Photo), lambda r, c: [care.media(r[0], c.base_url)],
+           lambda s: Photo.uploaded_at >= s,
+           lambda r: (f"Media/photo-{r[0].id}", r[0].uploaded_at,
+                      [("author", r[0].uploaded_by_id)])),
+    Source("adverse-event", "AdverseEvent", _by_id(AdverseEvent), _one(care.adverse_event),
+           _event_since,
+           lambda r: (f"AdverseEvent/ae-{r[0].id}", r[0].reported_at,
+                      [("author", r[0].reported_by_id)])),
+)  # fmt: skip
+
+PRACTITIONERS = Source(
+    "staff",
+    "Practitioner",
+    lambda _patients: select(User).where(User.role != "admin").order_by(User.id),
+    _one(record.practitioner),
+    lambda s: User.updated_at >= s,
+)
+RESOURCE_TYPES: tuple[str, ...] = tuple(
+    dict.fromkeys([*(s.resource_type for s in SOURCES), "Practitioner", "Provenance"])
+)
+"""Every type Sclero exports, in a stable order (the CapabilityStatement lists these)."""
+
+
+def stream_type(
+    session: Session,
+    resource_type: str,
+    patients: PatientIds,
+    since: datetime | None,
+    ctx: Context,
+) -> Iterator[Resource]:
+    """Every resource of one type for these patients, streamed (memory flat)."""
+    if resource_type == "Practitioner":
+        yield from PRACTITIONERS.stream(session, None, since, ctx)
+        return
+    if resource_type == "Provenance":
+        for source in SOURCES:
+            yield from source.provenances(session, patients, since)
+        return
+    for source in SOURCES:
+        if source.resource_type == resource_type:
+            yield from source.stream(session, patients, since, ctx)
