@@ -26,8 +26,9 @@ from sclero.planning import pages as planning_pages
 from sclero.record import pages as record_pages
 from sclero.scheduling import api as scheduling_api
 from sclero.scheduling import pages as scheduling_pages
-from sclero.web import auth_api, errors
+from sclero.web import api_docs, auth_api, errors
 from sclero.web import pages as web_pages
+from sclero.web.headers import SecurityHeaders
 from sclero.web.templating import PACKAGE
 
 API_ROUTERS = (
@@ -75,7 +76,14 @@ def create_app(
     database.settings = settings  # every unit of work of this app carries these settings
     if check_migrations:
         ensure_migrated(database.engine)
-    app = FastAPI(title="Sclero", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(
+        title="Sclero",
+        version="0.1.0",
+        description=DESCRIPTION,
+        docs_url=None,  # served by api_docs from the vendored Swagger UI
+        redoc_url=None,
+    )
+    app.add_middleware(SecurityHeaders, https_only=settings.secure_cookies)
     app.state.settings = settings
     app.state.db = database
     app.state.secret = settings.resolved_secret_key()  # signs the CSRF tokens
@@ -88,6 +96,7 @@ def create_app(
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    app.include_router(api_docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in PAGE_ROUTERS:
         app.include_router(router)

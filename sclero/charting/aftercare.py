@@ -15,6 +15,9 @@ from sclero.core.errors import Conflict
 from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.rules.vocabulary import Agent, Region, Side, VeinType
+from sclero.web.templating import PACKAGE
+
+SHEET_CSS = PACKAGE / "web" / "static" / "aftercare.css"
 
 CLINIC = "the clinic"  # placeholder until the clinic's name and phone are configurable
 
@@ -104,7 +107,8 @@ def _fade(proposal: dict[str, Any], treated: set[str]) -> list[str]:
 
 
 def to_pdf(html: str) -> bytes:
-    """The sheet as PDF (WeasyPrint; the DejaVu fonts are on the machine)."""
-    from weasyprint import HTML
+    """The sheet as PDF (WeasyPrint; the DejaVu fonts are on the machine), styled by the same
+    static stylesheet as the page."""
+    from weasyprint import CSS, HTML
 
-    return bytes(HTML(string=html).write_pdf())
+    return bytes(HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(SHEET_CSS))]))
