@@ -8,7 +8,13 @@ from sclero.core.auth import AuthToken, User
 from sclero.core.db import Base
 from sclero.evaluation.models import Evaluation
 from sclero.follow_up.models import FollowUp, Photo, RegionClearance
-from sclero.patients.models import HistoryItem, Patient, PatientAllergy, PatientMedication
+from sclero.patients.models import (
+    HistoryItem,
+    Patient,
+    PatientAllergy,
+    PatientHold,
+    PatientMedication,
+)
 from sclero.planning.models import Consent, PlanItem, TreatmentPlan
 from sclero.scheduling.models import Appointment
 
@@ -27,6 +33,7 @@ __all__ = [
     "Injection",
     "Patient",
     "PatientAllergy",
+    "PatientHold",
     "PatientMedication",
     "Photo",
     "PlanItem",

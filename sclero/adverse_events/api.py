@@ -9,6 +9,7 @@ from sclero.adverse_events.schemas import (
     AdverseEventClose,
     AdverseEventIn,
     AdverseEventOut,
+    AdverseEventReview,
     AdverseEventUpdate,
 )
 from sclero.core.auth import Role
@@ -50,3 +51,13 @@ def update(event_id: int, data: AdverseEventUpdate, uow: UoW) -> AdverseEventOut
 )
 def close(event_id: int, data: AdverseEventClose, uow: UoW) -> AdverseEventOut:
     return AdverseEventOut.model_validate(service.close(uow, event_id, data))
+
+
+@router.post(
+    "/adverse-events/{event_id}/review",
+    response_model=AdverseEventOut,
+    dependencies=[Depends(allow(Role.PHYSICIAN))],
+)
+def review(event_id: int, data: AdverseEventReview, uow: UoW) -> AdverseEventOut:
+    """A physician reviews an urgent event: its hold on new sessions is lifted (audited)."""
+    return AdverseEventOut.model_validate(service.review(uow, event_id, data))

@@ -3,6 +3,7 @@ shown first), grade and manage it, and close it with its outcome (physicians).""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,6 +20,7 @@ from sclero.adverse_events.schemas import (
     SEVERITY_LABELS,
     AdverseEventClose,
     AdverseEventIn,
+    AdverseEventReview,
     AdverseEventUpdate,
     symptom_label,
 )
@@ -83,6 +85,7 @@ def _page(
             "outcome_labels": OUTCOME_LABELS,
             "symptom_label": symptom_label,
             "is_physician": uow.actor.role == Role.PHYSICIAN,
+            "holds": service.event_holds(uow, events),
         },
         actor=uow.actor,
         status_code=status_code,
@@ -151,6 +154,23 @@ async def close(request: Request, event_id: int, actor: PageActor, db: DB) -> Re
     return _event_action(request, actor, db, event_id, "close", values, data, errors)
 
 
+@router.post("/adverse-events/{event_id}/review", response_model=None)
+async def review(request: Request, event_id: int, actor: PageActor, db: DB) -> Response:
+    """A physician reviews an urgent event, lifting its hold on new sessions."""
+    if actor.role != Role.PHYSICIAN:
+        raise Forbidden(f"Your role ({actor.role}) may not review an urgent adverse event.")
+    values = await read_form(request)
+    data, errors = validate(AdverseEventReview, {"note": values.get("note")})
+    return _event_action(request, actor, db, event_id, "review", values, data, errors)
+
+
+ACTIONS: dict[str, Callable[[UnitOfWork, int, Any], Any]] = {
+    "update": service.update,
+    "close": service.close,
+    "review": service.review,
+}
+
+
 def _event_action(
     request: Request,
     actor: Any,
@@ -161,7 +181,7 @@ def _event_action(
     data: Any,
     errors: dict[str, str],
 ) -> Response:
-    action = service.update if form == "update" else service.close
+    action = ACTIONS[form]
     with db.uow(actor) as uow:
         uow.require_role(*service.CLINICAL_ROLES)
         patient_id = service.load_event(uow, event_id).patient_id

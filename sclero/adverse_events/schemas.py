@@ -39,6 +39,12 @@ class AdverseEventClose(Strict):
     management: Note = None
 
 
+class AdverseEventReview(Strict):
+    """A physician's review of an urgent event: what was found and decided (required)."""
+
+    note: str = Field(min_length=5, max_length=2000)
+
+
 class AdverseEventOut(Out):
     id: int
     patient_id: int

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from sclero.adverse_events.choices import EventStatus
+from sclero.adverse_events.choices import EventStatus, Outcome
 from sclero.adverse_events.models import AdverseEvent
-from sclero.adverse_events.schemas import AdverseEventClose, AdverseEventIn, AdverseEventUpdate
+from sclero.adverse_events.schemas import (
+    EVENT_LABELS,
+    AdverseEventClose,
+    AdverseEventIn,
+    AdverseEventReview,
+    AdverseEventUpdate,
+    symptom_label,
+)
 from sclero.charting import service as charting
 from sclero.core import audit
 from sclero.core.auth import Role
@@ -18,8 +25,12 @@ from sclero.core.errors import Conflict, InvalidInput
 from sclero.core.protocol import current_protocol
 from sclero.core.time import to_clinic_wall_time, utcnow
 from sclero.patients import service as patients
+from sclero.patients.choices import HoldReason
 from sclero.rules.triage import triage_event
 from sclero.rules.vocabulary import Symptom, TriageLevel
+
+if TYPE_CHECKING:
+    from sclero.patients.models import PatientHold
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 
@@ -45,16 +56,64 @@ def report(uow: UnitOfWork, patient_id: int, data: AdverseEventIn) -> AdverseEve
     )
     uow.session.add(event)
     uow.session.flush()
+    urgent = event.triage_level == TriageLevel.URGENT_CARE
+    if urgent:
+        patients.place_hold(
+            uow, patient_id, HoldReason.URGENT_ADVERSE_EVENT, summary(event), HOLD_SOURCE, event.id
+        )
     audit.record(
         uow,
         "create",
         "adverse_event",
         event.id,
         patient_id=patient_id,
-        detail={"triage": event.triage_level},
+        detail={"triage": event.triage_level, "hold": urgent},
     )
     uow.commit()
     return event
+
+
+HOLD_SOURCE = "adverse_event"
+
+
+def summary(event: AdverseEvent) -> str:
+    """The event in the clinic's words: its type and its symptoms ("Chest pain, breathlessness")."""
+    kind = EVENT_LABELS.get(event.event_type, event.event_type)
+    symptoms = ", ".join(symptom_label(code).lower() for code in event.symptoms)
+    return f"{kind}: {symptoms}" if symptoms else kind
+
+
+def review(uow: UnitOfWork, event_id: int, data: AdverseEventReview) -> AdverseEvent:
+    """A physician reviews an urgent event: the hold it placed on new sessions is lifted, with
+    the physician's note (audited). The event itself stays open until it is closed."""
+    uow.require_role(Role.PHYSICIAN)
+    event = load_event(uow, event_id)
+    holds = [h for h in patients.holds_of(uow, HOLD_SOURCE, event.id) if h.is_open]
+    if not holds:
+        raise Conflict("This adverse event holds no session: nothing to review.", field="review")
+    for hold in holds:
+        patients.review_hold(uow, hold, data.note)
+    audit.record(
+        uow,
+        "review",
+        "adverse_event",
+        event.id,
+        patient_id=event.patient_id,
+        detail={"note": data.note},
+    )
+    uow.commit()
+    return event
+
+
+def event_holds(uow: UnitOfWork, events: list[AdverseEvent]) -> dict[int, PatientHold]:
+    """The hold each of these events placed, by event id (helper for the pages)."""
+    found = {}
+    for event in events:
+        if event.triage_level == TriageLevel.URGENT_CARE:
+            holds = patients.holds_of(uow, HOLD_SOURCE, event.id)
+            if holds:
+                found[event.id] = holds[-1]
+    return found
 
 
 def event_triage(event_type: str, symptoms: list[str]) -> dict[str, Any]:
@@ -101,7 +160,17 @@ def close(uow: UnitOfWork, event_id: int, data: AdverseEventClose) -> AdverseEve
     event.closed_at = utcnow()
     if data.management:
         _add_management(event, data.management)
-    audit.record(uow, "close", "adverse_event", event.id, patient_id=event.patient_id)
+    reviewed = [h for h in patients.holds_of(uow, HOLD_SOURCE, event.id) if h.is_open]
+    for hold in reviewed:  # closing an urgent event is the physician's review of it
+        patients.review_hold(uow, hold, f"Closed: {Outcome(data.outcome).label}.")
+    audit.record(
+        uow,
+        "close",
+        "adverse_event",
+        event.id,
+        patient_id=event.patient_id,
+        detail={"hold_reviewed": bool(reviewed)} if reviewed else None,
+    )
     uow.commit()
     return event
 

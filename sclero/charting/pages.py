@@ -46,6 +46,7 @@ def _start_context(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
         "open_session": next((s for s in sessions if s.status == SessionStatus.OPEN), None),
         "findings_by_id": findings,
         "items": uow.protocol.checklist_labels,
+        "holds": patients.open_holds(uow, patient_id),
     }
 
 

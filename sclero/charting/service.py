@@ -45,6 +45,7 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
     """Open a session on the approved, consented plan once every checklist item is confirmed."""
     uow.require_role(*CLINICAL_ROLES)
     patient = patients.lock_patient(uow, patient_id)
+    _require_no_hold(uow, patient_id)
     plan = planning.active_plan(uow, patient_id)
     if plan is None:
         raise Conflict("This patient has no approved treatment plan.", field="plan")
@@ -87,6 +88,17 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
     )
     uow.commit()
     return session
+
+
+def _require_no_hold(uow: UnitOfWork, patient_id: int) -> None:
+    """An urgent adverse event holds every new session until a physician has reviewed it."""
+    holds = patients.open_holds(uow, patient_id)
+    if holds:
+        raise Conflict(
+            f"No new session: {holds[0].summary} awaits a physician's review "
+            "(on the patient's adverse events page).",
+            field="hold",
+        )
 
 
 def _flush_new_session(uow: UnitOfWork, session: TreatmentSession) -> None:

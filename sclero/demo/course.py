@@ -243,7 +243,7 @@ def adverse_events(
                 "onset_date": date.fromordinal(onset),
                 "severity": severity,
                 "management": MANAGEMENT[code],
-                "outcome": ("resolved" if rng.random() < 0.9 else "sequelae")
+                "outcome": ("resolved" if rng.random() < 0.9 else "resolved_with_sequelae")
                 if closed
                 else "resolving",
                 "status": "closed" if closed else "open",

@@ -31,6 +31,7 @@ TABLE_ORDER = (
     "follow_ups",
     "region_clearances",
     "adverse_events",
+    "patient_holds",
     "audit_log",
 )
 

@@ -9,10 +9,14 @@ from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
+from sclero.adverse_events import service as adverse_events
+from sclero.adverse_events.choices import Outcome
+from sclero.adverse_events.models import AdverseEvent
 from sclero.charting.schemas import CHECKLIST_ITEMS
 from sclero.charting.service import closing_record
 from sclero.demo import course
 from sclero.demo.store import Clinic
+from sclero.patients.choices import HoldReason
 from sclero.planning.consent import consent_text
 from sclero.planning.models import TreatmentPlan
 
@@ -271,21 +275,41 @@ def _session(
             days=rng.randint(0, 3)
         )
         reported = min(reported, clinic.now)
-        rows.add(
-            "adverse_events",
-            {
-                **event,
-                "id": ids.next("adverse_events"),
-                "patient_id": person["id"],
-                "session_id": session_id,
-                "reported_at": reported,
-                "reported_by_id": clinic.staff["nurse"],
-                "closed_at": min(reported + timedelta(days=rng.randint(7, 45)), clinic.now)
-                if event["status"] == "closed"
-                else None,
-            },
-        )
+        row = {
+            **event,
+            "id": ids.next("adverse_events"),
+            "patient_id": person["id"],
+            "session_id": session_id,
+            "reported_at": reported,
+            "reported_by_id": clinic.staff["nurse"],
+            "closed_at": min(reported + timedelta(days=rng.randint(7, 45)), clinic.now)
+            if event["status"] == "closed"
+            else None,
+        }
+        rows.add("adverse_events", row)
+        if row["triage_level"] == "urgent_care":
+            rows.add("patient_holds", _hold(clinic, row))
     return session_id, charted
+
+
+def _hold(clinic: Clinic, event: dict[str, Any]) -> dict[str, Any]:
+    """The hold an urgent event places on new sessions, as the app places it: reviewed by the
+    physician when the event was closed, still open while the event is."""
+    closed = event["closed_at"]
+    shown = AdverseEvent(event_type=event["event_type"], symptoms=event["symptoms"])
+    return {
+        "id": clinic.ids.next("patient_holds"),
+        "patient_id": event["patient_id"],
+        "reason": HoldReason.URGENT_ADVERSE_EVENT.value,
+        "summary": adverse_events.summary(shown),
+        "source": adverse_events.HOLD_SOURCE,
+        "source_id": event["id"],
+        "placed_at": event["reported_at"],
+        "placed_by_id": event["reported_by_id"],
+        "reviewed_at": closed,
+        "reviewed_by_id": clinic.staff["physician"] if closed else None,
+        "review_note": f"Closed: {Outcome(event['outcome']).label}." if closed else None,
+    }
 
 
 def _compression(plan_doc: dict[str, Any]) -> str:

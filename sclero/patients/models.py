@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sclero.core.db import Base, Timestamped
+from sclero.core.time import utcnow
 
 
 class Patient(Timestamped, Base):
@@ -89,3 +90,29 @@ class PatientAllergy(Base):
     reaction: Mapped[str | None] = mapped_column(Text)
 
     patient: Mapped[Patient] = relationship(back_populates="allergies")
+
+
+class PatientHold(Base):
+    """A hold on new treatment: something (an open urgent adverse event) a physician must review
+    before the patient's next session. It stays in the record once reviewed, with who and why."""
+
+    __tablename__ = "patient_holds"
+    __label__ = "hold"  # how a refusal names it
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(40))  # HoldReason
+    summary: Mapped[str] = mapped_column(Text)  # what the clinical team sees (e.g. "Chest pain")
+    source: Mapped[str] = mapped_column(String(40))  # the entity that placed it: adverse_event
+    source_id: Mapped[int] = mapped_column(index=True)
+    placed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    placed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_note: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def is_open(self) -> bool:
+        return self.reviewed_at is None

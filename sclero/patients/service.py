@@ -12,7 +12,15 @@ from sqlalchemy import Select, func, or_, select
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
-from sclero.patients.models import HistoryItem, Patient, PatientAllergy, PatientMedication
+from sclero.core.time import utcnow
+from sclero.patients.choices import HoldReason
+from sclero.patients.models import (
+    HistoryItem,
+    Patient,
+    PatientAllergy,
+    PatientHold,
+    PatientMedication,
+)
 from sclero.patients.schemas import HistoryIn, PatientIn, PatientUpdate
 
 IDENTITY_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)
@@ -172,3 +180,57 @@ def history_codes(patient: Patient) -> HistoryIn:
         medications=[m.medication for m in patient.medications],
         allergies=[a.allergen for a in patient.allergies],
     )
+
+
+# --- holds on new treatment -----------------------------------------------------------------
+
+
+def place_hold(
+    uow: UnitOfWork, patient_id: int, reason: HoldReason, summary: str, source: str, source_id: int
+) -> PatientHold:
+    """Hold the patient's next session until a physician reviews (helper: the caller audits and
+    commits, together with what placed the hold)."""
+    hold = PatientHold(
+        patient_id=patient_id,
+        reason=reason,
+        summary=summary,
+        source=source,
+        source_id=source_id,
+        placed_by_id=uow.actor.user_id,
+    )
+    uow.session.add(hold)
+    uow.session.flush()
+    return hold
+
+
+def review_hold(uow: UnitOfWork, hold: PatientHold, note: str) -> None:
+    """A physician's review lifts the hold (helper: the caller checks the role, audits, commits)."""
+    hold.reviewed_at = utcnow()
+    hold.reviewed_by_id = uow.actor.user_id
+    hold.review_note = note
+
+
+def holds_of(uow: UnitOfWork, source: str, source_id: int) -> list[PatientHold]:
+    """The holds one entity placed (helper: no role check, no audit)."""
+    query = select(PatientHold).where(
+        PatientHold.source == source, PatientHold.source_id == source_id
+    )
+    return list(uow.session.scalars(query.order_by(PatientHold.id)))
+
+
+def open_holds(uow: UnitOfWork, patient_id: int | None = None) -> list[PatientHold]:
+    """Holds not yet reviewed — of one patient, or of the whole clinic (helper: the caller has
+    checked the role; the clinic-wide list names patients only to the roles that see them)."""
+    query = select(PatientHold).where(PatientHold.reviewed_at.is_(None))
+    if patient_id is not None:
+        query = query.where(PatientHold.patient_id == patient_id)
+    return list(uow.session.scalars(query.order_by(PatientHold.placed_at, PatientHold.id)))
+
+
+def clinic_holds(uow: UnitOfWork) -> list[tuple[PatientHold, Patient]]:
+    """Every hold awaiting a physician's review, with its patient, oldest first (Today; audited)."""
+    uow.require_role(*IDENTITY_ROLES)
+    holds = open_holds(uow)
+    people = load_patients(uow, {h.patient_id for h in holds})
+    audit.record(uow, "read", "hold", detail={"patient_ids": sorted(people)})
+    return [(hold, people[hold.patient_id]) for hold in holds]

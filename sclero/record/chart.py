@@ -50,6 +50,7 @@ def build_chart(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
         "suggestions": suggestions,
         "clinical": uow.actor.role in (Role.PHYSICIAN, Role.NURSE),
         "alerts": [],
+        "holds": patients.open_holds(uow, patient_id),
         "timeline": [],
         "age": _age(patient.birth_date),
     }

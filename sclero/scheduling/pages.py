@@ -42,6 +42,7 @@ def today_page(request: Request, actor: PageActor, db: DB) -> HTMLResponse:
     with db.uow(actor) as uow:
         rows = service.between(uow, day, 1)
         groups = {kind: [(a, p) for a, p in rows if a.kind == kind] for kind in AppointmentKind}
+        holds = patients.clinic_holds(uow)
         return render(
             request,
             "scheduling/today.html",
@@ -50,6 +51,8 @@ def today_page(request: Request, actor: PageActor, db: DB) -> HTMLResponse:
                 "groups": groups,
                 "kind_labels": AppointmentKind.labels(),
                 "count": len(rows),
+                "holds": holds,
+                "clinical": actor.role in (Role.PHYSICIAN, Role.NURSE),
             },
             actor=actor,
         )
