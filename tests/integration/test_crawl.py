@@ -25,6 +25,7 @@ from sclero.core.db import Database
 from sclero.core.settings import get_settings
 from sclero.core.time import today as clinic_today
 from sclero.demo.generator import DEMO_PASSWORD, generate_clinic
+from sclero.exchange.codes import SYSTEMS
 from sclero.models import Patient, TreatmentPlan, TreatmentSession
 from tests.conftest import TransactionalDatabase
 from tests.factories.web import csrf
@@ -39,7 +40,7 @@ DEMO_LOGINS = {
     "front_desk": "frontdesk",
     "admin": "admin",
 }
-API_IDS = 12  # ids per path parameter for the API routes
+API_IDS = 8  # ids per path parameter for the API routes
 
 
 class _Links(HTMLParser):
@@ -145,7 +146,7 @@ def test_every_reachable_page_answers_without_a_server_error(demo_app: Any, role
     assert failures == [], "\n".join(failures)
 
 
-def demo_ids(database: Database) -> dict[str, list[int]]:
+def demo_ids(database: Database) -> dict[str, list[Any]]:
     """Ids of the demo clinic per path parameter (a spread of patients of every kind)."""
     with database.sessions() as session:
         patients = list(session.scalars(select(Patient.id).order_by(Patient.id)))
@@ -156,6 +157,7 @@ def demo_ids(database: Database) -> dict[str, list[int]]:
         "plan_id": plans[:API_IDS],
         "session_id": sessions[:API_IDS],
         "photo_id": [1],
+        "code_system_id": sorted(SYSTEMS),
     }
 
 
@@ -169,7 +171,7 @@ def api_get_routes() -> list[str]:
     ]
 
 
-def concrete_paths(path: str, ids: dict[str, list[int]]) -> list[str]:
+def concrete_paths(path: str, ids: dict[str, list[Any]]) -> list[str]:
     names = re.findall(r"\{([a-z_]+)\}", path)
     if not names:
         return [path]
