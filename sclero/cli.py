@@ -221,6 +221,59 @@ def export_patient(
         err.print(f"Wrote {bundle['total']} resources to {out}.")
 
 
+@app.command("import")
+def import_file(
+    file: Annotated[str, typer.Argument(help="A FHIR Bundle (JSON) or NDJSON of resources")],
+    user: Annotated[str, typer.Option("--user", help="The clinician importing (audited)")],
+    match: Annotated[
+        str, typer.Option(help="ask: refuse a name + birth date match; confirm: take it; new")
+    ] = "ask",
+) -> None:
+    """Import Patient, Condition, AllergyIntolerance and MedicationStatement: all or nothing;
+    prints the transaction-response Bundle (every unmapped code listed) as JSON."""
+    import json
+    from pathlib import Path
+
+    from sclero.core.errors import DomainError
+    from sclero.exchange.importing import (
+        MAX_BODY_BYTES,
+        import_bundle,
+        parse_json,
+        parse_ndjson,
+        response_bundle,
+    )
+    from sclero.exchange.outcome import FhirRefused, outcome
+
+    if match not in ("ask", "confirm", "new"):
+        err.print("[red]--match is ask, confirm or new.[/red]")
+        raise typer.Exit(2)
+    path = Path(file)
+    if not path.is_file() or path.stat().st_size > MAX_BODY_BYTES:
+        err.print(f"[red]{file} is not a file of at most {MAX_BODY_BYTES} bytes.[/red]")
+        raise typer.Exit(2)
+    database = _database()
+    try:
+        raw = path.read_bytes()
+        document = (
+            parse_ndjson(raw.decode("utf-8", "replace"))
+            if path.suffix == ".ndjson"
+            else parse_json(raw)
+        )
+        with database.uow(_cli_actor(database, user)) as uow:
+            result = import_bundle(uow, document, match=match)
+    except FhirRefused as refused:
+        print(json.dumps(outcome(refused.issues), indent=1))
+        raise typer.Exit(2) from None
+    except DomainError as error:
+        err.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(2) from None
+    print(json.dumps(response_bundle(result, document), indent=1))
+    err.print(
+        f"Imported: {result.counts['created']} created, {len(set(result.patients.values()))} "
+        f"patient(s), {result.counts['unmapped']} entry(ies) not mapped (listed above)."
+    )
+
+
 def _cli_actor(database: Database, username: str) -> Actor:
     """The staff user a command acts as (their role applies; the audit log names them)."""
     from sqlalchemy import select

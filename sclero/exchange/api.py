@@ -3,16 +3,19 @@ Bearer tokens as for the JSON API; patient data for clinicians only; errors: Ope
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from sclero.core.auth import Role
+from sclero.core.errors import NotAuthenticated
 from sclero.exchange.capability import capability_statement
 from sclero.exchange.codes import CANONICAL, SYSTEMS, code_system_resource
 from sclero.exchange.everything import everything
-from sclero.exchange.outcome import fhir_response, refusal
+from sclero.exchange.importing import MAX_BODY_BYTES, import_bundle, parse_json, response_bundle
+from sclero.exchange.outcome import FhirRefused, Issue, fhir_response, refusal
 from sclero.exchange.sources import Context
 from sclero.web.deps import UoW, allow
 
@@ -58,3 +61,43 @@ def patient_everything(request: Request, patient_id: int, uow: UoW) -> Response:
     if request.query_params.get("_download"):
         headers = {"Content-Disposition": f'attachment; filename="patient-{patient_id}.json"'}
     return fhir_response(body, headers=headers)
+
+
+def bearer_only(request: Request) -> None:
+    """A change through /fhir needs a bearer token: a page session cookie alone could be sent
+    by another site's form (the JSON API asks such requests for the CSRF token instead)."""
+    if not request.headers.get("authorization", "").lower().startswith("bearer "):
+        raise NotAuthenticated("POST /fhir takes a bearer token (POST /api/v1/auth/token).")
+
+
+async def bounded_body(request: Request) -> bytes:
+    """The request body, refused unread past MAX_BODY_BYTES (413)."""
+    declared = request.headers.get("content-length", "")
+    too_big = FhirRefused(
+        413, [Issue(f"The body is over {MAX_BODY_BYTES} bytes.", None, "too-costly")]
+    )
+    if declared.isdecimal() and int(declared) > MAX_BODY_BYTES:
+        raise too_big
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("", dependencies=[Depends(bearer_only), CLINICIANS])
+async def transaction(
+    request: Request, uow: UoW, match: Literal["ask", "confirm", "new"] = "ask"
+) -> Response:
+    """Import a transaction Bundle of Patient, Condition, AllergyIntolerance and
+    MedicationStatement: all or nothing; the answer lists every code it could not map."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip()
+    if kind not in ("application/fhir+json", "application/json"):
+        return refusal(415, "Send the Bundle as application/fhir+json.")
+    document = parse_json(await bounded_body(request))
+    result = await run_in_threadpool(
+        import_bundle, uow, document, match=match, bundle_types={"transaction"}
+    )
+    return fhir_response(response_bundle(result, document))

@@ -32,12 +32,18 @@ LIKE_ESCAPE = "\\"
 def create_patient(uow: UnitOfWork, data: PatientIn) -> Patient:
     """Register a new patient and give them a record number."""
     uow.require_role(*IDENTITY_ROLES)
+    patient = add_patient(uow, data)
+    audit.record(uow, "create", "patient", patient.id, patient_id=patient.id)
+    uow.commit()
+    return patient
+
+
+def add_patient(uow: UnitOfWork, data: PatientIn) -> Patient:
+    """A new patient with their record number (helper: the caller checks, audits, commits)."""
     patient = Patient(mrn=f"tmp-{secrets.token_hex(6)}", **data.model_dump())
     uow.session.add(patient)
     uow.session.flush()
     patient.mrn = f"SC-{patient.id:06d}"
-    audit.record(uow, "create", "patient", patient.id, patient_id=patient.id)
-    uow.commit()
     return patient
 
 

@@ -42,3 +42,29 @@ def test_export_refuses_a_front_desk_user_and_an_unknown_one(demo_file: Path) ->
     assert refused.exit_code == 2 and "may not" in refused.output
     unknown = runner.invoke(app, ["export", "patient", "1", "--user", "nobody"])
     assert unknown.exit_code == 2 and "no active user" in unknown.output
+
+
+def test_import_reads_ndjson_and_lists_what_it_could_not_map(
+    demo_file: Path, tmp_path: Path
+) -> None:
+    lines = [
+        {"resourceType": "Patient", "id": "p1", "name": [{"family": "Nakamura", "given": ["Aiko"]}],
+         "gender": "female", "birthDate": "1985-09-30"},
+        {"resourceType": "MedicationStatement", "status": "active", "subject": {"reference": "Patient/p1"},
+         "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "B01AC06"}]}},
+        {"resourceType": "Condition", "subject": {"reference": "Patient/p1"},
+         "code": {"coding": [{"system": "http://snomed.info/sct", "code": "73211009"}]}},
+    ]  # fmt: skip
+    file = tmp_path / "gp.ndjson"
+    file.write_text("\n".join(json.dumps(line) for line in lines))
+    result = runner.invoke(app, ["import", str(file), "--user", "nurse"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "snomed.info/sct|73211009" in result.output and "1 entry(ies) not mapped" in result.output
+    )
+    again = runner.invoke(app, ["import", str(file), "--user", "nurse"])
+    assert again.exit_code == 2 and "match=confirm" in again.output
+    bad = tmp_path / "bad.ndjson"
+    bad.write_text('{"resourceType": "Patient"}\n{oops\n')
+    refused = runner.invoke(app, ["import", str(bad), "--user", "nurse"])
+    assert refused.exit_code == 2 and "Line 2" in refused.output

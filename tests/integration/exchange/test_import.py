@@ -1,0 +1,221 @@
+"""FHIR import (POST /fhir): a Bundle from another system matched or created, coded history
+mapped by code system with every unmapped code listed, idempotent, all or nothing."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from sclero.core.audit import AuditEntry
+from sclero.core.db import Database
+from sclero.patients.models import HistoryItem, Patient, PatientAllergy, PatientMedication
+from tests.conftest import Headers
+from tests.factories.web import Client
+
+ATC = "http://www.whocc.no/atc"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+SNOMED = "http://snomed.info/sct"
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+PID = "urn:uuid:6b1f1f1e-0000-4000-8000-000000000001"
+FHIR = {"Content-Type": "application/fhir+json"}
+
+
+def _status(code: str) -> dict[str, Any]:
+    return {"coding": [{"system": CLINICAL, "code": code}]}
+
+
+def gp_bundle() -> dict[str, Any]:
+    """A GP's transaction Bundle: one patient, a past DVT (ICD-10), an anticoagulant (ATC),
+    a polidocanol allergy (ATC), and a condition coded only in SNOMED CT."""
+    subject = {"reference": PID}
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {"fullUrl": PID, "resource": {
+                "resourceType": "Patient",
+                "identifier": [{"system": "http://gp.example/nhs", "value": "943 476 5919"}],
+                "name": [{"family": "Okafor", "given": ["Grace"]}],
+                "gender": "female", "birthDate": "1971-04-02",
+            }, "request": {"method": "POST", "url": "Patient"}},
+            {"resource": {
+                "resourceType": "Condition", "subject": subject, "clinicalStatus": _status("resolved"),
+                "code": {"coding": [{"system": ICD10, "code": "I80.2", "display": "DVT"}]},
+                "onsetDateTime": "2019-03-01",
+            }, "request": {"method": "POST", "url": "Condition"}},
+            {"resource": {
+                "resourceType": "MedicationStatement", "subject": subject, "status": "active",
+                "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "B01AF01"}]},
+            }, "request": {"method": "POST", "url": "MedicationStatement"}},
+            {"resource": {
+                "resourceType": "AllergyIntolerance", "patient": subject,
+                "code": {"coding": [{"system": ATC, "code": "C05BB02"}]},
+                "reaction": [{"manifestation": [{"text": "hives"}]}],
+            }, "request": {"method": "POST", "url": "AllergyIntolerance"}},
+            {"resource": {
+                "resourceType": "Condition", "subject": subject, "clinicalStatus": _status("active"),
+                "code": {"coding": [{"system": SNOMED, "code": "38341003", "display": "Hypertension"}]},
+            }, "request": {"method": "POST", "url": "Condition"}},
+        ],
+    }  # fmt: skip
+
+
+def post(client: TestClient, auth: dict[str, str], body: Any, **params: str) -> Any:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return client.post("/fhir", content=data, headers={**auth, **FHIR}, params=params)
+
+
+def rows(db: Database) -> tuple[int, int, int, int]:
+    with db.sessions() as session:
+        return tuple(  # type: ignore[return-value]
+            session.scalar(select(func.count()).select_from(m)) or 0
+            for m in (Patient, HistoryItem, PatientMedication, PatientAllergy)
+        )
+
+
+def test_a_gp_bundle_creates_the_patient_with_mapped_history_and_lists_the_rest(
+    client: TestClient, headers: Headers, db: Database
+) -> None:
+    before = rows(db)
+    response = post(client, headers["physician"], gp_bundle())
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["type"] == "transaction-response" and len(answer["entry"]) == 5
+    statuses = [e["response"]["status"] for e in answer["entry"]]
+    assert statuses[:4] == ["201 Created"] * 4
+    unmapped = answer["entry"][4]["response"]["outcome"]["issue"][0]
+    assert unmapped["code"] == "code-invalid" and "38341003" in unmapped["diagnostics"]
+    assert unmapped["expression"] == ["Bundle.entry[4].resource.code"]
+    assert rows(db) == (before[0] + 1, before[1] + 1, before[2] + 1, before[3] + 1)
+    pid = int(answer["entry"][0]["response"]["location"].split("/")[1])
+    with db.sessions() as session:
+        patient = session.get(Patient, pid)
+        assert patient is not None and patient.last_name == "Okafor"
+        assert [(h.condition, h.active) for h in patient.history] == [("history_dvt", True)]
+        assert [m.medication for m in patient.medications] == ["anticoagulant"]
+        assert [(a.allergen, a.reaction) for a in patient.allergies] == [("polidocanol", "hives")]
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "import")).one()
+    assert entry.patient_id == pid and entry.username == "test-physician"
+    assert entry.detail is not None and entry.detail["types"]["Condition"] == 2
+
+
+def test_importing_twice_changes_nothing_once_the_match_is_confirmed(
+    client: TestClient, headers: Headers, db: Database
+) -> None:
+    assert post(client, headers["nurse"], gp_bundle()).status_code == 200
+    after_first = rows(db)
+    again = post(client, headers["nurse"], gp_bundle())
+    assert again.status_code == 409
+    issue = again.json()["issue"][0]
+    assert "match=confirm" in issue["diagnostics"] and issue["expression"] == [
+        "Bundle.entry[0].resource.name"
+    ]
+    confirmed = post(client, headers["nurse"], gp_bundle(), match="confirm")
+    assert confirmed.status_code == 200, confirmed.text
+    assert [e["response"]["status"] for e in confirmed.json()["entry"][:4]] == ["200 OK"] * 4
+    assert rows(db) == after_first
+
+
+def test_a_bad_entry_refuses_the_whole_bundle_naming_entry_and_field(
+    client: TestClient, headers: Headers, db: Database
+) -> None:
+    before = rows(db)
+    cases: list[tuple[Any, int, str]] = []
+    bad_date = gp_bundle()
+    bad_date["entry"][0]["resource"]["birthDate"] = "02/04/1971"
+    cases.append((bad_date, 422, "Bundle.entry[0].resource.birthDate"))
+    dangling = gp_bundle()
+    dangling["entry"][3]["resource"]["patient"] = {"reference": "Patient/404"}
+    cases.append((dangling, 422, "Bundle.entry[3].resource.patient"))
+    alien = gp_bundle()
+    alien["entry"][2]["resource"]["resourceType"] = "Prescription"
+    cases.append((alien, 422, "Bundle.entry[2].resource.resourceType"))
+    no_name = gp_bundle()
+    del no_name["entry"][0]["resource"]["name"]
+    cases.append((no_name, 422, "Bundle.entry[0].resource.name.family"))
+    wrong_type = gp_bundle()["entry"][0]["resource"]
+    cases.append((wrong_type, 400, "resourceType"))
+    batch = {**gp_bundle(), "type": "batch"}
+    cases.append((batch, 400, "Bundle.type"))
+    for body, status, expression in cases:
+        response = post(client, headers["physician"], body)
+        assert response.status_code == status, (expression, response.text)
+        outcome = response.json()
+        assert outcome["resourceType"] == "OperationOutcome"
+        assert any(expression in (i.get("expression") or [""])[0] for i in outcome["issue"]), (
+            outcome
+        )
+    assert rows(db) == before
+
+
+def test_hostile_bodies_get_a_clear_outcome_and_nothing_is_written(
+    client: TestClient, headers: Headers, db: Database
+) -> None:
+    before = rows(db)
+    auth = headers["physician"]
+    malformed = post(client, auth, b'{"resourceType": "Bundle", "entry": [')
+    assert (
+        malformed.status_code == 400
+        and "not valid JSON" in malformed.json()["issue"][0]["diagnostics"]
+    )
+    nested = post(client, auth, b"[" * 100_000 + b"]" * 100_000)
+    assert nested.status_code == 400 and nested.json()["resourceType"] == "OperationOutcome"
+    entries = [{"resource": {"resourceType": "Patient"}}] * 100_000
+    huge = post(client, auth, {"resourceType": "Bundle", "type": "transaction", "entry": entries})
+    assert huge.status_code == 413 and "at most 1000" in huge.json()["issue"][0]["diagnostics"]
+    padded = [{"resource": {"resourceType": "Patient", "text": "x" * 100}}] * 100_000
+    too_big = post(client, auth, {"resourceType": "Bundle", "type": "transaction", "entry": padded})
+    assert too_big.status_code == 413 and "bytes" in too_big.json()["issue"][0]["diagnostics"]
+    unknown_system = gp_bundle()
+    unknown_system["entry"][1]["resource"]["code"] = {
+        "coding": [{"system": "urn:x-local", "code": "Q"}]
+    }
+    kept = post(client, auth, unknown_system)
+    assert kept.status_code == 200
+    assert (
+        "urn:x-local|Q" in kept.json()["entry"][1]["response"]["outcome"]["issue"][0]["diagnostics"]
+    )
+    assert rows(db)[1] == before[1]  # the unmapped condition was not written
+    plain = client.post("/fhir", content=b"hello", headers={**auth, "Content-Type": "text/plain"})
+    assert plain.status_code == 415
+
+
+def test_only_clinicians_with_a_bearer_token_may_import(
+    client: TestClient, headers: Headers, signed_in: Client, db: Database
+) -> None:
+    before = rows(db)
+    assert post(client, headers["front_desk"], gp_bundle()).status_code == 403
+    assert post(client, {}, gp_bundle()).status_code == 401
+    nurse_page = signed_in(
+        "nurse"
+    )  # a page session cookie alone (another site's form could send it)
+    cookie_only = nurse_page.post("/fhir", content=json.dumps(gp_bundle()), headers=FHIR)
+    assert (
+        cookie_only.status_code == 401 and cookie_only.json()["resourceType"] == "OperationOutcome"
+    )
+    assert rows(db) == before
+
+
+def test_a_sclero_record_number_matches_only_the_same_person(
+    client: TestClient, headers: Headers, db: Database
+) -> None:
+    created = post(client, headers["nurse"], gp_bundle()).json()
+    pid = int(created["entry"][0]["response"]["location"].split("/")[1])
+    with db.sessions() as session:
+        mrn = session.get(Patient, pid).mrn  # type: ignore[union-attr]
+    same = gp_bundle()
+    same["entry"][0]["resource"]["identifier"] = [
+        {"system": "https://sclero.invalid/fhir/identifier/mrn", "value": mrn}
+    ]
+    assert (
+        post(client, headers["nurse"], same).json()["entry"][0]["response"]["location"]
+        == f"Patient/{pid}"
+    )
+    other = copy.deepcopy(same)
+    other["entry"][0]["resource"]["birthDate"] = "1990-01-01"
+    refused = post(client, headers["nurse"], other)
+    assert refused.status_code == 409 and mrn in refused.json()["issue"][0]["diagnostics"]
