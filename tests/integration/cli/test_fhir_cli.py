@@ -47,12 +47,14 @@ def test_export_refuses_a_front_desk_user_and_an_unknown_one(demo_file: Path) ->
 def test_import_reads_ndjson_and_lists_what_it_could_not_map(
     demo_file: Path, tmp_path: Path
 ) -> None:
+    p1 = {"reference": "Patient/p1"}
+    aspirin = {"coding": [{"system": "http://www.whocc.no/atc", "code": "B01AC06"}]}
     lines = [
         {"resourceType": "Patient", "id": "p1", "name": [{"family": "Nakamura", "given": ["Aiko"]}],
          "gender": "female", "birthDate": "1985-09-30"},
-        {"resourceType": "MedicationStatement", "status": "active", "subject": {"reference": "Patient/p1"},
-         "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "B01AC06"}]}},
-        {"resourceType": "Condition", "subject": {"reference": "Patient/p1"},
+        {"resourceType": "MedicationStatement", "status": "active", "subject": p1,
+         "medicationCodeableConcept": aspirin},
+        {"resourceType": "Condition", "subject": p1,
          "code": {"coding": [{"system": "http://snomed.info/sct", "code": "73211009"}]}},
     ]  # fmt: skip
     file = tmp_path / "gp.ndjson"

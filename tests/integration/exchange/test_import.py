@@ -32,6 +32,8 @@ def gp_bundle() -> dict[str, Any]:
     """A GP's transaction Bundle: one patient, a past DVT (ICD-10), an anticoagulant (ATC),
     a polidocanol allergy (ATC), and a condition coded only in SNOMED CT."""
     subject = {"reference": PID}
+    resolved, active = _status("resolved"), _status("active")
+    hypertension = {"coding": [{"system": SNOMED, "code": "38341003", "display": "Hypertension"}]}
     return {
         "resourceType": "Bundle",
         "type": "transaction",
@@ -43,7 +45,7 @@ def gp_bundle() -> dict[str, Any]:
                 "gender": "female", "birthDate": "1971-04-02",
             }, "request": {"method": "POST", "url": "Patient"}},
             {"resource": {
-                "resourceType": "Condition", "subject": subject, "clinicalStatus": _status("resolved"),
+                "resourceType": "Condition", "subject": subject, "clinicalStatus": resolved,
                 "code": {"coding": [{"system": ICD10, "code": "I80.2", "display": "DVT"}]},
                 "onsetDateTime": "2019-03-01",
             }, "request": {"method": "POST", "url": "Condition"}},
@@ -57,8 +59,8 @@ def gp_bundle() -> dict[str, Any]:
                 "reaction": [{"manifestation": [{"text": "hives"}]}],
             }, "request": {"method": "POST", "url": "AllergyIntolerance"}},
             {"resource": {
-                "resourceType": "Condition", "subject": subject, "clinicalStatus": _status("active"),
-                "code": {"coding": [{"system": SNOMED, "code": "38341003", "display": "Hypertension"}]},
+                "resourceType": "Condition", "subject": subject, "clinicalStatus": active,
+                "code": hypertension,
             }, "request": {"method": "POST", "url": "Condition"}},
         ],
     }  # fmt: skip

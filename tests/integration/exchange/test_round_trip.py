@@ -11,7 +11,19 @@ from sqlalchemy import delete, func, select
 
 from sclero.core.db import Database
 from sclero.exchange.importing import IMPORTED
-from sclero.patients.models import HistoryItem, Patient, PatientAllergy, PatientMedication
+from sclero.models import (
+    AdverseEvent,
+    FollowUp,
+    HistoryItem,
+    Injection,
+    Patient,
+    PatientAllergy,
+    PatientMedication,
+    Photo,
+    PlanItem,
+    TreatmentPlan,
+    TreatmentSession,
+)
 from sclero.rules.vocabulary import Condition
 from tests.conftest import Headers
 
@@ -37,6 +49,20 @@ def _richest(db: Database, demo_clinic: list[int]) -> int:
             session.add(PatientAllergy(patient_id=pid, allergen="latex", reaction="rash"))
         session.commit()
     return pid
+
+
+def _remove(db: Database, pid: int) -> None:
+    """The patient leaves this database altogether (rows that point at their findings and
+    sessions first: those keys have no cascade)."""
+    sessions = select(TreatmentSession.id).where(TreatmentSession.patient_id == pid)
+    plans = select(TreatmentPlan.id).where(TreatmentPlan.patient_id == pid)
+    with db.sessions() as session:
+        session.execute(delete(Injection).where(Injection.session_id.in_(sessions)))
+        session.execute(delete(PlanItem).where(PlanItem.plan_id.in_(plans)))
+        for model in (Photo, AdverseEvent, FollowUp, TreatmentSession):
+            session.execute(delete(model).where(model.patient_id == pid))
+        session.execute(delete(Patient).where(Patient.id == pid))
+        session.commit()
 
 
 def _export(client: TestClient, auth: dict[str, str], pid: int) -> dict[str, Any]:
@@ -68,9 +94,7 @@ def test_export_import_export_gives_the_same_record(
 ) -> None:
     pid = _richest(db, demo_clinic)
     first = _export(client, headers["nurse"], pid)
-    with db.sessions() as session:  # the patient leaves this database altogether
-        session.execute(delete(Patient).where(Patient.id == pid))
-        session.commit()
+    _remove(db, pid)
     transaction = {
         "resourceType": "Bundle",
         "type": "transaction",
