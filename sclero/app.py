@@ -29,6 +29,7 @@ from sclero.scheduling import pages as scheduling_pages
 from sclero.web import api_docs, auth_api, errors
 from sclero.web import pages as web_pages
 from sclero.web.headers import SecurityHeaders
+from sclero.web.limits import BodyLimit
 from sclero.web.templating import PACKAGE
 
 API_ROUTERS = (
@@ -83,7 +84,10 @@ def create_app(
         docs_url=None,  # served by api_docs from the vendored Swagger UI
         redoc_url=None,
     )
-    app.add_middleware(SecurityHeaders, https_only=settings.secure_cookies)
+    app.add_middleware(
+        BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
+    )
+    app.add_middleware(SecurityHeaders, https_only=settings.secure_cookies)  # outermost
     app.state.settings = settings
     app.state.db = database
     app.state.secret = settings.resolved_secret_key()  # signs the CSRF tokens

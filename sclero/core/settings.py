@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=12, ge=1, le=24 * 7)
     api_token_days: int = Field(default=30, ge=1, le=365)
     secure_cookies: bool = False
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="The largest request body (JSON, forms)"
+    )
+    max_upload_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024, description="The largest upload (a photo and its form)"
+    )
     timezone: str = Field(
         default="",
         description="The clinic's IANA time zone (e.g. Europe/Berlin); empty: the server's",

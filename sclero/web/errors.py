@@ -15,6 +15,7 @@ from sclero.core import audit
 from sclero.core.errors import DomainError, Forbidden
 from sclero.rules import CaseError
 from sclero.web.deps import LoginRequired
+from sclero.web.limits import BodyTooLarge
 from sclero.web.security import CsrfRejected
 from sclero.web.templating import render
 
@@ -114,6 +115,10 @@ def csrf_rejected(request: Request, _exc: CsrfRejected) -> Response:
     return refusal(request, 403, "Form refused", message, "csrf")
 
 
+def body_too_large(request: Request, exc: BodyTooLarge) -> Response:
+    return refusal(request, 413, "Too large", str(exc.detail), "too_large")
+
+
 def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
     return JSONResponse({"errors": validation_errors(list(exc.errors()))}, status_code=422)
 
@@ -131,6 +136,7 @@ HANDLERS: tuple[tuple[type[Exception], Any], ...] = (
     (LoginRequired, login_required),
     (CsrfRejected, csrf_rejected),
     (RequestValidationError, invalid_request),
+    (BodyTooLarge, body_too_large),
     (StarletteHTTPException, http_error),
 )
 

@@ -58,8 +58,11 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                kept = headers.get("cache-control", "")
                 for name, value in wanted.items():
                     headers[name] = value
+                if "no-store" in kept:
+                    headers["cache-control"] = kept  # e.g. "private, no-store" on a photo
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
