@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from sclero.adverse_events import service
 from sclero.adverse_events.schemas import (
@@ -14,6 +14,7 @@ from sclero.adverse_events.schemas import (
 )
 from sclero.core.auth import Role
 from sclero.web.deps import UoW, allow
+from sclero.web.versions import IfMatch, etag
 
 router = APIRouter(prefix="/api/v1", tags=["adverse events"])
 CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
@@ -40,8 +41,14 @@ def list_events(patient_id: int, uow: UoW) -> list[AdverseEventOut]:
 
 
 @router.patch("/adverse-events/{event_id}", response_model=AdverseEventOut, dependencies=[CLINICAL])
-def update(event_id: int, data: AdverseEventUpdate, uow: UoW) -> AdverseEventOut:
-    return AdverseEventOut.model_validate(service.update(uow, event_id, data))
+def update(
+    event_id: int, data: AdverseEventUpdate, uow: UoW, version: IfMatch, response: Response
+) -> AdverseEventOut:
+    """Re-grade or add to the management; If-Match carries the event's `version` as you read it
+    (412 when stale)."""
+    event = service.update(uow, event_id, data, version)
+    etag(response, event)
+    return AdverseEventOut.model_validate(event)
 
 
 @router.post(
@@ -49,8 +56,13 @@ def update(event_id: int, data: AdverseEventUpdate, uow: UoW) -> AdverseEventOut
     response_model=AdverseEventOut,
     dependencies=[Depends(allow(Role.PHYSICIAN))],
 )
-def close(event_id: int, data: AdverseEventClose, uow: UoW) -> AdverseEventOut:
-    return AdverseEventOut.model_validate(service.close(uow, event_id, data))
+def close(
+    event_id: int, data: AdverseEventClose, uow: UoW, version: IfMatch, response: Response
+) -> AdverseEventOut:
+    """Close with the outcome; If-Match carries the event's `version` (412 when stale)."""
+    event = service.close(uow, event_id, data, version)
+    etag(response, event)
+    return AdverseEventOut.model_validate(event)
 
 
 @router.post(

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sclero.adverse_events.choices import EventStatus
 from sclero.core.db import Base
 from sclero.core.time import utcnow
+from sclero.core.versioning import Versioned
 
 
-class AdverseEvent(Base):
+class AdverseEvent(Versioned, Base):
     """A complication reported after a session, triaged by the protocol and managed to closure."""
 
     __tablename__ = "adverse_events"

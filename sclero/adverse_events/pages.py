@@ -25,14 +25,17 @@ from sclero.adverse_events.schemas import (
     symptom_label,
 )
 from sclero.charting import service as charting
+from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import Database, UnitOfWork
-from sclero.core.errors import DomainError, Forbidden
+from sclero.core.errors import DomainError, Forbidden, PreconditionFailed, PreconditionRequired
 from sclero.patients import service as patients
 from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, read_form, validate
 from sclero.web.security import require_csrf
 from sclero.web.templating import render
+from sclero.web.versions import FIELD as VERSION
+from sclero.web.versions import form_version
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
 DB = Annotated[Database, Depends(get_db)]
@@ -51,6 +54,7 @@ def _page(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     row: tuple[int, str, dict[str, Any], dict[str, str]] | None = None,
+    conflict: list[audit.Change] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     """The page; `row` re-opens one event's grade or close form with its values and errors."""
@@ -74,6 +78,7 @@ def _page(
             "row_form": row[1] if row else None,
             "row_values": row[2] if row else {},
             "row_errors": row[3] if row else {},
+            "row_conflict": conflict,
             "groups": service.symptoms_by_level(),
             "urgent_sources": service.urgent_sources(),
             "level_titles": LEVEL_TITLES,
@@ -164,11 +169,13 @@ async def review(request: Request, event_id: int, actor: PageActor, db: DB) -> R
     return _event_action(request, actor, db, event_id, "review", values, data, errors)
 
 
-ACTIONS: dict[str, Callable[[UnitOfWork, int, Any], Any]] = {
+ACTIONS: dict[str, Callable[..., Any]] = {
     "update": service.update,
     "close": service.close,
     "review": service.review,
 }
+VERSIONED = ("update", "close")
+"""The forms that change the event itself (a review lifts its hold, once: nothing to lose)."""
 
 
 def _event_action(
@@ -182,26 +189,34 @@ def _event_action(
     errors: dict[str, str],
 ) -> Response:
     action = ACTIONS[form]
+    version = form_version(values)
     with db.uow(actor) as uow:
         uow.require_role(*service.CLINICAL_ROLES)
         patient_id = service.load_event(uow, event_id).patient_id
-    status = 422
+    status, conflict = 422, None
     if data is not None:
         try:
             with db.uow(actor) as uow:
-                action(uow, event_id, data)
+                action(uow, event_id, data, *([version] if form in VERSIONED else []))
             return RedirectResponse(
                 f"/patients/{patient_id}/adverse-events?changed={event_id}#event-{event_id}", 303
             )
+        except (PreconditionFailed, PreconditionRequired):
+            status = 412  # shown with what the other person changed, on the current version
         except DomainError as error:
             if error.status_code in (403, 404):
                 raise
             errors, status = domain_errors(error), error.status_code
+    if status != 412:
+        values[VERSION] = version
     with db.uow(actor) as uow:
+        if status == 412:
+            conflict = audit.changes_since(uow, ("adverse_event",), event_id, version)
         return _page(
             request,
             uow,
             patient_id,
             row=(event_id, form, values, errors),
+            conflict=conflict,
             status_code=status,
         )

@@ -47,6 +47,7 @@ class AdverseEventReview(Strict):
 
 class AdverseEventOut(Out):
     id: int
+    version: int  # send it back as If-Match to change this record
     patient_id: int
     session_id: int | None
     event_type: str

@@ -24,6 +24,7 @@ from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, InvalidInput
 from sclero.core.protocol import current_protocol
 from sclero.core.time import to_clinic_wall_time, utcnow
+from sclero.core.versioning import check_version, snapshot
 from sclero.patients import service as patients
 from sclero.patients.choices import HoldReason
 from sclero.rules.triage import triage_event
@@ -125,34 +126,36 @@ def load_event(uow: UnitOfWork, event_id: int) -> AdverseEvent:
     return uow.get(AdverseEvent, event_id, field="event_id")
 
 
-def update(uow: UnitOfWork, event_id: int, data: AdverseEventUpdate) -> AdverseEvent:
-    """Re-grade an open event, or add a dated note to its management (earlier notes stay)."""
+def update(
+    uow: UnitOfWork, event_id: int, data: AdverseEventUpdate, version: int | None
+) -> AdverseEvent:
+    """Re-grade an open event, or add a dated note to its management (earlier notes stay);
+    made on `version` of the event (refused when someone else changed it since)."""
     uow.require_role(*CLINICAL_ROLES)
     event = load_event(uow, event_id)
+    check_version(event, version)
+    before = snapshot(event, EVENT_FIELDS)
     if event.status != EventStatus.OPEN:
         raise Conflict("This adverse event is closed.", field="status")
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     note = changes.pop("management", None)
     for name, value in changes.items():
         setattr(event, name, value)
-    if note and _add_management(event, note):
-        changes["management"] = note
-    audit.record(
-        uow,
-        "update",
-        "adverse_event",
-        event.id,
-        patient_id=event.patient_id,
-        detail={"fields": sorted(changes)},
-    )
+    if note:
+        _add_management(event, note)
+    audit.record_change(uow, "update", "adverse_event", event, before, patient_id=event.patient_id)
     uow.commit()
     return event
 
 
-def close(uow: UnitOfWork, event_id: int, data: AdverseEventClose) -> AdverseEvent:
-    """A physician closes an event with its outcome."""
+def close(
+    uow: UnitOfWork, event_id: int, data: AdverseEventClose, version: int | None
+) -> AdverseEvent:
+    """A physician closes an event with its outcome, on `version` of the event."""
     uow.require_role(Role.PHYSICIAN)
     event = load_event(uow, event_id)
+    check_version(event, version)
+    before = snapshot(event, EVENT_FIELDS)
     if event.status != EventStatus.OPEN:
         raise Conflict("This adverse event is already closed.", field="status")
     event.status = EventStatus.CLOSED
@@ -163,16 +166,29 @@ def close(uow: UnitOfWork, event_id: int, data: AdverseEventClose) -> AdverseEve
     reviewed = [h for h in patients.holds_of(uow, HOLD_SOURCE, event.id) if h.is_open]
     for hold in reviewed:  # closing an urgent event is the physician's review of it
         patients.review_hold(uow, hold, f"Closed: {Outcome(data.outcome).label}.")
-    audit.record(
+    audit.record_change(
         uow,
         "close",
         "adverse_event",
-        event.id,
+        event,
+        before,
         patient_id=event.patient_id,
         detail={"hold_reviewed": bool(reviewed)} if reviewed else None,
     )
     uow.commit()
     return event
+
+
+EVENT_FIELDS = (
+    "event_type",
+    "symptoms",
+    "onset_date",
+    "severity",
+    "management",
+    "outcome",
+    "status",
+)
+"""What an update's audit row keeps the old and new value of."""
 
 
 def _add_management(event: AdverseEvent, note: str) -> bool:

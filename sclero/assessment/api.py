@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from sclero.assessment import service
 from sclero.assessment.schemas import DuplexIn, DuplexOut, FindingIn, FindingOut
 from sclero.core.auth import Role
 from sclero.web.deps import UoW, allow
+from sclero.web.versions import IfMatch, etag
 
 router = APIRouter(prefix="/api/v1", tags=["assessment"])
 CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
@@ -32,14 +33,22 @@ def add_finding(patient_id: int, data: FindingIn, uow: UoW) -> FindingOut:
 
 
 @router.put("/findings/{finding_id}", response_model=FindingOut, dependencies=[CLINICAL])
-def update_finding(finding_id: int, data: FindingIn, uow: UoW) -> FindingOut:
-    return FindingOut.model_validate(service.update_finding(uow, finding_id, data))
+def update_finding(
+    finding_id: int, data: FindingIn, uow: UoW, version: IfMatch, response: Response
+) -> FindingOut:
+    """Correct a finding; If-Match carries its `version` as you read it (412 when stale)."""
+    finding = service.update_finding(uow, finding_id, data, version)
+    etag(response, finding)
+    return FindingOut.model_validate(finding)
 
 
 @router.delete("/findings/{finding_id}", response_model=FindingOut, dependencies=[CLINICAL])
-def retire_finding(finding_id: int, uow: UoW) -> FindingOut:
-    """Retire a finding (resolved or entered in error); it stays in the record."""
-    return FindingOut.model_validate(service.retire_finding(uow, finding_id))
+def retire_finding(finding_id: int, uow: UoW, version: IfMatch, response: Response) -> FindingOut:
+    """Retire a finding (resolved or entered in error); it stays in the record. If-Match
+    carries its `version` as you read it (412 when stale)."""
+    finding = service.retire_finding(uow, finding_id, version)
+    etag(response, finding)
+    return FindingOut.model_validate(finding)
 
 
 @router.get(

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sclero.core.db import Base
 from sclero.core.time import utcnow
+from sclero.core.versioning import Versioned
 
 
-class VeinFinding(Base):
+class VeinFinding(Versioned, Base):
     """A vein (or group of veins) seen in one body region: type, diameter, colour, CEAP class."""
 
     __tablename__ = "vein_findings"

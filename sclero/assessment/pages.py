@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sclero.assessment import service
 from sclero.assessment.schemas import COLOURS, DuplexIn, FindingIn
+from sclero.core import audit
 from sclero.core.db import Database, UnitOfWork
-from sclero.core.errors import DomainError
+from sclero.core.errors import DomainError, PreconditionFailed, PreconditionRequired
 from sclero.core.protocol import current_protocol
 from sclero.patients import service as patients
 from sclero.rules.plausibility import bound_message
@@ -19,6 +20,8 @@ from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, is_htmx, read_form, refused_status, validate
 from sclero.web.security import require_csrf
 from sclero.web.templating import render
+from sclero.web.versions import FIELD as VERSION
+from sclero.web.versions import form_version
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
 DB = Annotated[Database, Depends(get_db)]
@@ -58,6 +61,7 @@ def _choices() -> dict[str, list[tuple[str, str]]]:
 
 def _finding_values(finding: Any) -> dict[str, Any]:
     values = {name: getattr(finding, name) for name in FINDING_FIELDS}
+    values[VERSION] = finding.version
     if finding.vein_type_derived:
         values["vein_type"] = None  # keep deriving it from the diameter
     return values
@@ -137,6 +141,7 @@ async def add_finding(request: Request, patient_id: int, actor: PageActor, db: D
 @router.post("/findings/{finding_id}/edit", response_model=None)
 async def edit_finding(request: Request, finding_id: int, actor: PageActor, db: DB) -> Response:
     values = await read_form(request)
+    version = form_version(values)
     data, errors = validate(FindingIn, {k: values.get(k) for k in FINDING_FIELDS})
     errors = _readable(errors)
     with db.uow(actor) as uow:
@@ -145,28 +150,62 @@ async def edit_finding(request: Request, finding_id: int, actor: PageActor, db: 
     if data is not None:
         try:
             with db.uow(actor) as uow:
-                finding = service.update_finding(uow, finding_id, data)
+                finding = service.update_finding(uow, finding_id, data, version)
                 if not is_htmx(request):
                     return RedirectResponse(f"/patients/{patient_id}/assessment#findings", 303)
                 context = _context(uow, patient_id)
                 context.update(values={}, errors={}, notice=f"Saved: {_site(finding)}.")
                 return _render(request, WORKSPACE, context, actor)
+        except (PreconditionFailed, PreconditionRequired):
+            return _stale(request, actor, db, patient_id, values, finding_id, version)
         except DomainError as error:
             errors, status = domain_errors(error), refused_status(error)
+    values[VERSION] = version  # a corrected form still saves on the version it was opened on
     return _refused(request, actor, db, patient_id, values, errors, status, finding_id)
 
 
 @router.post("/findings/{finding_id}/retire", response_model=None)
-def retire_finding(request: Request, finding_id: int, actor: PageActor, db: DB) -> Response:
+async def retire_finding(request: Request, finding_id: int, actor: PageActor, db: DB) -> Response:
     """Retire (resolved or entered in error): off the map, still in the record."""
+    version = form_version(await read_form(request))
     with db.uow(actor) as uow:
-        finding = service.retire_finding(uow, finding_id)
+        try:
+            finding = service.retire_finding(uow, finding_id, version)
+        except (PreconditionFailed, PreconditionRequired):
+            patient_id = service.load_finding(uow, finding_id).patient_id
+            return _stale(request, actor, db, patient_id, {}, finding_id, version, editing=False)
         patient_id = finding.patient_id
         if not is_htmx(request):
             return RedirectResponse(f"/patients/{patient_id}/assessment#findings", 303)
         context = _context(uow, patient_id)
         context.update(values={}, errors={}, notice=f"Retired: {_site(finding)}.")
         return _render(request, WORKSPACE, context, actor)
+
+
+def _stale(
+    request: Request,
+    actor: Any,
+    db: Database,
+    patient_id: int,
+    values: dict[str, Any],
+    finding_id: int,
+    version: int | None,
+    editing: bool = True,
+) -> HTMLResponse:
+    """A save refused because someone else changed the finding since: what they changed, and
+    (for an edit) the form again with what this user typed, on the finding's current version."""
+    with db.uow(actor) as uow:
+        context = _context(uow, patient_id)
+        current = next((f for f in context["findings"] if f.id == finding_id), None)
+        conflict = audit.changes_since(uow, ("vein_finding",), finding_id, version)
+        context.update(
+            values=values if editing else {},
+            errors={},
+            editing=current if editing else None,
+            conflict=conflict,
+        )
+        name = WORKSPACE if is_htmx(request) else PAGE
+        return _render(request, name, context, actor, 412)
 
 
 def _refused(

@@ -30,6 +30,7 @@ class FindingIn(Strict):
 
 class FindingOut(Out):
     id: int
+    version: int  # send it back as If-Match to change this record
     patient_id: int
     side: str
     region: str

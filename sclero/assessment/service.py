@@ -11,6 +11,7 @@ from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput
 from sclero.core.protocol import current_protocol
+from sclero.core.versioning import check_version, snapshot
 from sclero.patients import service as patients
 from sclero.rules import CaseError, Duplex, classify_vein
 from sclero.rules import VeinFinding as CaseFinding
@@ -32,23 +33,40 @@ def add_finding(uow: UnitOfWork, patient_id: int, data: FindingIn) -> VeinFindin
     return finding
 
 
-def update_finding(uow: UnitOfWork, finding_id: int, data: FindingIn) -> VeinFinding:
+def update_finding(
+    uow: UnitOfWork, finding_id: int, data: FindingIn, version: int | None
+) -> VeinFinding:
+    """Correct a finding, made on `version` of it (refused when someone changed it since)."""
     uow.require_role(*CLINICAL_ROLES)
     finding = load_finding(uow, finding_id)
+    check_version(finding, version)
+    before = snapshot(finding, FINDING_FIELDS)
     _apply(finding, data)
-    audit.record(uow, "update", "vein_finding", finding.id, patient_id=finding.patient_id)
+    audit.record_change(
+        uow, "update", "vein_finding", finding, before, patient_id=finding.patient_id
+    )
     uow.commit()
     return finding
 
 
-def retire_finding(uow: UnitOfWork, finding_id: int) -> VeinFinding:
+def retire_finding(uow: UnitOfWork, finding_id: int, version: int | None) -> VeinFinding:
     """Mark a finding resolved or entered in error; it stays in the record, off the map."""
     uow.require_role(*CLINICAL_ROLES)
     finding = load_finding(uow, finding_id)
+    check_version(finding, version)
+    before = snapshot(finding, FINDING_FIELDS)
     finding.active = False
-    audit.record(uow, "delete", "vein_finding", finding.id, patient_id=finding.patient_id)
+    audit.record_change(
+        uow, "delete", "vein_finding", finding, before, patient_id=finding.patient_id
+    )
     uow.commit()
     return finding
+
+
+FINDING_FIELDS = (
+    "side", "region", "vein_type", "diameter_mm", "colour", "ceap_class", "notes", "active"
+)  # fmt: skip
+"""What an update's audit row keeps the old and new value of."""
 
 
 def _apply(finding: VeinFinding, data: FindingIn) -> None:

@@ -8,9 +8,11 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, Integer, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
 
 from sclero.core.db import PENDING_READS, Actor, Base, UnitOfWork
 from sclero.core.time import utcnow
+from sclero.core.versioning import Versioned, changed, label_of, snapshot, stale
 
 
 class AuditEntry(Base):
@@ -62,6 +64,60 @@ def record(
         reads.append(_Read(uow.actor, action, entity, entity_id, patient_id, detail))
         return
     uow.session.add(_entry(uow.actor, action, entity, entity_id, patient_id, detail))
+
+
+def record_change(
+    uow: UnitOfWork,
+    action: str,
+    entity: str,
+    row: Versioned,
+    before: dict[str, Any],
+    *,
+    patient_id: int | None,
+    after: dict[str, Any] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Audit a change of a versioned row with the old and new value of each field that changed
+    (`before` is the row's snapshot() taken before the change, `after` by default the same
+    fields now) and the version it made."""
+    try:
+        uow.session.flush()  # the row gets its new version; the database checks the old one
+    except StaleDataError:
+        raise stale(label_of(row)) from None
+    changes = changed(before, snapshot(row, tuple(before)) if after is None else after)
+    full = {**(detail or {}), "version": row.version, "changes": changes}
+    record(uow, action, entity, getattr(row, "id", None), patient_id=patient_id, detail=full)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change someone else saved on a record, as a refused page shows it."""
+
+    at: datetime
+    username: str
+    version: int
+    changes: dict[str, dict[str, Any]]
+
+
+def changes_since(
+    uow: UnitOfWork, entities: tuple[str, ...], entity_id: int, version: int | None
+) -> list[Change]:
+    """The audited changes of one record made after `version`, oldest first (for a page that
+    refused a stale save; no audit of its own: the refused page's reads are audited)."""
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.entity.in_(entities), AuditEntry.entity_id == entity_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(50)
+    )
+    found: list[Change] = []
+    for entry in uow.session.scalars(query):
+        made = (entry.detail or {}).get("version")
+        if isinstance(made, int) and (version is None or made > version):
+            found.append(
+                Change(entry.at, entry.username, made, (entry.detail or {}).get("changes", {}))
+            )
+    return found[::-1]
 
 
 @dataclass(frozen=True)

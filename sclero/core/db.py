@@ -11,11 +11,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from sclero.core.errors import DomainError, Forbidden, NotFound
 from sclero.core.protocol import protocol_for
 from sclero.core.settings import Settings, get_settings
 from sclero.core.time import today, utcnow
+from sclero.core.versioning import stale
 from sclero.rules import Protocol
 
 PENDING_READS = "sclero_pending_reads"
@@ -187,8 +189,13 @@ class UnitOfWork:
                 session.commit()
 
     def commit(self) -> None:
-        """Commit the change, with the audit row of what this unit of work read."""
-        self.session.commit()
+        """Commit the change, with the audit row of what this unit of work read. A versioned row
+        that someone else changed since it was loaded is refused (412), nothing written."""
+        try:
+            self.session.commit()
+        except StaleDataError:
+            self.session.rollback()
+            raise stale("record") from None
 
     def today(self) -> date:
         """The clinic's current date, in the clinic's time zone."""

@@ -49,6 +49,21 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class PreconditionFailed(DomainError):
+    """A change made on an older version of a record than the one stored: someone else saved in
+    between, and their change must not be lost."""
+
+    status_code = 412
+    code = "changed_by_someone_else"
+
+
+class PreconditionRequired(DomainError):
+    """A change to a versioned record sent without the version it was made on."""
+
+    status_code = 428
+    code = "version_required"
+
+
 class NeedsPhysicianDecision(DomainError):
     """Refused until a physician decides, with a written reason, on a referral the protocol
     requires (or the referral is resolved, e.g. a duplex recorded)."""

@@ -10,6 +10,7 @@ from sclero.core.auth import Role
 from sclero.evaluation import service
 from sclero.evaluation.schemas import EvaluationIn, EvaluationOut
 from sclero.web.deps import UoW, allow
+from sclero.web.versions import IfMatch
 
 router = APIRouter(prefix="/api/v1", tags=["evaluation"])
 CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
@@ -28,8 +29,12 @@ def evaluate(case: dict[str, Any] = Body(...)) -> dict[str, Any]:
     status_code=201,
     dependencies=[CLINICAL],
 )
-def record_evaluation(patient_id: int, data: EvaluationIn, uow: UoW) -> EvaluationOut:
-    return EvaluationOut.model_validate(service.record_evaluation(uow, patient_id, data))
+def record_evaluation(
+    patient_id: int, data: EvaluationIn, uow: UoW, version: IfMatch
+) -> EvaluationOut:
+    """Record an intake; it also replaces the coded history, so If-Match must carry the ETag of
+    the patient's record as you read it (GET …/history): 412 if someone changed it since."""
+    return EvaluationOut.model_validate(service.record_evaluation(uow, patient_id, data, version))
 
 
 @router.post("/patients/{patient_id}/evaluations/preview", dependencies=[CLINICAL])

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sclero.core import audit
 from sclero.core.db import Database, UnitOfWork
-from sclero.core.errors import DomainError, Forbidden
+from sclero.core.errors import DomainError, Forbidden, PreconditionFailed, PreconditionRequired
 from sclero.evaluation import service
 from sclero.evaluation.schemas import EvaluationIn
 from sclero.patients import service as patients
@@ -17,6 +18,7 @@ from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, read_form, validate
 from sclero.web.security import require_csrf
 from sclero.web.templating import render
+from sclero.web.versions import form_version
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
 DB = Annotated[Database, Depends(get_db)]
@@ -45,6 +47,7 @@ async def evaluation_preview(
 ) -> HTMLResponse:
     """The result panel for the answers typed so far (HTMX swaps it; nothing is saved)."""
     values = await read_form(request, lists=LISTS)
+    form_version(values)  # the preview saves nothing: the version matters only on saving
     data, errors = validate(EvaluationIn, values)
     result = None
     with db.uow(actor) as uow:
@@ -67,20 +70,25 @@ async def evaluation_preview(
 async def save_evaluation(request: Request, patient_id: int, actor: PageActor, db: DB) -> Response:
     """Save the intake with the protocol's decision, then go back to the chart."""
     values = await read_form(request, lists=LISTS)
+    version = form_version(values)
     data, errors = validate(EvaluationIn, values)
+    stale = False
     if data is not None:
         try:
             with db.uow(actor) as uow:
-                service.record_evaluation(uow, patient_id, data)
+                service.record_evaluation(uow, patient_id, data, version)
             return RedirectResponse(f"/patients/{patient_id}", 303)
         except Forbidden:
             raise
+        except (PreconditionFailed, PreconditionRequired):
+            stale = True  # re-shown with what the other person changed since
         except DomainError as error:
             errors = domain_errors(error)
     with db.uow(actor) as uow:
         shown, _ = validate(EvaluationIn, values)
         result = service.preview_evaluation(uow, patient_id, shown) if shown else None
-        return _page(request, uow, patient_id, values, _friendly(errors), result, status=422)
+        status = 412 if stale else 422
+        return _page(request, uow, patient_id, values, _friendly(errors), result, status, version)
 
 
 def _page(
@@ -91,9 +99,18 @@ def _page(
     errors: dict[str, str],
     result: dict[str, Any] | None,
     status: int = 200,
+    stale_version: int | None = None,
 ) -> HTMLResponse:
+    """The intake page; after a save refused as stale (`status` 412), with what others changed
+    on the record since `stale_version` and the form on the record's current version."""
+    patient = patients.get_patient(uow, patient_id)
+    conflict = None
+    if status == 412:
+        conflict = audit.changes_since(uow, patients.RECORD_ENTITIES, patient_id, stale_version)
     context = {
-        "patient": patients.get_patient(uow, patient_id),
+        "patient": patient,
+        "version": patient.version,
+        "conflict": conflict,
         "evaluations": service.list_evaluations(uow, patient_id),
         "values": values,
         "errors": errors,

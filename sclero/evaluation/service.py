@@ -15,6 +15,7 @@ from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, NotFound
 from sclero.core.protocol import current_protocol
 from sclero.core.time import utcnow
+from sclero.core.versioning import check_version
 from sclero.evaluation.models import Evaluation
 from sclero.evaluation.schemas import EvaluationIn
 from sclero.patients import service as patients
@@ -103,18 +104,24 @@ def current_screening(
     return evaluation, screen(uow, build_case(uow, patient, answers, previous_sessions))
 
 
-def record_evaluation(uow: UnitOfWork, patient_id: int, data: EvaluationIn) -> Evaluation:
-    """Screen the patient with the protocol, store answers + result, update the coded history."""
+def record_evaluation(
+    uow: UnitOfWork, patient_id: int, data: EvaluationIn, version: int | None
+) -> Evaluation:
+    """Screen the patient with the protocol, store answers + result, update the coded history.
+    The intake was filled on `version` of the patient's record: if someone else saved the
+    history (or the details) since, it is refused and nothing is lost."""
     uow.require_role(*CLINICAL_ROLES)
     patient = patients.load_patient(uow, patient_id)
+    check_version(patient, version, patients.HISTORY)
     answers = data.model_dump(exclude={"notes"})
     result = screen(uow, build_case(uow, patient, answers)).to_document()
-    patient.weight_kg = data.weight_kg
     patients.replace_history(
+        uow,
         patient,
         HistoryIn(
             conditions=data.conditions, medications=data.medications, allergies=data.allergies
         ),
+        weight_kg=data.weight_kg,
     )
     evaluation = Evaluation(
         patient_id=patient.id,

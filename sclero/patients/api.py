@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from sclero.core.auth import Role
 from sclero.core.schemas import Page
 from sclero.patients import service
+from sclero.patients.models import Patient
 from sclero.patients.schemas import (
     HistoryIn,
     HistoryOut,
@@ -19,6 +20,7 @@ from sclero.patients.schemas import (
     PatientUpdate,
 )
 from sclero.web.deps import UoW, allow
+from sclero.web.versions import IfMatch, etag
 
 router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
 IDENTITY = Depends(allow(Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK))
@@ -51,22 +53,42 @@ def create_patient(data: PatientIn, uow: UoW) -> PatientOut:
 
 
 @router.get("/{patient_id}", response_model=PatientOut, dependencies=[IDENTITY])
-def get_patient(patient_id: int, uow: UoW) -> PatientOut:
-    return PatientOut.model_validate(service.get_patient(uow, patient_id))
+def get_patient(patient_id: int, uow: UoW, response: Response) -> PatientOut:
+    """The patient's details; the ETag is the record's version (send it back as If-Match)."""
+    patient = service.get_patient(uow, patient_id)
+    etag(response, patient)
+    return PatientOut.model_validate(patient)
 
 
 @router.patch("/{patient_id}", response_model=PatientOut, dependencies=[IDENTITY])
-def update_patient(patient_id: int, data: PatientUpdate, uow: UoW) -> PatientOut:
-    return PatientOut.model_validate(service.update_patient(uow, patient_id, data))
+def update_patient(
+    patient_id: int, data: PatientUpdate, uow: UoW, version: IfMatch, response: Response
+) -> PatientOut:
+    """Correct the details; If-Match must carry the ETag you read (412 if someone changed the
+    record since, 428 without it)."""
+    patient = service.update_patient(uow, patient_id, data, version)
+    etag(response, patient)
+    return PatientOut.model_validate(patient)
 
 
 @router.get("/{patient_id}/history", response_model=HistoryOut, dependencies=[CLINICAL])
-def get_history(patient_id: int, uow: UoW) -> HistoryOut:
-    codes = service.history_codes(service.get_history(uow, patient_id))
-    return HistoryOut(**codes.model_dump())
+def get_history(patient_id: int, uow: UoW, response: Response) -> HistoryOut:
+    """The coded history; the ETag is the record's version (send it back as If-Match)."""
+    patient = service.get_history(uow, patient_id)
+    etag(response, patient)
+    return _history(patient)
 
 
 @router.put("/{patient_id}/history", response_model=HistoryOut, dependencies=[CLINICAL])
-def set_history(patient_id: int, data: HistoryIn, uow: UoW) -> HistoryOut:
-    codes = service.history_codes(service.set_history(uow, patient_id, data))
-    return HistoryOut(**codes.model_dump())
+def set_history(
+    patient_id: int, data: HistoryIn, uow: UoW, version: IfMatch, response: Response
+) -> HistoryOut:
+    """Replace the coded history; If-Match must carry the ETag you read (412 if someone changed
+    the record since — their change stays — 428 without it)."""
+    patient = service.set_history(uow, patient_id, data, version)
+    etag(response, patient)
+    return _history(patient)
+
+
+def _history(patient: Patient) -> HistoryOut:
+    return HistoryOut(**service.history_codes(patient).model_dump(), version=patient.version)

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sclero.core.db import Base, Timestamped
 from sclero.core.time import utcnow
+from sclero.core.versioning import Versioned
 
 
-class Patient(Timestamped, Base):
+class Patient(Versioned, Timestamped, Base):
     """A person the clinic evaluates or treats."""
 
     __tablename__ = "patients"

@@ -91,6 +91,7 @@ class PatientSummary(Out):
 
 
 class PatientOut(PatientSummary):
+    version: int
     weight_kg: float | None
     email: str | None
     address: str | None
@@ -101,3 +102,4 @@ class HistoryOut(Strict):
     conditions: list[str]
     medications: list[str]
     allergies: list[str]
+    version: int  # of the patient's record, as the ETag

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select
 
@@ -13,6 +13,7 @@ from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.time import utcnow
+from sclero.core.versioning import check_version, snapshot
 from sclero.patients.choices import HoldReason
 from sclero.patients.models import (
     HistoryItem,
@@ -89,20 +90,19 @@ def get_patient(uow: UnitOfWork, patient_id: int) -> Patient:
     return patient
 
 
-def update_patient(uow: UnitOfWork, patient_id: int, data: PatientUpdate) -> Patient:
+def update_patient(
+    uow: UnitOfWork, patient_id: int, data: PatientUpdate, version: int | None
+) -> Patient:
+    """Correct the patient's details, made on `version` of the record (refused when someone
+    else changed it since); audited with the old and new value of each field."""
     uow.require_role(*IDENTITY_ROLES)
     patient = load_patient(uow, patient_id)
+    check_version(patient, version, "patient's record")
     changes = data.model_dump(exclude_unset=True)
+    before = snapshot(patient, DETAIL_FIELDS)
     for name, value in changes.items():
         setattr(patient, name, value)
-    audit.record(
-        uow,
-        "update",
-        "patient",
-        patient.id,
-        patient_id=patient.id,
-        detail={"fields": sorted(changes)},
-    )
+    audit.record_change(uow, "update", "patient", patient, before, patient_id=patient.id)
     uow.commit()
     return patient
 
@@ -161,23 +161,46 @@ def get_history(uow: UnitOfWork, patient_id: int) -> Patient:
     return patient
 
 
-def set_history(uow: UnitOfWork, patient_id: int, data: HistoryIn) -> Patient:
-    """Replace the coded history, medications and allergies with what the intake recorded."""
+def set_history(uow: UnitOfWork, patient_id: int, data: HistoryIn, version: int | None) -> Patient:
+    """Replace the coded history, medications and allergies with what the intake recorded, made
+    on `version` of the record: a stale save is refused, so nobody's allergy is lost."""
     uow.require_role(*CLINICAL_ROLES)
     patient = load_patient(uow, patient_id)
-    replace_history(patient, data)
-    audit.record(uow, "update", "history", patient.id, patient_id=patient.id)
+    check_version(patient, version, HISTORY)
+    replace_history(uow, patient, data)
     uow.commit()
     return patient
 
 
-def replace_history(patient: Patient, data: HistoryIn) -> None:
-    """Set the coded lists on `patient` (helper: the caller audits and commits)."""
+HISTORY = "patient's medical history"
+RECORD_ENTITIES = ("patient", "history")
+"""The audit entities of changes to the patient's row (details, and history with the weight)."""
+DETAIL_FIELDS = tuple(PatientUpdate.model_fields)
+"""The fields of the patient's details whose old and new values an update's audit row keeps."""
+
+
+def replace_history(
+    uow: UnitOfWork, patient: Patient, data: HistoryIn, weight_kg: float | None = None
+) -> None:
+    """Set the coded lists (and the weight, if given) on `patient` and audit the old and new
+    codes (helper: the caller checked the version and commits)."""
+    before = _history_values(patient)
+    if weight_kg is not None:
+        patient.weight_kg = weight_kg
     patient.history = [HistoryItem(condition=code) for code in dict.fromkeys(data.conditions)]
     patient.medications = [
         PatientMedication(medication=code) for code in dict.fromkeys(data.medications)
     ]
     patient.allergies = [PatientAllergy(allergen=code) for code in dict.fromkeys(data.allergies)]
+    patient.updated_at = utcnow()  # the patient's row changes too: a new version of the record
+    after = _history_values(patient)
+    audit.record_change(
+        uow, "update", "history", patient, before, after=after, patient_id=patient.id
+    )
+
+
+def _history_values(patient: Patient) -> dict[str, Any]:
+    return {**history_codes(patient).model_dump(), "weight_kg": patient.weight_kg}
 
 
 def history_codes(patient: Patient) -> HistoryIn:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from sclero.core.auth import Role
 from sclero.planning import service
@@ -16,6 +16,7 @@ from sclero.planning.schemas import (
     PlanOut,
 )
 from sclero.web.deps import UoW, allow
+from sclero.web.versions import IfMatch, etag
 
 router = APIRouter(prefix="/api/v1", tags=["planning"])
 CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
@@ -39,20 +40,33 @@ def list_plans(patient_id: int, uow: UoW) -> list[PlanOut]:
 
 
 @router.get("/plans/{plan_id}", response_model=PlanOut, dependencies=[CLINICAL])
-def get_plan(plan_id: int, uow: UoW) -> PlanOut:
-    return PlanOut.model_validate(service.get_plan(uow, plan_id))
+def get_plan(plan_id: int, uow: UoW, response: Response) -> PlanOut:
+    """The plan; the ETag is its version (an item edit makes a new one)."""
+    plan = service.get_plan(uow, plan_id)
+    etag(response, plan)
+    return PlanOut.model_validate(plan)
 
 
 @router.put("/plan-items/{item_id}", response_model=PlanItemOut, dependencies=[PHYSICIAN])
-def edit_item(item_id: int, data: PlanItemEdit, uow: UoW) -> PlanItemOut:
-    return PlanItemOut.model_validate(service.edit_item(uow, item_id, data))
+def edit_item(
+    item_id: int, data: PlanItemEdit, uow: UoW, version: IfMatch, response: Response
+) -> PlanItemOut:
+    """Change one item; If-Match carries the item's `version` as you read it (412 when stale)."""
+    item = service.edit_item(uow, item_id, data, version)
+    etag(response, item)
+    return PlanItemOut.model_validate(item)
 
 
 @router.post("/plans/{plan_id}/approve", response_model=PlanOut, dependencies=[PHYSICIAN])
-def approve_plan(plan_id: int, uow: UoW, data: ApproveIn | None = None) -> PlanOut:
-    """Approve a draft. When the current screening raises a referral or a relative
-    contraindication, the physician's written `physician_decision_reason` is required."""
-    return PlanOut.model_validate(service.approve_plan(uow, plan_id, data))
+def approve_plan(
+    plan_id: int, uow: UoW, version: IfMatch, response: Response, data: ApproveIn | None = None
+) -> PlanOut:
+    """Approve a draft as you read it (If-Match: the plan's ETag; 412 if it changed since).
+    When the current screening raises a referral or a relative contraindication, the
+    physician's written `physician_decision_reason` is required."""
+    plan = service.approve_plan(uow, plan_id, data, version)
+    etag(response, plan)
+    return PlanOut.model_validate(plan)
 
 
 @router.post(

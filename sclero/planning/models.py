@@ -9,10 +9,11 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sclero.core.db import Base, Timestamped
+from sclero.core.versioning import Versioned
 from sclero.planning.choices import PlanStatus
 
 
-class TreatmentPlan(Timestamped, Base):
+class TreatmentPlan(Versioned, Timestamped, Base):
     """The course of treatment a physician approved, from the engine's proposal."""
 
     __tablename__ = "treatment_plans"
@@ -48,7 +49,7 @@ class TreatmentPlan(Timestamped, Base):
     )
 
 
-class PlanItem(Base):
+class PlanItem(Versioned, Base):
     """What the plan says for one vein finding: technique, agent, concentration, volume."""
 
     __tablename__ = "plan_items"

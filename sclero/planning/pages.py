@@ -7,9 +7,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import Database, UnitOfWork
-from sclero.core.errors import ContraindicationError, DomainError, Forbidden, NotFound
+from sclero.core.errors import (
+    ContraindicationError,
+    DomainError,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
 from sclero.evaluation import service as evaluations
 from sclero.patients import service as patients
 from sclero.planning import service
@@ -22,6 +30,7 @@ from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, read_form, validate
 from sclero.web.security import require_csrf
 from sclero.web.templating import render
+from sclero.web.versions import form_version
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
 DB = Annotated[Database, Depends(get_db)]
@@ -96,6 +105,7 @@ async def edit_item(
     if actor.role != Role.PHYSICIAN:  # the service checks too; refuse before reading the form
         raise Forbidden(f"Your role ({actor.role}) may not change a treatment plan.")
     values = await read_form(request)
+    version = form_version(values)
     data, errors = validate(PlanItemEdit, values)
     with db.uow(actor) as uow:
         plan = service.get_plan(uow, plan_id)
@@ -103,16 +113,24 @@ async def edit_item(
             raise NotFound(f"Plan {plan_id} has no item {item_id}.", field="item_id")
         if data is not None:
             try:
-                service.edit_item(uow, item_id, data)
+                service.edit_item(uow, item_id, data, version)
                 return RedirectResponse(f"/plans/{plan_id}#item-{item_id}", 303)
             except Forbidden:
                 raise
+            except (PreconditionFailed, PreconditionRequired):
+                # what this physician typed stays, on the item's current version
+                conflict = audit.changes_since(uow, ("plan_item",), item_id, version)
+                edit = {"item_id": item_id, "values": values, "errors": {}, "conflict": conflict}
+                return _plan_page(
+                    request, uow, service.get_plan(uow, plan_id), edit=edit, status=412
+                )
             except DomainError as error:
                 errors = domain_errors(error)
         shown = _fields(errors, EDIT_FIELDS)
         if "must not be above" in errors.get("request", ""):
             shown.pop("form", None)
             shown["concentration_max"] = "The highest concentration must not be below the lowest."
+        values["version"] = version
         edit = {"item_id": item_id, "values": values, "errors": shown}
         return _plan_page(request, uow, service.get_plan(uow, plan_id), edit=edit, status=422)
 
@@ -120,6 +138,7 @@ async def edit_item(
 @router.post("/plans/{plan_id}/approve", response_model=None)
 async def approve(request: Request, plan_id: int, actor: PageActor, db: DB) -> Response:
     values = await read_form(request)
+    version = form_version(values)
     reason = (values.get("physician_decision_reason") or "").strip() or None
     data, _ = validate(ApproveIn, {"physician_decision_reason": reason})
     with db.uow(actor) as uow:
@@ -128,10 +147,17 @@ async def approve(request: Request, plan_id: int, actor: PageActor, db: DB) -> R
             problem = "Write the reason for your decision in a few words (at least 5 characters)."
             return _plan_page(request, uow, plan, problem=problem, status=422)
         try:
-            service.approve_plan(uow, plan_id, data)
+            service.approve_plan(uow, plan_id, data, version)
             return RedirectResponse(f"/plans/{plan_id}", 303)
         except Forbidden:
             raise
+        except (PreconditionFailed, PreconditionRequired):
+            plan = service.get_plan(uow, plan_id)
+            problem = (
+                "Someone else changed this plan after you opened it; nothing was approved. "
+                "The plan below is as it stands now: review it, then approve again."
+            )
+            return _plan_page(request, uow, plan, problem=problem, status=412)
         except DomainError as error:
             plan = service.get_plan(uow, plan_id)
             return _plan_page(request, uow, plan, problem=error.message, status=409)

@@ -53,6 +53,7 @@ class ConsentIn(Strict):
 
 class PlanItemOut(Out):
     id: int
+    version: int  # send it back as If-Match to change this record
     finding_id: int | None
     position: int
     vein_type: str
@@ -68,6 +69,7 @@ class PlanItemOut(Out):
 
 class PlanOut(Out):
     id: int
+    version: int  # send it back as If-Match to change this record
     patient_id: int
     evaluation_id: int
     status: str

@@ -13,6 +13,7 @@ from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, ContraindicationError, NeedsPhysicianDecision
 from sclero.core.protocol import current_protocol
 from sclero.core.time import utcnow
+from sclero.core.versioning import check_version, snapshot
 from sclero.evaluation import service as evaluations
 from sclero.patients import service as patients
 from sclero.planning.choices import PlanStatus
@@ -165,10 +166,13 @@ def list_plans(uow: UnitOfWork, patient_id: int) -> list[TreatmentPlan]:
     return patients.read_record(uow, patient_id, "treatment_plan", query)
 
 
-def edit_item(uow: UnitOfWork, item_id: int, data: PlanItemEdit) -> PlanItem:
-    """A physician departs from the proposal for one item, with a written reason."""
+def edit_item(uow: UnitOfWork, item_id: int, data: PlanItemEdit, version: int | None) -> PlanItem:
+    """A physician departs from the proposal for one item, with a written reason; made on
+    `version` of the item. The plan gets a new version too: an approval must see the edit."""
     uow.require_role(Role.PHYSICIAN)
     item = uow.get(PlanItem, item_id, field="item_id")
+    check_version(item, version)
+    before = snapshot(item, ITEM_FIELDS)
     if item.plan.status != PlanStatus.DRAFT:
         raise Conflict("Only a draft plan can be edited; start a new plan instead.", "plan")
     changes = data.model_dump(exclude={"reason"}, exclude_none=True)
@@ -184,26 +188,31 @@ def edit_item(uow: UnitOfWork, item_id: int, data: PlanItemEdit) -> PlanItem:
         item.max_volume_per_injection_ml = None
     item.departs_from_proposal = True
     item.departure_reason = data.reason
-    audit.record(
+    item.plan.updated_at = utcnow()
+    audit.record_change(
         uow,
         "update",
         "plan_item",
-        item.id,
+        item,
+        before,
         patient_id=item.plan.patient_id,
-        detail={"fields": sorted(changes), "reason": data.reason},
+        detail={"reason": data.reason},
     )
     uow.commit()
     return item
 
 
-def approve_plan(uow: UnitOfWork, plan_id: int, data: ApproveIn | None = None) -> TreatmentPlan:
-    """The physician approves a draft on the screening as it stands now; a referral or relative
-    contraindication it raises needs the physician's written reason (audited). Earlier approved
-    plans of the patient are superseded."""
+def approve_plan(
+    uow: UnitOfWork, plan_id: int, data: ApproveIn | None, version: int | None
+) -> TreatmentPlan:
+    """The physician approves a draft, as they saw it (`version`), on the screening as it stands
+    now; a referral or relative contraindication it raises needs the physician's written reason
+    (audited). Earlier approved plans of the patient are superseded."""
     uow.require_role(Role.PHYSICIAN)
     plan = load_plan(uow, plan_id)
     if plan.status != PlanStatus.DRAFT:
         raise Conflict(f"This plan is {plan.status}; only a draft can be approved.", "plan")
+    check_version(plan, version)
     result = require_current_screening(uow, plan.patient_id, plan.evaluation_id)
     pending = pending_decisions(result, plan)
     reason = data.physician_decision_reason if data is not None else None
@@ -232,6 +241,12 @@ def approve_plan(uow: UnitOfWork, plan_id: int, data: ApproveIn | None = None) -
     )
     uow.commit()
     return plan
+
+
+ITEM_FIELDS = (
+    "technique", "agent", "concentration_min", "concentration_max", "max_volume_per_injection_ml"
+)  # fmt: skip
+"""What an item edit's audit row keeps the old and new value of."""
 
 
 def sign_consent(uow: UnitOfWork, plan_id: int, data: ConsentIn) -> Consent:

@@ -18,6 +18,7 @@ from sclero.scheduling.schemas import (
     Suggestions,
 )
 from sclero.web.deps import UoW, allow
+from sclero.web.versions import IfMatch, etag
 
 router = APIRouter(prefix="/api/v1", tags=["scheduling"])
 DESK = Depends(allow(Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK))
@@ -71,12 +72,23 @@ def calendar_days(
 @router.post(
     "/appointments/{appointment_id}/reschedule", response_model=AppointmentOut, dependencies=[DESK]
 )
-def reschedule(appointment_id: int, data: Reschedule, uow: UoW) -> AppointmentOut:
-    return AppointmentOut.shown_to(uow.actor.role, service.reschedule(uow, appointment_id, data))
+def reschedule(
+    appointment_id: int, data: Reschedule, uow: UoW, version: IfMatch, response: Response
+) -> AppointmentOut:
+    """Move a booked appointment; If-Match carries its `version` (412 when stale)."""
+    appointment = service.reschedule(uow, appointment_id, data, version)
+    etag(response, appointment)
+    return AppointmentOut.shown_to(uow.actor.role, appointment)
 
 
 @router.post(
     "/appointments/{appointment_id}/status", response_model=AppointmentOut, dependencies=[DESK]
 )
-def change_status(appointment_id: int, data: StatusChange, uow: UoW) -> AppointmentOut:
-    return AppointmentOut.shown_to(uow.actor.role, service.change_status(uow, appointment_id, data))
+def change_status(
+    appointment_id: int, data: StatusChange, uow: UoW, version: IfMatch, response: Response
+) -> AppointmentOut:
+    """Mark arrived, done, cancelled or no-show; If-Match carries its `version` (412 when
+    stale)."""
+    appointment = service.change_status(uow, appointment_id, data, version)
+    etag(response, appointment)
+    return AppointmentOut.shown_to(uow.actor.role, appointment)

@@ -8,10 +8,11 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sclero.core.db import Base, Timestamped
+from sclero.core.versioning import Versioned
 from sclero.scheduling.choices import AppointmentStatus
 
 
-class Appointment(Timestamped, Base):
+class Appointment(Versioned, Timestamped, Base):
     """A booked visit; `kind` is evaluation, session or follow_up."""
 
     __tablename__ = "appointments"

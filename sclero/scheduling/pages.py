@@ -9,9 +9,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import Database, UnitOfWork
-from sclero.core.errors import DomainError, IntervalTooShort
+from sclero.core.errors import (
+    DomainError,
+    IntervalTooShort,
+    PreconditionFailed,
+    PreconditionRequired,
+)
 from sclero.core.time import today, utcnow
 from sclero.patients import service as patients
 from sclero.rules.vocabulary import Region
@@ -22,6 +28,8 @@ from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import domain_errors, read_form, validate
 from sclero.web.security import require_csrf
 from sclero.web.templating import label, render
+from sclero.web.versions import FIELD as VERSION
+from sclero.web.versions import form_version
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
 DB = Annotated[Database, Depends(get_db)]
@@ -69,6 +77,7 @@ def _appointments_page(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     row: tuple[int, dict[str, Any], dict[str, str]] | None = None,
+    conflict: list[audit.Change] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     """The appointments page; `row` re-opens one appointment's forms with its values and errors."""
@@ -105,6 +114,7 @@ def _appointments_page(
             "row_id": row[0] if row else None,
             "row_values": row[1] if row else {},
             "row_errors": row[2] if row else {},
+            "row_conflict": conflict,
             "regions": [(r.value, label(r.value)) for r in Region],
             "is_physician": uow.actor.role == Role.PHYSICIAN,
             "now": utcnow(),
@@ -211,27 +221,36 @@ def _row_action(
     errors: dict[str, str],
     action: Any,
 ) -> Response:
-    """Run a change on one appointment; on refusal re-open its form with the message."""
-    status = 422
+    """Run a change on one appointment, made on the version its form was opened on; on refusal
+    re-open its form with the message (and, when someone else changed it, what they changed)."""
+    status, conflict = 422, None
+    version = form_version(values)
     with db.uow(actor) as uow:
         patient_id = service.load_appointment(uow, appointment_id).patient_id
     if data is not None:
         try:
             with db.uow(actor) as uow:
-                action(uow, appointment_id, data)
+                action(uow, appointment_id, data, version)
             return RedirectResponse(f"/patients/{patient_id}/appointments?changed=1", 303)
+        except (PreconditionFailed, PreconditionRequired):
+            status = 412
         except IntervalTooShort as error:
             errors, status = _interval_errors(error), 409
         except DomainError as error:
             if error.status_code in (403, 404):
                 raise
             errors, status = domain_errors(error), error.status_code
+    if status != 412:
+        values[VERSION] = version
     with db.uow(actor) as uow:
+        if status == 412:
+            conflict = audit.changes_since(uow, ("appointment",), appointment_id, version)
         return _appointments_page(
             request,
             uow,
             patient_id,
             row=(appointment_id, values, errors),
+            conflict=conflict,
             status_code=status,
         )
 

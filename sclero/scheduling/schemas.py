@@ -44,6 +44,7 @@ CLINICAL_READERS = ("physician", "nurse")
 
 class AppointmentOut(Out):
     id: int
+    version: int  # send it back as If-Match to change this record
     patient_id: int
     kind: str
     status: str

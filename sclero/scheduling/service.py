@@ -13,6 +13,7 @@ from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, IntervalTooShort, InvalidInput
+from sclero.core.versioning import check_version, snapshot
 from sclero.patients import service as patients
 from sclero.rules import check_interval
 from sclero.scheduling.choices import AppointmentKind, AppointmentStatus
@@ -79,9 +80,18 @@ def load_appointment(uow: UnitOfWork, appointment_id: int) -> Appointment:
     return uow.get(Appointment, appointment_id, field="appointment_id")
 
 
-def reschedule(uow: UnitOfWork, appointment_id: int, data: Reschedule) -> Appointment:
+APPOINTMENT_FIELDS = ("starts_at", "status", "interval_override_reason", "notes")
+"""What an update's audit row keeps the old and new value of."""
+
+
+def reschedule(
+    uow: UnitOfWork, appointment_id: int, data: Reschedule, version: int | None
+) -> Appointment:
+    """Move a booked appointment, on `version` of it (refused when someone changed it since)."""
     uow.require_role(*DESK_ROLES)
     appointment = load_appointment(uow, appointment_id)
+    check_version(appointment, version)
+    before = snapshot(appointment, APPOINTMENT_FIELDS)
     if appointment.status != AppointmentStatus.BOOKED:
         raise Conflict(
             f"This appointment is {appointment.status}; only a booked one can move.", "status"
@@ -97,11 +107,12 @@ def reschedule(uow: UnitOfWork, appointment_id: int, data: Reschedule) -> Appoin
     appointment.starts_at = data.starts_at
     if data.interval_override_reason:
         appointment.interval_override_reason = data.interval_override_reason
-    audit.record(
+    audit.record_change(
         uow,
         "update",
         "appointment",
-        appointment.id,
+        appointment,
+        before,
         patient_id=appointment.patient_id,
         detail={"rescheduled": True},
     )
@@ -109,26 +120,26 @@ def reschedule(uow: UnitOfWork, appointment_id: int, data: Reschedule) -> Appoin
     return appointment
 
 
-def change_status(uow: UnitOfWork, appointment_id: int, data: StatusChange) -> Appointment:
-    """Mark arrived, done, cancelled or no-show; a cancellation keeps its reason."""
+def change_status(
+    uow: UnitOfWork, appointment_id: int, data: StatusChange, version: int | None
+) -> Appointment:
+    """Mark arrived, done, cancelled or no-show; a cancellation keeps its reason. Made on
+    `version` of the appointment (refused when someone changed it since)."""
     uow.require_role(*DESK_ROLES)
     appointment = load_appointment(uow, appointment_id)
     if appointment.status in {AppointmentStatus.DONE, AppointmentStatus.CANCELLED}:
         raise Conflict(f"This appointment is already {appointment.status}.", "status")
     if data.status == AppointmentStatus.CANCELLED and not data.reason:
         raise InvalidInput("Give a reason for the cancellation.", field="reason")
+    check_version(appointment, version)
+    before = snapshot(appointment, APPOINTMENT_FIELDS)
     appointment.status = data.status
     if data.reason:
         appointment.notes = "\n".join(
             filter(None, [appointment.notes, f"{data.status}: {data.reason}"])
         )
-    audit.record(
-        uow,
-        "update",
-        "appointment",
-        appointment.id,
-        patient_id=appointment.patient_id,
-        detail={"status": data.status},
+    audit.record_change(
+        uow, "update", "appointment", appointment, before, patient_id=appointment.patient_id
     )
     uow.commit()
     return appointment

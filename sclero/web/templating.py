@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,24 @@ def span(low: float | None, high: float | None, unit: str = "") -> str:
     return f"{number(low)}–{number(high)}{suffix}"
 
 
+CODE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def shown_value(value: Any) -> str:
+    """An audited old or new value as the clinic reads it: labels for codes, "none" for empty."""
+    if value is None or value == [] or value == "":
+        return "none"
+    if isinstance(value, list):
+        return ", ".join(shown_value(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    text = str(value)
+    # a code (lower-case, no spaces) gets its label; free text (a name, a note) is shown as typed
+    return label(text) if CODE.fullmatch(text) else text
+
+
 def range_attrs(name: str, step: str = "0.1") -> str:
     """`step min max` attributes of a number input from the protocol's plausible range, so the
     form offers exactly what the engine, the API and the command line accept."""
@@ -106,6 +125,7 @@ def _environment() -> Environment:
     env.filters["style"] = choice_style
     env.filters["clinic_time"] = clinic_time
     env.filters["num"] = number
+    env.filters["shown_value"] = shown_value
     env.globals.update(
         vocabulary=vocabulary,
         DECISION_STYLE=DECISION_STYLE,

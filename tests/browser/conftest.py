@@ -21,7 +21,7 @@ from sclero.core.db import Database, make_engine, upgrade_database
 from sclero.core.settings import get_settings
 from sclero.demo.generator import generate_clinic
 from sclero.demo.staff import DEMO_PASSWORD, ensure_demo_users
-from tests.factories.api import Post
+from tests.factories.api import match
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "test-artefacts" / "screenshots"
@@ -132,15 +132,27 @@ def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
     page.context.set_extra_http_headers({"X-CSRF-Token": token})
 
 
-def page_poster(page: Any, headers: dict[str, str] | None = None) -> Post:
+class page_poster:  # noqa: N801 (used like a function: page_poster(page, headers))
     """A Post through the browser's own session (or the `headers` given), for setting data up."""
 
-    def post(path: str, body: dict[str, Any]) -> Any:
-        response = page.request.post(f"/api/v1{path}", data=body, headers=headers or {})
+    def __init__(self, page: Any, headers: dict[str, str] | None = None) -> None:
+        self.page, self.headers = page, headers or {}
+
+    def __call__(self, path: str, body: dict[str, Any], *, if_match: int | None = None) -> Any:
+        sent = {**self.headers, **match(if_match)}
+        response = self.page.request.post(f"/api/v1{path}", data=body, headers=sent)
         assert response.ok, response.text()
         return response.json()
 
-    return post
+    def version(self, path: str) -> int:
+        response = self.page.request.get(f"/api/v1{path}", headers=self.headers)
+        assert response.ok, response.text()
+        return int(response.headers["etag"].strip('"'))
+
+
+def as_read_in(page: Any, path: str) -> dict[str, str]:
+    """The If-Match of the record at GET /api/v1{path}, read through the browser's session."""
+    return match(page_poster(page).version(path))
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.conftest import axe_violations, screenshot, sign_in
+from tests.browser.conftest import as_read_in, axe_violations, screenshot, sign_in
 
 
 def new_patient(page: Any, last_name: str, diameters: tuple[float, ...] = (2.0, 0.5)) -> int:
@@ -90,6 +90,7 @@ def test_a_plan_is_proposed_edited_approved_and_consented(page: Any) -> None:
     pid = new_patient(page, "Haugen")
     evaluated = page.request.post(
         f"/api/v1/patients/{pid}/evaluations",
+        headers=as_read_in(page, f"/patients/{pid}/history"),
         data={
             "weight_kg": 64,
             "pregnant": False,
@@ -156,6 +157,7 @@ def test_a_nurse_reads_the_plan_without_controls(page: Any) -> None:
     pid = new_patient(page, "Moreau", diameters=(0.5,))
     page.request.post(
         f"/api/v1/patients/{pid}/evaluations",
+        headers=as_read_in(page, f"/patients/{pid}/history"),
         data={
             "weight_kg": 64,
             "pregnant": False,
@@ -167,7 +169,9 @@ def test_a_nurse_reads_the_plan_without_controls(page: Any) -> None:
     )
     plan = page.request.post(f"/api/v1/patients/{pid}/plans", data={})
     assert plan.ok, plan.text()
-    assert page.request.post(f"/api/v1/plans/{plan.json()['id']}/approve").ok
+    plan_id = plan.json()["id"]
+    approving = as_read_in(page, f"/plans/{plan_id}")
+    assert page.request.post(f"/api/v1/plans/{plan_id}/approve", headers=approving).ok
     page.context.clear_cookies()
     sign_in(page, "nurse")
     page.goto(f"/plans/{plan.json()['id']}")

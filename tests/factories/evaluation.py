@@ -7,6 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.conftest import Headers
+from tests.factories.api import Post, etag_of, match
 from tests.factories.patients import PATIENT
 
 ANSWERS = {
@@ -41,10 +42,21 @@ def new_patient(client: TestClient, headers: Headers, findings: tuple[float, ...
 def evaluated_patient(client: TestClient, headers: Headers, **intake: Any) -> int:
     """A patient with two veins (2.0 and 0.5 mm), evaluated with ANSWERS changed by `intake`."""
     pid = new_patient(client, headers, findings=(2.0, 0.5))
-    done = client.post(
-        f"/api/v1/patients/{pid}/evaluations",
-        json={**ANSWERS, **intake},
-        headers=headers["nurse"],
-    )
+    done = post_evaluation(client, pid, {**ANSWERS, **intake}, headers["nurse"])
     assert done.status_code == 201, done.text
     return pid
+
+
+def evaluate(post: Post, patient_id: int, intake: dict[str, Any]) -> Any:
+    """Record an intake on the patient's record as it stands (its version read first)."""
+    version = post.version(f"/patients/{patient_id}/history")
+    return post(f"/patients/{patient_id}/evaluations", intake, if_match=version)
+
+
+def post_evaluation(
+    client: TestClient, patient_id: int, intake: dict[str, Any], headers: dict[str, str]
+) -> Any:
+    """POST an intake made on the patient's record as it stands; the response, refused or not."""
+    read = client.get(f"/api/v1/patients/{patient_id}/history", headers=headers)
+    sent = {**headers, **match(etag_of(read))} if read.is_success else headers
+    return client.post(f"/api/v1/patients/{patient_id}/evaluations", json=intake, headers=sent)

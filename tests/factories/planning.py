@@ -5,10 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tests.factories.api import Post
+from fastapi.testclient import TestClient
+
+from tests.factories.api import Post, as_read
 from tests.factories.assessment import vein
-from tests.factories.evaluation import INTAKE
+from tests.factories.evaluation import INTAKE, evaluate
 from tests.factories.patients import register
+
+
+def approve(
+    client: TestClient, plan_id: int, headers: dict[str, str], body: dict[str, Any] | None = None
+) -> Any:
+    """Approve the plan as it stands (its ETag read first); the response, refused or not."""
+    sent = as_read(client, f"/plans/{plan_id}", headers)
+    return client.post(f"/api/v1/plans/{plan_id}/approve", json=body, headers=sent)
 
 
 def consent(signed_by: str = "Maria Lopez") -> dict[str, Any]:
@@ -25,11 +35,13 @@ def consented_plan(
 ) -> int:
     """Evaluate the patient, map `veins`, propose the plan, approve it and sign consent; the plan's
     id. `post` must be a physician's: only a physician approves."""
-    post(f"/patients/{patient_id}/evaluations", intake)
+    evaluate(post, patient_id, intake)
     for finding in veins:
         post(f"/patients/{patient_id}/findings", finding)
-    plan_id = int(post(f"/patients/{patient_id}/plans", {})["id"])
-    assert post(f"/plans/{plan_id}/approve", {})["status"] == "approved"
+    plan = post(f"/patients/{patient_id}/plans", {})
+    plan_id = int(plan["id"])
+    approved = post(f"/plans/{plan_id}/approve", {}, if_match=plan["version"])
+    assert approved["status"] == "approved"
     post(f"/plans/{plan_id}/consent", consent(signed_by))
     return plan_id
 

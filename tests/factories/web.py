@@ -3,6 +3,7 @@ must echo), and forms posted with the CSRF token."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -56,3 +57,24 @@ class Signed:
     def post(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         form = {"csrf_token": self.token, **(data or {})}
         return self.client.post(url, data=form, follow_redirects=False, **kwargs)
+
+
+def version_in(html: str, action: str) -> str:
+    """The hidden version of the form posting to `action` on a page ("" when it has none)."""
+    start = html.find(f'action="{action}"')
+    assert start >= 0, f"no form posts to {action}"
+    end = html.find("</form>", start)
+    found = re.search(r'name="version" value="(\d+)"', html[start:end])
+    return found.group(1) if found else ""
+
+
+def version_on(client: TestClient, page: str, action: str) -> str:
+    """The hidden version of the form posting to `action` on `page`, as a user opening it sees."""
+    return version_in(client.get(page).text, action)
+
+
+def submit(signed: Signed, page: str, action: str, data: dict[str, Any] | None = None) -> Any:
+    """Open `page`, then post its form to `action` with `data` and the form's hidden version, as
+    a user filling that form does."""
+    version = version_in(signed.get(page).text, action)
+    return signed.post(action, {"version": version, **(data or {})})

@@ -7,7 +7,7 @@ from datetime import date
 
 from fastapi.testclient import TestClient
 
-from tests.factories.web import Client, form
+from tests.factories.web import Client, form, version_in
 
 
 def report(client: TestClient, patient_id: int, **fields: object) -> str:
@@ -67,7 +67,12 @@ def test_a_nurse_grades_but_only_a_physician_closes(signed_in: Client, patient_i
     assert f"/adverse-events/{event_id}/close" not in page
     graded = nurse.post(
         f"/adverse-events/{event_id}/update",
-        data=form(nurse, severity="moderate", management="Drained, compression"),
+        data=form(
+            nurse,
+            severity="moderate",
+            management="Drained, compression",
+            version=version_in(page, f"/adverse-events/{event_id}/update"),
+        ),
         follow_redirects=False,
     )
     assert graded.status_code == 303
@@ -77,9 +82,14 @@ def test_a_nurse_grades_but_only_a_physician_closes(signed_in: Client, patient_i
     doctor = signed_in("physician")
     missing = doctor.post(f"/adverse-events/{event_id}/close", data=form(doctor))
     assert missing.status_code == 422 and f'id="c-e-outcome-{event_id}"' in missing.text
+    page = doctor.get(f"/patients/{patient_id}/adverse-events").text
     closed = doctor.post(
         f"/adverse-events/{event_id}/close",
-        data=form(doctor, outcome="resolved"),
+        data=form(
+            doctor,
+            outcome="resolved",
+            version=version_in(page, f"/adverse-events/{event_id}/close"),
+        ),
         follow_redirects=False,
     )
     assert closed.status_code == 303
@@ -93,7 +103,10 @@ def test_open_events_come_first(signed_in: Client, patient_id: int) -> None:
     report(doctor, patient_id, symptoms=["itching"], event_type="local_reaction")
     page = doctor.get(f"/patients/{patient_id}/adverse-events").text
     first = re.search(r'id="event-(\d+)"', page).group(1)  # type: ignore[union-attr]
-    doctor.post(f"/adverse-events/{first}/close", data=form(doctor, outcome="resolved"))
+    version = version_in(page, f"/adverse-events/{first}/close")
+    doctor.post(
+        f"/adverse-events/{first}/close", data=form(doctor, outcome="resolved", version=version)
+    )
     report(doctor, patient_id, symptoms=["bruising"], event_type="matting")
     page = doctor.get(f"/patients/{patient_id}/adverse-events").text
     statuses = re.findall(r'data-testid="event-status">(\w+)<', page)

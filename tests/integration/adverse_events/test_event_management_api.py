@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.conftest import Headers
+from tests.factories.api import match
 
 TODAY = date.today().isoformat()
 
@@ -27,7 +28,8 @@ def test_management_notes_are_added_with_a_time_never_overwritten(
 ) -> None:
     event = report(client, headers, pid, event_type="superficial_thrombosis", management="Ice")
     url = f"/api/v1/adverse-events/{event['id']}"
-    first = client.patch(url, json={"management": "Compression"}, headers=headers["nurse"])
+    nurse = {**headers["nurse"], **match(event["version"])}
+    first = client.patch(url, json={"management": "Compression"}, headers=nurse)
     assert first.status_code == 200, first.text
     lines = first.json()["management"].splitlines()
     assert lines[0] == "Ice"
@@ -36,13 +38,13 @@ def test_management_notes_are_added_with_a_time_never_overwritten(
     resent = client.patch(
         url,
         json={"management": first.json()["management"] + "\nDrained"},
-        headers=headers["nurse"],
+        headers={**headers["nurse"], **match(first.json()["version"])},
     )
     lines = resent.json()["management"].splitlines()
     assert len(lines) == 3 and lines[0] == "Ice" and lines[2].endswith("— Drained")
     closed = client.post(
         f"{url}/close",
         json={"outcome": "resolved", "management": "Settled"},
-        headers=headers["physician"],
+        headers={**headers["physician"], **match(resent.json()["version"])},
     )
     assert closed.json()["management"].startswith("Ice\n") and "— Settled" in closed.text

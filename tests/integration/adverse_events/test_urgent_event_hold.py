@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sclero.core.audit import AuditEntry
 from sclero.core.db import Database
 from tests.conftest import Headers
+from tests.factories.api import match
 from tests.factories.charting import CHECKLIST
 
 TODAY = date.today().isoformat()
@@ -99,10 +100,12 @@ def test_closing_the_urgent_event_counts_as_its_review(
     client: TestClient, headers: Headers, patient_id: int
 ) -> None:
     event_id = report_urgent(client, headers, patient_id)
+    events = client.get(f"/api/v1/patients/{patient_id}/adverse-events", headers=headers["nurse"])
+    [version] = [e["version"] for e in events.json() if e["id"] == event_id]
     closed = client.post(
         f"/api/v1/adverse-events/{event_id}/close",
         json={"outcome": "resolved"},
-        headers=headers["physician"],
+        headers={**headers["physician"], **match(version)},
     )
     assert closed.status_code == 200, closed.text
     assert start_session(client, headers["physician"], patient_id).status_code == 201

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sclero.assessment.models import DuplexFinding, VeinFinding
 from sclero.core.db import Database
 from sclero.rules.vocabulary import Region
-from tests.factories.web import post, sign_in
+from tests.factories.web import post, sign_in, version_in
 
 LEG_REGIONS = [r.value for r in Region if r.value not in {"face", "other"}]
 
@@ -80,9 +80,13 @@ def test_a_finding_can_be_edited_and_retired(
         fid = s.scalars(select(VeinFinding.id)).one()
     form = doctor.get(f"/patients/{patient_id}/assessment?edit={fid}")
     assert f'action="/findings/{fid}/edit"' in form.text and 'value="0.4"' in form.text
-    edited = post(doctor, f"/findings/{fid}/edit", {**data, "diameter_mm": "4"}, htmx=True)
+    version = version_in(form.text, f"/findings/{fid}/edit")
+    edited = post(
+        doctor, f"/findings/{fid}/edit", {**data, "diameter_mm": "4", "version": version}, htmx=True
+    )
     assert "Saved: Left foot." in edited.text and "Varicose" in edited.text
-    retired = post(doctor, f"/findings/{fid}/retire", {}, htmx=True)
+    version = version_in(edited.text, f"/findings/{fid}/retire")
+    retired = post(doctor, f"/findings/{fid}/retire", {"version": version}, htmx=True)
     assert "Retired: Left foot." in retired.text
     assert "Retired findings (1)" in retired.text
     assert 'data-testid="region-left-foot"' in retired.text

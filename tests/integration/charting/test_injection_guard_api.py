@@ -10,7 +10,7 @@ from sclero.charting.models import Injection
 from sclero.core.audit import AuditEntry
 from sclero.core.db import Database
 from tests.conftest import Headers
-from tests.factories.api import poster
+from tests.factories.api import as_read, match, poster
 from tests.factories.assessment import vein
 from tests.factories.charting import (
     CHECKLIST,
@@ -18,7 +18,7 @@ from tests.factories.charting import (
     reticular_injection,
     start,
 )
-from tests.factories.evaluation import INTAKE
+from tests.factories.evaluation import INTAKE, post_evaluation
 from tests.factories.patients import PATIENT
 from tests.factories.planning import consented_patient
 
@@ -130,7 +130,11 @@ def test_a_contraindication_recorded_mid_session_stops_the_injections(
     sid = start(client, pid, doc)
     assert inject(client, sid, nurse).status_code == 201
     history = {"conditions": ["acute_dvt"], "medications": [], "allergies": []}
-    client.put(f"/api/v1/patients/{pid}/history", headers=doc, json=history)
+    client.put(
+        f"/api/v1/patients/{pid}/history",
+        headers=as_read(client, f"/patients/{pid}/history", doc),
+        json=history,
+    )
     refused = inject(client, sid, nurse)
     assert refused.status_code == 409
     assert refused.json()["errors"][0]["code"] == "contraindicated"
@@ -159,13 +163,19 @@ def test_a_physicians_stricter_plan_volume_binds_the_injection(
 ) -> None:
     doc = headers["physician"]
     pid = client.post("/api/v1/patients", json=PATIENT, headers=doc).json()["id"]
-    client.post(f"/api/v1/patients/{pid}/evaluations", json=INTAKE, headers=doc)
+    post_evaluation(client, pid, INTAKE, doc)
     finding = {"side": "left", "region": "leg_medial", "diameter_mm": 2.0}
     client.post(f"/api/v1/patients/{pid}/findings", headers=doc, json=finding)
     plan = client.post(f"/api/v1/patients/{pid}/plans", json={}, headers=doc).json()
     edit = {"technique": "liquid", "max_volume_per_injection_ml": 0.1, "reason": "fragile skin"}
-    client.put(f"/api/v1/plan-items/{plan['items'][0]['id']}", headers=doc, json=edit)
-    client.post(f"/api/v1/plans/{plan['id']}/approve", headers=doc)
+    client.put(
+        f"/api/v1/plan-items/{plan['items'][0]['id']}",
+        headers={**doc, **match(plan["items"][0]["version"])},
+        json=edit,
+    )
+    client.post(
+        f"/api/v1/plans/{plan['id']}/approve", headers=as_read(client, f"/plans/{plan['id']}", doc)
+    )
     consent = {"signed_by_name": "Maria Lopez", "patient_confirms_understanding": True}
     client.post(f"/api/v1/plans/{plan['id']}/consent", headers=doc, json=consent)
     sid = start(client, pid, doc)

@@ -11,7 +11,7 @@ from tests.conftest import Headers
 from tests.factories.api import poster
 from tests.factories.assessment import vein
 from tests.factories.charting import CHECKLIST
-from tests.factories.evaluation import INTAKE
+from tests.factories.evaluation import INTAKE, post_evaluation
 from tests.factories.patients import PATIENT
 from tests.factories.planning import consented_patient
 
@@ -49,11 +49,7 @@ def test_no_session_after_a_new_screening_finds_a_contraindication(
 ) -> None:
     doc = headers["physician"]
     pid = consented_patient(poster(client, doc))
-    client.post(
-        f"/api/v1/patients/{pid}/evaluations",
-        headers=doc,
-        json={**INTAKE, "conditions": ["acute_pe"]},
-    )
+    post_evaluation(client, pid, {**INTAKE, "conditions": ["acute_pe"]}, doc)
     refused = client.post(
         f"/api/v1/patients/{pid}/sessions", json={"checklist": CHECKLIST}, headers=doc
     )

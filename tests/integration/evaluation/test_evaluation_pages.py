@@ -15,7 +15,7 @@ from tests.factories.evaluation import (
     evaluated_patient,
     new_patient,
 )
-from tests.factories.web import Signed
+from tests.factories.web import Signed, submit
 
 
 def evaluations_of(client: TestClient, headers: Headers, pid: int) -> list[dict[str, Any]]:
@@ -118,7 +118,9 @@ def test_saving_the_intake_stores_the_protocol_version_and_returns_to_the_chart(
     client: TestClient, headers: Headers, signed: Callable[[str], Signed]
 ) -> None:
     pid = new_patient(client, headers)
-    saved = signed("physician").post(
+    saved = submit(
+        signed("physician"),
+        f"/patients/{pid}/evaluation",
         f"/patients/{pid}/evaluation",
         {"weight_kg": "68.5", "medications": "anticoagulant", "notes": "Apixaban"},
     )

@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 
 from sclero.charting.models import Injection
 from sclero.core.db import Database
+from tests.factories.api import as_read, match
 from tests.factories.charting import (
     CHECKLIST,
     reticular_injection,
 )
-from tests.factories.evaluation import INTAKE
+from tests.factories.evaluation import INTAKE, post_evaluation
 from tests.factories.follow_up import PNG
 from tests.factories.patients import PATIENT
 
@@ -25,7 +26,7 @@ def test_a_patient_goes_from_evaluation_to_follow_up(
     doc, nurse, desk = headers["physician"], headers["nurse"], headers["front_desk"]
     pid = client.post("/api/v1/patients", json=PATIENT, headers=desk).json()["id"]
 
-    evaluation = client.post(f"/api/v1/patients/{pid}/evaluations", json=INTAKE, headers=nurse)
+    evaluation = post_evaluation(client, pid, INTAKE, nurse)
     assert evaluation.status_code == 201, evaluation.text
     assert evaluation.json()["decision"] == "eligible_with_precautions"
     assert evaluation.json()["protocol_version"]
@@ -45,7 +46,10 @@ def test_a_patient_goes_from_evaluation_to_follow_up(
     plan_id = plan.json()["id"]
     assert client.post(f"/api/v1/plans/{plan_id}/approve", headers=nurse).status_code == 403
     assert (
-        client.post(f"/api/v1/plans/{plan_id}/approve", headers=doc).json()["status"] == "approved"
+        client.post(
+            f"/api/v1/plans/{plan_id}/approve", headers=as_read(client, f"/plans/{plan_id}", doc)
+        ).json()["status"]
+        == "approved"
     )
     consent = client.post(
         f"/api/v1/plans/{plan_id}/consent",
@@ -144,7 +148,7 @@ def test_a_patient_goes_from_evaluation_to_follow_up(
     assert event.json()["triage_level"] == "urgent_care"
     closed_event = client.post(
         f"/api/v1/adverse-events/{event.json()['id']}/close",
-        headers=doc,
+        headers={**doc, **match(event.json()["version"])},
         json={"outcome": "resolving"},
     )
     assert closed_event.json()["status"] == "closed"

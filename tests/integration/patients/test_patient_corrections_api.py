@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Headers
+from tests.factories.api import as_read
 from tests.factories.patients import PATIENT
 
 
@@ -45,6 +46,8 @@ def test_optional_fields_may_still_be_cleared(
     client: TestClient, headers: Headers, pid: int
 ) -> None:
     response = client.patch(
-        f"/api/v1/patients/{pid}", json={"weight_kg": None}, headers=headers["nurse"]
+        f"/api/v1/patients/{pid}",
+        json={"weight_kg": None},
+        headers=as_read(client, f"/patients/{pid}", headers["nurse"]),
     )
     assert response.status_code == 200 and response.json()["weight_kg"] is None

@@ -11,6 +11,7 @@ from sclero.core.audit import AuditEntry
 from sclero.core.db import Database
 from sclero.patients.models import Patient
 from tests.conftest import Headers
+from tests.factories.api import etag_of, match
 
 ANNA = {
     "first_name": "Anna",
@@ -88,9 +89,11 @@ def test_every_read_and_change_is_audited_with_who_and_which_patient(
     client: TestClient, headers, db: Database
 ) -> None:  # type: ignore[no-untyped-def]
     created = client.post("/api/v1/patients", json=ANNA, headers=headers["nurse"]).json()
-    client.get(f"/api/v1/patients/{created['id']}", headers=headers["physician"])
+    read = client.get(f"/api/v1/patients/{created['id']}", headers=headers["physician"])
     client.patch(
-        f"/api/v1/patients/{created['id']}", json={"weight_kg": 66}, headers=headers["nurse"]
+        f"/api/v1/patients/{created['id']}",
+        json={"weight_kg": 66},
+        headers={**headers["nurse"], **match(etag_of(read))},
     )
     with db.sessions() as session:
         rows = session.scalars(
@@ -101,7 +104,10 @@ def test_every_read_and_change_is_audited_with_who_and_which_patient(
         ("read", "test-physician"),
         ("update", "test-nurse"),
     ]
-    assert rows[2].detail == {"fields": ["weight_kg"]}
+    assert rows[2].detail == {
+        "version": etag_of(read) + 1,
+        "changes": {"weight_kg": {"old": 64, "new": 66}},
+    }
     assert rows[0].address == "testclient"
 
 

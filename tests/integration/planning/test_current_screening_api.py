@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from sclero.core.audit import AuditEntry
 from sclero.core.db import Database
+from tests.factories.api import as_read
+from tests.factories.evaluation import post_evaluation
 
 Headers = dict[str, dict[str, str]]
 PATIENT = {"first_name": "Lena", "last_name": "Stale", "birth_date": "1980-02-02",
@@ -31,7 +33,7 @@ def screened_patient(client: TestClient, headers: Headers, diameter: float = 0.6
         "id"
     ]
     finding(client, headers, pid, diameter)
-    done = client.post(f"/api/v1/patients/{pid}/evaluations", json=INTAKE, headers=headers["nurse"])
+    done = post_evaluation(client, pid, INTAKE, headers["nurse"])
     assert done.status_code == 201, done.text
     return pid
 
@@ -55,14 +57,19 @@ def test_a_vein_mapped_after_the_screening_blocks_approval_until_a_physician_dec
     pid = screened_patient(client, headers)  # screened on a spider vein only: eligible
     finding(client, headers, pid, 4.0)  # a varicose vein mapped afterwards
     plan_id = propose(client, headers, pid)
-    refused = client.post(f"/api/v1/plans/{plan_id}/approve", headers=headers["physician"])
+    refused = client.post(
+        f"/api/v1/plans/{plan_id}/approve",
+        headers=as_read(client, f"/plans/{plan_id}", headers["physician"]),
+    )
     assert refused.status_code == 409, refused.text
     error = refused.json()["errors"][0]
     assert error["code"] == "needs_physician_decision"
     assert "duplex" in error["message"] and "[SEED-000, SEED-001]" in error["message"]
     reason = {"physician_decision_reason": "Duplex done at the vein centre last week: no reflux."}
     approved = client.post(
-        f"/api/v1/plans/{plan_id}/approve", json=reason, headers=headers["physician"]
+        f"/api/v1/plans/{plan_id}/approve",
+        json=reason,
+        headers=as_read(client, f"/plans/{plan_id}", headers["physician"]),
     )
     assert approved.status_code == 200, approved.text
     assert approved.json()["physician_decision_codes"] == ["duplex_before_treatment"]
@@ -83,7 +90,10 @@ def test_a_recorded_duplex_resolves_the_referral(client: TestClient, headers: He
         f"/api/v1/patients/{pid}/duplex", json=duplex, headers=headers["nurse"]
     ).is_success
     plan_id = propose(client, headers, pid)
-    approved = client.post(f"/api/v1/plans/{plan_id}/approve", headers=headers["physician"])
+    approved = client.post(
+        f"/api/v1/plans/{plan_id}/approve",
+        headers=as_read(client, f"/plans/{plan_id}", headers["physician"]),
+    )
     assert approved.status_code == 200, approved.text
 
 
@@ -92,7 +102,10 @@ def test_a_vein_mapped_after_approval_stops_the_session(
 ) -> None:
     pid = screened_patient(client, headers)
     plan_id = propose(client, headers, pid)
-    assert client.post(f"/api/v1/plans/{plan_id}/approve", headers=headers["physician"]).is_success
+    assert client.post(
+        f"/api/v1/plans/{plan_id}/approve",
+        headers=as_read(client, f"/plans/{plan_id}", headers["physician"]),
+    ).is_success
     assert client.post(
         f"/api/v1/plans/{plan_id}/consent", json=CONSENT, headers=headers["nurse"]
     ).is_success
@@ -110,7 +123,10 @@ def test_a_referral_raised_mid_session_refuses_foam_until_a_physician_owns_it(
 ) -> None:
     pid = screened_patient(client, headers)
     plan_id = propose(client, headers, pid)
-    assert client.post(f"/api/v1/plans/{plan_id}/approve", headers=headers["physician"]).is_success
+    assert client.post(
+        f"/api/v1/plans/{plan_id}/approve",
+        headers=as_read(client, f"/plans/{plan_id}", headers["physician"]),
+    ).is_success
     assert client.post(
         f"/api/v1/plans/{plan_id}/consent", json=CONSENT, headers=headers["nurse"]
     ).is_success

@@ -13,7 +13,7 @@ from tests.factories.evaluation import (
     evaluated_patient,
     new_patient,
 )
-from tests.factories.web import Signed
+from tests.factories.web import Signed, submit
 
 
 def plan_of(client: TestClient, headers: Headers, plan_id: int) -> dict[str, Any]:
@@ -119,8 +119,11 @@ def test_an_edit_needs_a_reason_and_then_shows_the_departure(
     )
     assert upside_down.status_code == 422
     assert "must not be below the lowest" in upside_down.text
-    done = doctor.post(
-        f"/plans/{plan_id}/items/{item['id']}", {**change, "reason": "sensitive skin"}
+    done = submit(
+        doctor,
+        f"/plans/{plan_id}",
+        f"/plans/{plan_id}/items/{item['id']}",
+        {**change, "reason": "sensitive skin"},
     )
     assert done.status_code == 303
     page = doctor.get(f"/plans/{plan_id}")
@@ -136,7 +139,7 @@ def test_approval_and_the_signed_consent(
     pid = evaluated_patient(client, headers)
     doctor, nurse = signed("physician"), signed("nurse")
     plan_id = propose(doctor, pid)
-    assert doctor.post(f"/plans/{plan_id}/approve").status_code == 303
+    assert submit(doctor, f"/plans/{plan_id}", f"/plans/{plan_id}/approve").status_code == 303
     approved = doctor.get(f"/plans/{plan_id}")
     assert 'data-testid="plan-status">Approved' in approved.text
     assert "Approve plan" not in approved.text and "Edit item" not in approved.text

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 
 from tests.conftest import Headers
-from tests.factories.web import Client, form
+from tests.factories.web import Client, form, version_on
 
 
 def at(days: int, hour: int = 10) -> str:
@@ -96,6 +96,12 @@ def book(client: TestClient, patient_id: int, days: int = 28) -> int:
     return int(found[0])
 
 
+def on_page(client: TestClient, patient_id: int, appointment: int, form: str = "reschedule") -> str:
+    """The version in the appointment's `form` on the patient's appointments page."""
+    page = f"/patients/{patient_id}/appointments"
+    return version_on(client, page, f"/appointments/{appointment}/{form}")
+
+
 def test_reschedule_moves_the_appointment_and_a_bad_date_is_shown_beside_the_field(
     signed_in: Client, patient_id: int
 ) -> None:
@@ -108,7 +114,7 @@ def test_reschedule_moves_the_appointment_and_a_bad_date_is_shown_beside_the_fie
     assert f'id="r-e-starts-{appointment}"' in bad.text and "next tuesday" in bad.text
     moved = desk.post(
         f"/appointments/{appointment}/reschedule",
-        data=form(desk, starts_at=at(30, 14)),
+        data=form(desk, starts_at=at(30, 14), version=on_page(desk, patient_id, appointment)),
         follow_redirects=False,
     )
     assert moved.status_code == 303
@@ -127,14 +133,20 @@ def test_cancelling_needs_a_reason_and_the_status_buttons_work(
     assert "Give a reason for the cancellation." in refused.text
     cancelled = desk.post(
         f"/appointments/{first}/status",
-        data=form(desk, status="cancelled", reason="Patient unwell"),
+        data=form(
+            desk,
+            status="cancelled",
+            reason="Patient unwell",
+            version=on_page(desk, patient_id, first, "status"),
+        ),
         follow_redirects=False,
     )
     assert cancelled.status_code == 303
     listing = desk.get(f"/patients/{patient_id}/appointments").text
     assert "cancelled: Patient unwell" in listing and "<del>" in listing
     second = book(desk, patient_id, 0)
-    desk.post(f"/appointments/{second}/status", data=form(desk, status="arrived"))
+    version = on_page(desk, patient_id, second, "status")
+    desk.post(f"/appointments/{second}/status", data=form(desk, status="arrived", version=version))
     assert ">Arrived<" in desk.get(f"/patients/{patient_id}/appointments").text
 
 
