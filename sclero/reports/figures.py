@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from sclero.reports.report import Headline
 from sclero.reports.tables import ReportTable
@@ -212,8 +212,17 @@ def _counts(axes: Axes, table: ReportTable, headline: Headline) -> None:
         c.key for c in table.columns[1:] if isinstance(table.rows[0].get(c.key), int | float)
     )
     labels = [str(v)[:40] for v in _col(table.rows, label_column)]
-    axes.barh(labels[::-1], _num(_col(table.rows, count_column))[::-1], color=BRAND)
-    axes.set_xlabel(next(c.label for c in table.columns if c.key == count_column))
+    counts = _num(_col(table.rows, count_column))
+    what = next(c.label for c in table.columns if c.key == count_column)
+    if all(isinstance(v, int) for v in _col(table.rows, label_column)):  # a scale: 1, 2, 3 …
+        axes.bar(labels, counts, color=BRAND)
+        axes.set_xlabel(table.columns[0].label)
+        axes.set_ylabel(what)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        return
+    axes.barh(labels[::-1], counts[::-1], color=BRAND)
+    axes.set_xlabel(what)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 DRAW: dict[str, Callable[[Axes, ReportTable, Headline], None]] = {

@@ -63,7 +63,7 @@ def figure(key: str, request: Request, actor: PageActor, db: DB) -> Response:
         filters = _filters(request, uow.today())
         report = service.outcomes_figure_data(uow, filters, key)
     svg = render_svg(report.tables[key], report.headline)
-    return Response(svg, media_type="image/svg+xml", headers=SVG_HEADERS)
+    return Response(svg, media_type="image/svg+xml", headers=PRIVATE)
 
 
 @router.get("/reports/outcomes/tables/{key}.csv")

@@ -10,7 +10,9 @@ from typing import Any
 from sclero.core.settings import Settings
 from sclero.reports.figures import render_svg
 from sclero.reports.report import OutcomesReport
-from sclero.web.templating import templates
+from sclero.web.templating import PACKAGE, templates
+
+PRINT_CSS = PACKAGE / "web" / "static" / "outcomes-print.css"
 
 
 def report_html(report: OutcomesReport, settings: Settings, printed_on: date) -> str:
@@ -35,7 +37,8 @@ def report_html(report: OutcomesReport, settings: Settings, printed_on: date) ->
 
 
 def to_pdf(html: str) -> bytes:
-    """The report as PDF (the import is heavy, so it waits until a PDF is asked for)."""
-    from weasyprint import HTML
+    """The report as PDF with the print style sheet (the import is heavy, so it waits until a
+    PDF is asked for)."""
+    from weasyprint import CSS, HTML
 
-    return bytes(HTML(string=html).write_pdf())
+    return bytes(HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PRINT_CSS))]))

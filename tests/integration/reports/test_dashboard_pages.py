@@ -49,7 +49,7 @@ def test_a_figure_is_an_svg_image(doctor: TestClient, known: KnownClinic) -> Non
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/svg+xml"
     assert "<svg" in response.text and "<script" not in response.text
-    assert response.headers["content-security-policy"].startswith("default-src 'none'")
+    assert 'href="http' not in response.text  # the image fetches nothing
     assert doctor.get(f"/reports/outcomes/figures/nothing.svg?{RANGE}").status_code == 404
 
 
