@@ -1,4 +1,4 @@
-"""Sclero's command line: serve, migrate, users, demo clinic, evaluate a case, reports.
+"""Sclero's command line: serve, migrate, users, demo clinic, evaluate a case.
 
 Each command imports what it needs inside its own body, so that a quick command (`evaluate`)
 does not pay for loading the web app, the demo generator or the database layer."""
@@ -26,9 +26,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.")
 users_app = typer.Typer(help="Staff users.")
 export_app = typer.Typer(help="FHIR R4 export of patient records.")
-report_app = typer.Typer(help="Reports on the clinic's work.")
 app.add_typer(db_app, name="db")
-app.add_typer(report_app, name="report")
 app.add_typer(users_app, name="users")
 app.add_typer(export_app, name="export")
 console = Console()
@@ -110,12 +108,16 @@ def serve(
     port: int = 8000,
     demo_patients: Annotated[int, typer.Option(help="Demo patients to load on first start")] = 300,
     no_demo: bool = False,
+    export_worker: Annotated[
+        bool, typer.Option(help="Run FHIR bulk exports in a background thread of this server")
+    ] = True,
 ) -> None:
     """Start the app: migrate the database, load the demo clinic on first start, serve."""
     import uvicorn
 
     from sclero.app import create_app
     from sclero.demo.staff import DEMO_PASSWORD
+    from sclero.exchange.worker import reader_for, start_thread
 
     settings = get_settings()
     upgrade_database(settings.resolved_database_url)
@@ -129,8 +131,29 @@ def serve(
             f"[bold]{DEMO_PASSWORD}[/bold] (demo data only)"
         )
     application = create_app(settings, database)
+    if export_worker:
+        start_thread(database, reader_for(database))
     freeze_startup_objects()
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def worker() -> None:
+    """Run FHIR bulk exports ($export) queued in the database until stopped (Ctrl-C). Several
+    workers may run at once; a job whose worker died is taken up again after a minute."""
+    import signal
+    import threading
+
+    from sclero.exchange.worker import reader_for, run_forever
+
+    database = _database()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    console.print("Export worker running (Ctrl-C stops it).")
+    try:
+        run_forever(database, stop, reader_for(database))
+    except KeyboardInterrupt:
+        stop.set()
 
 
 def _has_demo_logins(database: Database) -> bool:
@@ -238,7 +261,7 @@ def import_file(
 
     from sclero.core.errors import DomainError
     from sclero.exchange.importing import (
-        MAX_BODY_BYTES,
+        MAX_FILE_BYTES,
         import_bundle,
         parse_json,
         parse_ndjson,
@@ -250,8 +273,8 @@ def import_file(
         err.print("[red]--match is ask, confirm or new.[/red]")
         raise typer.Exit(2)
     path = Path(file)
-    if not path.is_file() or path.stat().st_size > MAX_BODY_BYTES:
-        err.print(f"[red]{file} is not a file of at most {MAX_BODY_BYTES} bytes.[/red]")
+    if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+        err.print(f"[red]{file} is not a file of at most {MAX_FILE_BYTES} bytes.[/red]")
         raise typer.Exit(2)
     database = _database()
     try:
@@ -288,66 +311,6 @@ def _cli_actor(database: Database, username: str) -> Actor:
         err.print(f"[red]There is no active user {username!r}.[/red]")
         raise typer.Exit(2)
     return user.as_actor("cli")
-
-
-CLI_READER = Actor(user_id=None, username="command-line", role="physician", address="local")
-"""Who reads a report from the command line: the machine's operator, who can read the database
-anyway; the audit log names them "command-line"."""
-
-
-@report_app.command("outcomes")
-def report_outcomes(
-    date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD")] = None,
-    output_format: Annotated[str, typer.Option("--format", help="json, csv or pdf")] = "json",
-    output: Annotated[
-        str | None, typer.Option(help="File to write (required for pdf; default: standard output)")
-    ] = None,
-    table: Annotated[str | None, typer.Option(help="CSV: only this table, as wide columns")] = None,
-    user: Annotated[
-        str | None, typer.Option("--user", help="Read as this physician (default: the operator)")
-    ] = None,
-) -> None:
-    """The clinic outcomes report (default: the last twelve months). Shares are fractions
-    between 0 and 1 in keys and columns named `…_share`."""
-    from pathlib import Path
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress
-
-    from sclero.core.errors import DomainError
-    from sclero.reports import export, service
-    from sclero.reports.filters import parse_filters
-    from sclero.reports.queries import AGGREGATES
-
-    if output_format not in export.FORMATS:
-        _refuse(f"Unknown format {output_format!r}; choose json, csv or pdf.")
-    if output_format == "pdf" and not output:
-        _refuse("A PDF needs a file: add --output report.pdf.")
-    database = _database()
-    reader = _cli_actor(database, user) if user else CLI_READER
-    with Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), console=err
-    ) as progress:
-        task = progress.add_task("Aggregating", total=len(AGGREGATES))
-        try:
-            with database.uow(reader) as uow:
-                filters = parse_filters({"date_from": date_from, "date_to": date_to}, uow.today())
-                report = service.outcomes_report(
-                    uow, filters, progress=lambda _name: progress.advance(task)
-                )
-                content = export.render(report, output_format, uow.settings, uow.today(), table)
-        except DomainError as error:
-            _refuse(error.message)
-    if output:
-        Path(output).write_bytes(content)
-        err.print(f"Wrote {output}.")
-    else:
-        typer.echo(content.decode("utf-8"), nl=False)
-
-
-def _refuse(message: str) -> None:
-    err.print(f"[red]{message}[/red]")
-    raise typer.Exit(2)
 
 
 def _database() -> Database:

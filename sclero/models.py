@@ -7,6 +7,7 @@ from sclero.core.audit import AuditEntry
 from sclero.core.auth import AuthToken, User
 from sclero.core.db import Base
 from sclero.evaluation.models import Evaluation
+from sclero.exchange.models import ExportJob
 from sclero.follow_up.models import FollowUp, Photo, RegionClearance
 from sclero.patients.models import (
     HistoryItem,
@@ -28,6 +29,7 @@ __all__ = [
     "Consent",
     "DuplexFinding",
     "Evaluation",
+    "ExportJob",
     "FollowUp",
     "HistoryItem",
     "Injection",

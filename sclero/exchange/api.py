@@ -6,16 +6,18 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sclero.core.auth import Role
+from sclero.core.db import UnitOfWork
 from sclero.core.errors import NotAuthenticated
+from sclero.exchange import bulk
 from sclero.exchange.capability import capability_statement
 from sclero.exchange.codes import CANONICAL, SYSTEMS, code_system_resource
 from sclero.exchange.everything import everything
-from sclero.exchange.importing import MAX_BODY_BYTES, import_bundle, parse_json, response_bundle
-from sclero.exchange.outcome import FhirRefused, Issue, fhir_response, refusal
+from sclero.exchange.importing import import_bundle, parse_json, response_bundle
+from sclero.exchange.outcome import FhirRefused, Issue, fhir_response, outcome, refusal
 from sclero.exchange.sources import Context
 from sclero.web.deps import UoW, allow
 
@@ -70,23 +72,6 @@ def bearer_only(request: Request) -> None:
         raise NotAuthenticated("POST /fhir takes a bearer token (POST /api/v1/auth/token).")
 
 
-async def bounded_body(request: Request) -> bytes:
-    """The request body, refused unread past MAX_BODY_BYTES (413)."""
-    declared = request.headers.get("content-length", "")
-    too_big = FhirRefused(
-        413, [Issue(f"The body is over {MAX_BODY_BYTES} bytes.", None, "too-costly")]
-    )
-    if declared.isdecimal() and int(declared) > MAX_BODY_BYTES:
-        raise too_big
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise too_big
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @router.post("", dependencies=[Depends(bearer_only), CLINICIANS])
 async def transaction(
     request: Request, uow: UoW, match: Literal["ask", "confirm", "new"] = "ask"
@@ -96,8 +81,89 @@ async def transaction(
     kind = request.headers.get("content-type", "").split(";")[0].strip()
     if kind not in ("application/fhir+json", "application/json"):
         return refusal(415, "Send the Bundle as application/fhir+json.")
-    document = parse_json(await bounded_body(request))
+    document = parse_json(await request.body())  # bounded by the app (SCLERO_MAX_BODY_BYTES)
     result = await run_in_threadpool(
         import_bundle, uow, document, match=match, bundle_types={"transaction"}
     )
     return fhir_response(response_bundle(result, document))
+
+
+# Bulk Data export (HL7 FHIR Bulk Data Access, the async pattern). Bearer tokens only: the
+# kick-off is a GET that starts work, which a page cookie must never do on another site's behalf.
+BULK = [Depends(bearer_only), CLINICIANS]
+KICK_OFF_PARAMS = {"_type", "_since", "_outputFormat"}
+
+
+def _kick_off(
+    request: Request, uow: UnitOfWork, kind: str, group_id: str | None = None
+) -> Response:
+    if "respond-async" not in request.headers.get("prefer", ""):
+        raise FhirRefused(400, [Issue("A bulk export needs the header Prefer: respond-async.")])
+    unknown = sorted(set(request.query_params) - KICK_OFF_PARAMS)
+    if unknown:
+        names = ", ".join(unknown)[:80]
+        message = f"Sclero does not support {names} (only _type, _since, _outputFormat)."
+        raise FhirRefused(400, [Issue(message, unknown[0][:40], "not-supported")])
+    params = request.query_params
+    job = bulk.kick_off(
+        uow,
+        kind=kind,
+        group_id=group_id,
+        types=params.get("_type"),
+        since=params.get("_since"),
+        output_format=params.get("_outputFormat"),
+        request_url=str(request.url),
+        base_url=str(request.base_url),
+    )
+    status_url = f"{str(request.base_url).rstrip('/')}/fhir/bulk-status/{job.id}"
+    accepted = Issue(f"Export queued; poll {status_url}.", None, "informational", "information")
+    return fhir_response(outcome([accepted]), 202, {"Content-Location": status_url})
+
+
+@router.get("/$export", dependencies=BULK)
+def export_system(request: Request, uow: UoW) -> Response:
+    """Kick off an export of every patient's record and the staff (Prefer: respond-async)."""
+    return _kick_off(request, uow, "system")
+
+
+@router.get("/Patient/$export", dependencies=BULK)
+def export_patients(request: Request, uow: UoW) -> Response:
+    """Kick off an export of every patient's compartment (Prefer: respond-async)."""
+    return _kick_off(request, uow, "patient")
+
+
+@router.get("/Group/{group_id}/$export", dependencies=BULK)
+def export_group(request: Request, group_id: str, uow: UoW) -> Response:
+    """Kick off an export of one of Sclero's built-in groups (Prefer: respond-async)."""
+    return _kick_off(request, uow, "group", group_id)
+
+
+@router.get("/bulk-status/{job_id}", dependencies=BULK)
+def export_status(job_id: str, uow: UoW) -> Response:
+    """202 with X-Progress and Retry-After while the export runs; then the manifest."""
+    job = bulk.own_job(uow, job_id)
+    if job.status in bulk.ACTIVE:
+        headers = {
+            "X-Progress": f"{job.status}: {job.progress or 'waiting for a worker'}"[:100],
+            "Retry-After": str(bulk.RETRY_AFTER_SECONDS),
+        }
+        return Response(status_code=202, headers=headers)
+    if job.status == "failed":
+        return refusal(422, f"The export failed: {job.error or 'unknown reason'}.")
+    expires = job.expires_at.strftime("%a, %d %b %Y %H:%M:%S GMT") if job.expires_at else ""
+    return JSONResponse(bulk.manifest(job), headers={"Expires": expires})
+
+
+@router.delete("/bulk-status/{job_id}", dependencies=BULK)
+def export_cancel(job_id: str, uow: UoW) -> Response:
+    """Cancel the export and remove its files."""
+    bulk.cancel(uow, job_id)
+    done = Issue("Export cancelled; its files are removed.", None, "informational", "information")
+    return fhir_response(outcome([done]), 202)
+
+
+@router.get("/bulk-file/{file_key}", dependencies=BULK)
+def export_file(file_key: str, uow: UoW) -> Response:
+    """One NDJSON file of a finished export, only to the user who asked for it."""
+    path = bulk.file_of(uow, file_key)
+    return FileResponse(path, media_type="application/fhir+ndjson", filename=path.name)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sclero.core import audit
 from sclero.core.auth import CLINICAL
 from sclero.core.db import UnitOfWork
+from sclero.core.time import utcnow
 from sclero.exchange import import_codes
 from sclero.exchange.codes import MRN_SYSTEM
 from sclero.exchange.outcome import FhirRefused, Issue
@@ -24,8 +25,8 @@ from sclero.patients.models import HistoryItem, Patient, PatientAllergy, Patient
 from sclero.patients.schemas import PatientIn
 from sclero.patients.service import add_patient
 
-MAX_BODY_BYTES = 5 * 1024 * 1024
-"""A Bundle's body is read up to this many bytes; a longer one is refused unread (413)."""
+MAX_FILE_BYTES = 5 * 1024 * 1024
+"""The largest file `sclero import` reads (POST /fhir: the app's SCLERO_MAX_BODY_BYTES)."""
 MAX_ENTRIES = 1000
 """Entries per Bundle; a longer Bundle is refused before any entry is looked at (413)."""
 IMPORTED = ("Patient", "Condition", "AllergyIntolerance", "MedicationStatement")
@@ -312,6 +313,13 @@ def _unmapped(result: Result, entry: Entry, concept_field: str, reason: str) -> 
     result.counts["unmapped"] += 1
 
 
+def _changed(patient: Patient, result: Result) -> None:
+    """A new history row: the patient's record gets a new version (an open history form made
+    on the old one is then refused, as for any other change of the coded history)."""
+    patient.updated_at = utcnow()
+    result.counts["created"] += 1
+
+
 def _add_condition(uow: UnitOfWork, patient: Patient, entry: Entry, result: Result) -> None:
     verification = import_codes.describe(entry.resource.get("verificationStatus"))
     if "refuted" in verification or "entered-in-error" in verification:
@@ -329,7 +337,7 @@ def _add_condition(uow: UnitOfWork, patient: Patient, entry: Entry, result: Resu
         )
         patient.history.append(existing)
         uow.session.flush()
-        result.counts["created"] += 1
+        _changed(patient, result)
         result.statuses[entry.index] = ("201 Created", f"Condition/hist-{existing.id}")
     else:
         result.statuses[entry.index] = ("200 OK", f"Condition/hist-{existing.id}")
@@ -354,7 +362,7 @@ def _add_allergy(uow: UnitOfWork, patient: Patient, entry: Entry, result: Result
         )
         patient.allergies.append(existing)
         uow.session.flush()
-        result.counts["created"] += 1
+        _changed(patient, result)
         result.statuses[entry.index] = ("201 Created", f"AllergyIntolerance/allergy-{existing.id}")
     else:
         result.statuses[entry.index] = ("200 OK", f"AllergyIntolerance/allergy-{existing.id}")
@@ -380,7 +388,7 @@ def _add_medication(uow: UnitOfWork, patient: Patient, entry: Entry, result: Res
         existing = PatientMedication(medication=mapped.code, notes=_notes(entry.resource))
         patient.medications.append(existing)
         uow.session.flush()
-        result.counts["created"] += 1
+        _changed(patient, result)
         result.statuses[entry.index] = ("201 Created", f"MedicationStatement/med-{existing.id}")
     else:
         result.statuses[entry.index] = ("200 OK", f"MedicationStatement/med-{existing.id}")

@@ -3,7 +3,7 @@ with the protocol's success definition, benchmark band and published event rates
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -104,10 +104,8 @@ def build_report(
     protocol: Protocol,
     today: date,
     progress: Callable[[str], None] | None = None,
-    only: Collection[str] | None = None,
 ) -> OutcomesReport:
-    """Run the aggregates for `filters` on `connection` and shape the report (every table, or
-    the tables named in `only`; the headline always). `progress` hears each aggregate's name."""
+    """Run every aggregate for `filters` on `connection` and shape the report."""
     scale = protocol.spec.clearance_scale
     scope = Scope(
         filters=filters,
@@ -117,20 +115,15 @@ def build_report(
         today=today,
     )
 
-    done: dict[str, list[Mapping[str, Any]]] = {}
-
     def run(name: str) -> list[Mapping[str, Any]]:
-        if name in done:
-            return done[name]
         rows = [
             _plain(row) for row in connection.execute(queries.AGGREGATES[name](scope)).mappings()
         ]
         if progress is not None:
             progress(name)
-        done[name] = rows
         return rows
 
-    return _shape(run, filters, protocol, only)
+    return _shape(run, filters, protocol)
 
 
 def _plain(row: RowMapping) -> Mapping[str, Any]:
@@ -138,9 +131,7 @@ def _plain(row: RowMapping) -> Mapping[str, Any]:
     return {k: (float(v) if isinstance(v, Decimal) else v) for k, v in row.items()}
 
 
-def _shape(
-    run: Runner, filters: ReportFilters, protocol: Protocol, only: Collection[str] | None
-) -> OutcomesReport:
+def _shape(run: Runner, filters: ReportFilters, protocol: Protocol) -> OutcomesReport:
     scale = protocol.spec.clearance_scale
     totals = run("totals")[0]
     overall = run("success")[0]
@@ -162,8 +153,23 @@ def _shape(
         interval_overrides=int(totals["interval_overrides"]),
         limit_overrides=int(totals["limit_overrides"]),
     )
-    keys = list(BUILDERS) if only is None else [k for k in BUILDERS if k in only]
-    tables = [BUILDERS[key](run, headline, protocol) for key in keys]
+    tables = [
+        _success_table(run, overall, scale.success_sources, scale.benchmark_sources),
+        _clearance_table(run, headline),
+        _time_to_success_table(run, headline),
+        _sessions_per_patient_table(run, headline),
+        _adverse_events_table(run, headline, protocol),
+        _event_outcomes_table(run),
+        _limit_use_table(run),
+        _overrides_table(run),
+        _override_reasons_table(run),
+        _interval_overrides_table(run),
+        _sessions_per_month_table(run),
+        _appointments_table(run),
+        _follow_up_table(run, protocol),
+        _satisfaction_table(run),
+        _protocol_table(run, headline),
+    ]
     cited = {s for table in tables for s in table.sources}
     citations = {entry.id: entry.citation for entry in protocol.spec.sources if entry.id in cited}
     return OutcomesReport(
@@ -190,9 +196,10 @@ def _success_row(group: str, row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _success_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
-    scale = protocol.spec.clearance_scale
-    rows = [_success_row("All treated regions", run("success")[0])]
+def _success_table(
+    run: Runner, overall: Mapping[str, Any], success_sources: Any, benchmark_sources: Any
+) -> ReportTable:
+    rows = [_success_row("All treated regions", overall)]
     for name, what in (("vein_type", "Vein"), ("technique", "Technique"), ("agent", "Agent")):
         for row in run(f"success_by_{name}"):
             rows.append(_success_row(f"{what}: {label_of(str(row['dimension']))}", row))
@@ -213,11 +220,11 @@ def _success_table(run: Runner, headline: Headline, protocol: Protocol) -> Repor
             ("ci_high_share", "95 % CI to"),
         ),
         rows=rows,
-        sources=(*scale.success_sources, *scale.benchmark_sources),
+        sources=(*success_sources, *benchmark_sources),
     )
 
 
-def _clearance_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
+def _clearance_table(run: Runner, headline: Headline) -> ReportTable:
     rows = []
     for row in run("clearance_by_sessions"):
         sessions = int(row["sessions"])
@@ -253,7 +260,7 @@ def _clearance_table(run: Runner, headline: Headline, protocol: Protocol) -> Rep
     )
 
 
-def _time_to_success_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
+def _time_to_success_table(run: Runner, headline: Headline) -> ReportTable:
     steps = run("time_to_success")
     curve = kaplan_meier((int(r["week"]), int(r["events"]), int(r["at_risk"])) for r in steps)
     rows = [
@@ -285,7 +292,7 @@ def _time_to_success_table(run: Runner, headline: Headline, protocol: Protocol) 
     )
 
 
-def _sessions_per_patient_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
+def _sessions_per_patient_table(run: Runner, headline: Headline) -> ReportTable:
     rows = [
         {
             "sessions": int(r["sessions"]),
@@ -365,7 +372,7 @@ def _adverse_events_table(run: Runner, headline: Headline, protocol: Protocol) -
     )
 
 
-def _event_outcomes_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
+def _event_outcomes_table(run: Runner) -> ReportTable:
     rows = [
         {
             "event_type": label_of(str(r["event_type"])),
@@ -383,7 +390,7 @@ def _event_outcomes_table(run: Runner, headline: Headline, protocol: Protocol) -
     )
 
 
-def _limit_use_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
+def _limit_use_table(run: Runner) -> ReportTable:
     bands = [label for _, label in queries.LIMIT_BANDS]
     rows = []
     for r in run("limit_use"):
@@ -416,7 +423,7 @@ def _limit_use_table(run: Runner, headline: Headline, protocol: Protocol) -> Rep
     )
 
 
-def _overrides_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
+def _overrides_table(run: Runner) -> ReportTable:
     rows = [
         {
             "clinician": r["full_name"] or "(unknown)",
@@ -436,7 +443,7 @@ def _overrides_table(run: Runner, headline: Headline, protocol: Protocol) -> Rep
     )
 
 
-def _override_reasons_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
+def _override_reasons_table(run: Runner) -> ReportTable:
     rows = [
         {"reason": r["reason"], "injections": int(r["injections"])} for r in run("override_reasons")
     ]
@@ -449,7 +456,7 @@ def _override_reasons_table(run: Runner, headline: Headline, protocol: Protocol)
     )
 
 
-def _interval_overrides_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
+def _interval_overrides_table(run: Runner) -> ReportTable:
     rows = [
         {"reason": r["reason"], "sessions": int(r["sessions"])} for r in run("interval_overrides")
     ]
@@ -465,7 +472,7 @@ def _interval_overrides_table(run: Runner, headline: Headline, protocol: Protoco
     )
 
 
-def _sessions_per_month_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
+def _sessions_per_month_table(run: Runner) -> ReportTable:
     rows = [
         {"month": r["month"], "sessions": int(r["sessions"]), "patients": int(r["patients"])}
         for r in run("sessions_per_month")
@@ -479,7 +486,7 @@ def _sessions_per_month_table(run: Runner, headline: Headline, protocol: Protoco
     )
 
 
-def _appointments_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
+def _appointments_table(run: Runner) -> ReportTable:
     months: dict[str, dict[str, Any]] = {}
     for r in run("appointments_per_month"):
         month = months.setdefault(
@@ -515,7 +522,7 @@ def _appointments_table(run: Runner, headline: Headline, protocol: Protocol) -> 
     )
 
 
-def _follow_up_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
+def _follow_up_table(run: Runner, protocol: Protocol) -> ReportTable:
     found = {str(r["status"]): int(r["sessions"]) for r in run("follow_up_timeliness")}
     total = sum(found.values())
     rows = [
@@ -542,7 +549,7 @@ def _follow_up_table(run: Runner, headline: Headline, protocol: Protocol) -> Rep
     )
 
 
-def _satisfaction_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
+def _satisfaction_table(run: Runner) -> ReportTable:
     found = {int(r["satisfaction"]): int(r["follow_ups"]) for r in run("satisfaction")}
     total = sum(found.values())
     rows = [
@@ -568,7 +575,7 @@ def _satisfaction_table(run: Runner, headline: Headline, protocol: Protocol) -> 
     )
 
 
-def _protocol_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
+def _protocol_table(run: Runner, headline: Headline) -> ReportTable:
     fired = {str(r["rule"]): int(r["evaluations"]) for r in run("rules_fired")}
     overridden = {str(r["rule"]): int(r["plans"]) for r in run("rules_overridden")}
     rows: list[dict[str, Any]] = [
@@ -612,25 +619,3 @@ def _charting_row(rule: str, code: str, overridden: int) -> dict[str, Any]:
         "overridden": overridden,
         "overridden_share": None,
     }
-
-
-TableBuilder = Callable[[Runner, Headline, Protocol], ReportTable]
-BUILDERS: dict[str, TableBuilder] = {
-    "success": _success_table,
-    "clearance_by_sessions": _clearance_table,
-    "time_to_success": _time_to_success_table,
-    "sessions_per_patient": _sessions_per_patient_table,
-    "adverse_events": _adverse_events_table,
-    "adverse_event_outcomes": _event_outcomes_table,
-    "limit_use": _limit_use_table,
-    "overrides": _overrides_table,
-    "override_reasons": _override_reasons_table,
-    "interval_overrides": _interval_overrides_table,
-    "sessions_per_month": _sessions_per_month_table,
-    "appointments": _appointments_table,
-    "follow_ups": _follow_up_table,
-    "satisfaction": _satisfaction_table,
-    "protocol": _protocol_table,
-}
-"""Every table of the report by key, in the order the report shows them."""
-AGGREGATE_COUNT = len(queries.AGGREGATES)

@@ -78,7 +78,11 @@ class BodyLimit:
 async def send_too_large(scope: Scope, send: Send, limit: int) -> None:
     """The 413 answer: the API's error body, or the error page for a page."""
     message = too_large_message(limit)
-    if scope["path"].startswith(API_PREFIXES):
+    if scope["path"] == "/fhir" or scope["path"].startswith("/fhir/"):  # FHIR: OperationOutcome
+        issue = {"severity": "error", "code": "too-costly", "diagnostics": message}
+        outcome = {"resourceType": "OperationOutcome", "issue": [issue]}
+        body, media = json.dumps(outcome).encode(), b"application/fhir+json"
+    elif scope["path"].startswith(API_PREFIXES):
         error = {"code": "too_large", "field": None, "message": message}
         body, media = json.dumps({"errors": [error]}).encode(), b"application/json"
     else:

@@ -25,6 +25,7 @@ from sclero.core.db import Database
 from sclero.core.settings import get_settings
 from sclero.core.time import today as clinic_today
 from sclero.demo.generator import DEMO_PASSWORD, generate_clinic
+from sclero.exchange.bulk import GROUPS
 from sclero.exchange.codes import SYSTEMS
 from sclero.models import Patient, TreatmentPlan, TreatmentSession
 from tests.conftest import TransactionalDatabase
@@ -158,6 +159,9 @@ def demo_ids(database: Database) -> dict[str, list[Any]]:
         "session_id": sessions[:API_IDS],
         "photo_id": [1],
         "code_system_id": sorted(SYSTEMS),
+        "group_id": sorted(GROUPS),
+        "job_id": ["0" * 32, "x"],
+        "file_key": ["0.Patient.ndjson", "x"],
     }
 
 
