@@ -24,6 +24,8 @@ from sclero.patients import pages as patients_pages
 from sclero.planning import api as planning_api
 from sclero.planning import pages as planning_pages
 from sclero.record import pages as record_pages
+from sclero.reports import api as reports_api
+from sclero.reports import pages as reports_pages
 from sclero.scheduling import api as scheduling_api
 from sclero.scheduling import pages as scheduling_pages
 from sclero.web import api_docs, auth_api, errors
@@ -43,6 +45,7 @@ API_ROUTERS = (
     follow_up_api.router,
     adverse_events_api.router,
     exchange_api.router,
+    reports_api.router,
 )
 
 PAGE_ROUTERS = (
@@ -56,6 +59,7 @@ PAGE_ROUTERS = (
     charting_pages.router,
     follow_up_pages.router,
     adverse_events_pages.router,
+    reports_pages.router,
 )
 STATIC_DIR = PACKAGE / "web" / "static"
 

@@ -1,4 +1,4 @@
-"""Sclero's command line: serve, migrate, users, demo clinic, evaluate a case.
+"""Sclero's command line: serve, migrate, users, demo clinic, evaluate a case, reports.
 
 Each command imports what it needs inside its own body, so that a quick command (`evaluate`)
 does not pay for loading the web app, the demo generator or the database layer."""
@@ -26,7 +26,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.")
 users_app = typer.Typer(help="Staff users.")
 export_app = typer.Typer(help="FHIR R4 export of patient records.")
+report_app = typer.Typer(help="Reports on the clinic's work.")
 app.add_typer(db_app, name="db")
+app.add_typer(report_app, name="report")
 app.add_typer(users_app, name="users")
 app.add_typer(export_app, name="export")
 console = Console()
@@ -311,6 +313,66 @@ def _cli_actor(database: Database, username: str) -> Actor:
         err.print(f"[red]There is no active user {username!r}.[/red]")
         raise typer.Exit(2)
     return user.as_actor("cli")
+
+
+CLI_READER = Actor(user_id=None, username="command-line", role="physician", address="local")
+"""Who reads a report from the command line: the machine's operator, who can read the database
+anyway; the audit log names them "command-line"."""
+
+
+@report_app.command("outcomes")
+def report_outcomes(
+    date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="json, csv or pdf")] = "json",
+    output: Annotated[
+        str | None, typer.Option(help="File to write (required for pdf; default: standard output)")
+    ] = None,
+    table: Annotated[str | None, typer.Option(help="CSV: only this table, as wide columns")] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Read as this physician (default: the operator)")
+    ] = None,
+) -> None:
+    """The clinic outcomes report (default: the last twelve months). Shares are fractions
+    between 0 and 1 in keys and columns named `…_share`."""
+    from pathlib import Path
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress
+
+    from sclero.core.errors import DomainError
+    from sclero.reports import export, service
+    from sclero.reports.filters import parse_filters
+    from sclero.reports.queries import AGGREGATES
+
+    if output_format not in export.FORMATS:
+        _refuse(f"Unknown format {output_format!r}; choose json, csv or pdf.")
+    if output_format == "pdf" and not output:
+        _refuse("A PDF needs a file: add --output report.pdf.")
+    database = _database()
+    reader = _cli_actor(database, user) if user else CLI_READER
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), console=err
+    ) as progress:
+        task = progress.add_task("Aggregating", total=len(AGGREGATES))
+        try:
+            with database.uow(reader) as uow:
+                filters = parse_filters({"date_from": date_from, "date_to": date_to}, uow.today())
+                report = service.outcomes_report(
+                    uow, filters, progress=lambda _name: progress.advance(task)
+                )
+                content = export.render(report, output_format, uow.settings, uow.today(), table)
+        except DomainError as error:
+            _refuse(error.message)
+    if output:
+        Path(output).write_bytes(content)
+        err.print(f"Wrote {output}.")
+    else:
+        typer.echo(content.decode("utf-8"), nl=False)
+
+
+def _refuse(message: str) -> None:
+    err.print(f"[red]{message}[/red]")
+    raise typer.Exit(2)
 
 
 def _database() -> Database:

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         description="The clinic's IANA time zone (e.g. Europe/Berlin); empty: the server's",
     )
 
+    clinic_name: str = Field(
+        default="Sclero demo clinic", max_length=200, description="Printed on reports"
+    )
+    clinic_address: str = Field(default="", max_length=500, description="Printed on reports")
+    clinic_phone: str = Field(default="", max_length=60, description="Printed on reports")
+
     @field_validator("secret_key")
     @classmethod
     def _refuse_weak_secret(cls, value: str) -> str:

@@ -385,8 +385,8 @@ def rules_overridden(scope: Scope) -> Query:
     )
 
 
-def clinicians(scope: Scope) -> Query:
-    """Who performed sessions (the clinician filter's choices); dates only."""
+def clinicians() -> Query:
+    """Who performed sessions (the clinician filter's choices)."""
     s, u = SESSIONS.c, USERS.c
     return (
         select(u.id, u.full_name)

@@ -3,7 +3,7 @@ with the protocol's success definition, benchmark band and published event rates
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -104,8 +104,10 @@ def build_report(
     protocol: Protocol,
     today: date,
     progress: Callable[[str], None] | None = None,
+    only: Collection[str] | None = None,
 ) -> OutcomesReport:
-    """Run every aggregate for `filters` on `connection` and shape the report."""
+    """Run the aggregates for `filters` on `connection` and shape the report (every table, or
+    the tables named in `only`; the headline always). `progress` hears each aggregate's name."""
     scale = protocol.spec.clearance_scale
     scope = Scope(
         filters=filters,
@@ -115,15 +117,20 @@ def build_report(
         today=today,
     )
 
+    done: dict[str, list[Mapping[str, Any]]] = {}
+
     def run(name: str) -> list[Mapping[str, Any]]:
+        if name in done:
+            return done[name]
         rows = [
             _plain(row) for row in connection.execute(queries.AGGREGATES[name](scope)).mappings()
         ]
         if progress is not None:
             progress(name)
+        done[name] = rows
         return rows
 
-    return _shape(run, filters, protocol)
+    return _shape(run, filters, protocol, only)
 
 
 def _plain(row: RowMapping) -> Mapping[str, Any]:
@@ -131,7 +138,9 @@ def _plain(row: RowMapping) -> Mapping[str, Any]:
     return {k: (float(v) if isinstance(v, Decimal) else v) for k, v in row.items()}
 
 
-def _shape(run: Runner, filters: ReportFilters, protocol: Protocol) -> OutcomesReport:
+def _shape(
+    run: Runner, filters: ReportFilters, protocol: Protocol, only: Collection[str] | None
+) -> OutcomesReport:
     scale = protocol.spec.clearance_scale
     totals = run("totals")[0]
     overall = run("success")[0]
@@ -153,23 +162,8 @@ def _shape(run: Runner, filters: ReportFilters, protocol: Protocol) -> OutcomesR
         interval_overrides=int(totals["interval_overrides"]),
         limit_overrides=int(totals["limit_overrides"]),
     )
-    tables = [
-        _success_table(run, overall, scale.success_sources, scale.benchmark_sources),
-        _clearance_table(run, headline),
-        _time_to_success_table(run, headline),
-        _sessions_per_patient_table(run, headline),
-        _adverse_events_table(run, headline, protocol),
-        _event_outcomes_table(run),
-        _limit_use_table(run),
-        _overrides_table(run),
-        _override_reasons_table(run),
-        _interval_overrides_table(run),
-        _sessions_per_month_table(run),
-        _appointments_table(run),
-        _follow_up_table(run, protocol),
-        _satisfaction_table(run),
-        _protocol_table(run, headline),
-    ]
+    keys = list(BUILDERS) if only is None else [k for k in BUILDERS if k in only]
+    tables = [BUILDERS[key](run, headline, protocol) for key in keys]
     cited = {s for table in tables for s in table.sources}
     citations = {entry.id: entry.citation for entry in protocol.spec.sources if entry.id in cited}
     return OutcomesReport(
@@ -196,10 +190,9 @@ def _success_row(group: str, row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _success_table(
-    run: Runner, overall: Mapping[str, Any], success_sources: Any, benchmark_sources: Any
-) -> ReportTable:
-    rows = [_success_row("All treated regions", overall)]
+def _success_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
+    scale = protocol.spec.clearance_scale
+    rows = [_success_row("All treated regions", run("success")[0])]
     for name, what in (("vein_type", "Vein"), ("technique", "Technique"), ("agent", "Agent")):
         for row in run(f"success_by_{name}"):
             rows.append(_success_row(f"{what}: {label_of(str(row['dimension']))}", row))
@@ -220,11 +213,11 @@ def _success_table(
             ("ci_high_share", "95 % CI to"),
         ),
         rows=rows,
-        sources=(*success_sources, *benchmark_sources),
+        sources=(*scale.success_sources, *scale.benchmark_sources),
     )
 
 
-def _clearance_table(run: Runner, headline: Headline) -> ReportTable:
+def _clearance_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
     rows = []
     for row in run("clearance_by_sessions"):
         sessions = int(row["sessions"])
@@ -260,7 +253,7 @@ def _clearance_table(run: Runner, headline: Headline) -> ReportTable:
     )
 
 
-def _time_to_success_table(run: Runner, headline: Headline) -> ReportTable:
+def _time_to_success_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
     steps = run("time_to_success")
     curve = kaplan_meier((int(r["week"]), int(r["events"]), int(r["at_risk"])) for r in steps)
     rows = [
@@ -292,7 +285,7 @@ def _time_to_success_table(run: Runner, headline: Headline) -> ReportTable:
     )
 
 
-def _sessions_per_patient_table(run: Runner, headline: Headline) -> ReportTable:
+def _sessions_per_patient_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
     rows = [
         {
             "sessions": int(r["sessions"]),
@@ -372,7 +365,7 @@ def _adverse_events_table(run: Runner, headline: Headline, protocol: Protocol) -
     )
 
 
-def _event_outcomes_table(run: Runner) -> ReportTable:
+def _event_outcomes_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
     rows = [
         {
             "event_type": label_of(str(r["event_type"])),
@@ -390,7 +383,7 @@ def _event_outcomes_table(run: Runner) -> ReportTable:
     )
 
 
-def _limit_use_table(run: Runner) -> ReportTable:
+def _limit_use_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
     bands = [label for _, label in queries.LIMIT_BANDS]
     rows = []
     for r in run("limit_use"):
@@ -423,7 +416,7 @@ def _limit_use_table(run: Runner) -> ReportTable:
     )
 
 
-def _overrides_table(run: Runner) -> ReportTable:
+def _overrides_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
     rows = [
         {
             "clinician": r["full_name"] or "(unknown)",
@@ -443,7 +436,7 @@ def _overrides_table(run: Runner) -> ReportTable:
     )
 
 
-def _override_reasons_table(run: Runner) -> ReportTable:
+def _override_reasons_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
     rows = [
         {"reason": r["reason"], "injections": int(r["injections"])} for r in run("override_reasons")
     ]
@@ -456,7 +449,7 @@ def _override_reasons_table(run: Runner) -> ReportTable:
     )
 
 
-def _interval_overrides_table(run: Runner) -> ReportTable:
+def _interval_overrides_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
     rows = [
         {"reason": r["reason"], "sessions": int(r["sessions"])} for r in run("interval_overrides")
     ]
@@ -472,7 +465,7 @@ def _interval_overrides_table(run: Runner) -> ReportTable:
     )
 
 
-def _sessions_per_month_table(run: Runner) -> ReportTable:
+def _sessions_per_month_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
     rows = [
         {"month": r["month"], "sessions": int(r["sessions"]), "patients": int(r["patients"])}
         for r in run("sessions_per_month")
@@ -486,7 +479,7 @@ def _sessions_per_month_table(run: Runner) -> ReportTable:
     )
 
 
-def _appointments_table(run: Runner) -> ReportTable:
+def _appointments_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
     months: dict[str, dict[str, Any]] = {}
     for r in run("appointments_per_month"):
         month = months.setdefault(
@@ -522,7 +515,7 @@ def _appointments_table(run: Runner) -> ReportTable:
     )
 
 
-def _follow_up_table(run: Runner, protocol: Protocol) -> ReportTable:
+def _follow_up_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
     found = {str(r["status"]): int(r["sessions"]) for r in run("follow_up_timeliness")}
     total = sum(found.values())
     rows = [
@@ -549,7 +542,7 @@ def _follow_up_table(run: Runner, protocol: Protocol) -> ReportTable:
     )
 
 
-def _satisfaction_table(run: Runner) -> ReportTable:
+def _satisfaction_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
     found = {int(r["satisfaction"]): int(r["follow_ups"]) for r in run("satisfaction")}
     total = sum(found.values())
     rows = [
@@ -575,7 +568,7 @@ def _satisfaction_table(run: Runner) -> ReportTable:
     )
 
 
-def _protocol_table(run: Runner, headline: Headline) -> ReportTable:
+def _protocol_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
     fired = {str(r["rule"]): int(r["evaluations"]) for r in run("rules_fired")}
     overridden = {str(r["rule"]): int(r["plans"]) for r in run("rules_overridden")}
     rows: list[dict[str, Any]] = [
@@ -619,3 +612,25 @@ def _charting_row(rule: str, code: str, overridden: int) -> dict[str, Any]:
         "overridden": overridden,
         "overridden_share": None,
     }
+
+
+TableBuilder = Callable[[Runner, Headline, Protocol], ReportTable]
+BUILDERS: dict[str, TableBuilder] = {
+    "success": _success_table,
+    "clearance_by_sessions": _clearance_table,
+    "time_to_success": _time_to_success_table,
+    "sessions_per_patient": _sessions_per_patient_table,
+    "adverse_events": _adverse_events_table,
+    "adverse_event_outcomes": _event_outcomes_table,
+    "limit_use": _limit_use_table,
+    "overrides": _overrides_table,
+    "override_reasons": _override_reasons_table,
+    "interval_overrides": _interval_overrides_table,
+    "sessions_per_month": _sessions_per_month_table,
+    "appointments": _appointments_table,
+    "follow_ups": _follow_up_table,
+    "satisfaction": _satisfaction_table,
+    "protocol": _protocol_table,
+}
+"""Every table of the report by key, in the order the report shows them."""
+AGGREGATE_COUNT = len(queries.AGGREGATES)

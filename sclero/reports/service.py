@@ -7,8 +7,10 @@ from collections.abc import Callable
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
+from sclero.core.errors import NotFound
+from sclero.reports import queries
 from sclero.reports.filters import ReportFilters
-from sclero.reports.report import OutcomesReport, build_report
+from sclero.reports.report import BUILDERS, OutcomesReport, build_report
 
 REPORT_READERS = (Role.PHYSICIAN,)
 """Roles that read the clinic's outcomes (aggregates over every patient)."""
@@ -23,3 +25,43 @@ def outcomes_report(
     report = build_report(uow.session.connection(), filters, uow.protocol, uow.today(), progress)
     audit.record(uow, "read", "report", detail={"report": "outcomes", "filters": filters.as_dict()})
     return report
+
+
+def outcomes_figure_data(uow: UnitOfWork, filters: ReportFilters, key: str) -> OutcomesReport:
+    """The headline and one table, for a figure of the dashboard. The dashboard's read is the
+    audited one; its figures draw the same aggregates and name no patient."""
+    uow.require_role(*REPORT_READERS)
+    _known_table(key)
+    return build_report(uow.session.connection(), filters, uow.protocol, uow.today(), only={key})
+
+
+def export_outcomes(
+    uow: UnitOfWork, filters: ReportFilters, what: str, key: str | None = None
+) -> OutcomesReport:
+    """The report (or one table of it) to download as `what` (csv, pdf, json), audited as an
+    export with its filters."""
+    uow.require_role(*REPORT_READERS)
+    if key is not None:
+        _known_table(key)
+    report = build_report(
+        uow.session.connection(),
+        filters,
+        uow.protocol,
+        uow.today(),
+        only=None if key is None else {key},
+    )
+    detail = {"report": "outcomes", "format": what, "table": key, "filters": filters.as_dict()}
+    audit.record(uow, "export", "report", detail=detail)
+    return report
+
+
+def report_clinicians(uow: UnitOfWork) -> list[tuple[int, str]]:
+    """Who performed sessions: the choices of the dashboard's clinician filter."""
+    uow.require_role(*REPORT_READERS)
+    rows = uow.session.execute(queries.clinicians())
+    return [(int(row.id), str(row.full_name)) for row in rows]
+
+
+def _known_table(key: str) -> None:
+    if key not in BUILDERS:
+        raise NotFound(f"The outcomes report has no table {key!r}.", field="table")

@@ -47,8 +47,13 @@ class ReportTable:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([c.key for c in self.columns])
         for row in self.rows:
-            writer.writerow([_csv_value(row.get(c.key)) for c in self.columns])
+            writer.writerow([self.csv_value(row.get(c.key)) for c in self.columns])
         return out.getvalue()
+
+    @staticmethod
+    def csv_value(value: Any) -> str:
+        """One value as a CSV cell: shares stay fractions, text cannot start a formula."""
+        return _csv_value(value)
 
     def to_document(self) -> dict[str, Any]:
         return {

@@ -72,5 +72,6 @@ def test_the_declared_matrix_matches_the_clinic_roles() -> None:
     assert by_path[("POST", "/api/v1/plans/{plan_id}/approve")] == ("physician",)
     assert by_path[("POST", "/api/v1/adverse-events/{event_id}/close")] == ("physician",)
     assert by_path[("GET", "/api/v1/audit")] == ("admin",)
+    assert by_path[("GET", "/api/v1/reports/outcomes")] == ("physician",)
     assert "front_desk" not in (by_path[("GET", "/api/v1/patients/{patient_id}/findings")] or ())
     assert "front_desk" in (by_path[("POST", "/api/v1/patients/{patient_id}/appointments")] or ())

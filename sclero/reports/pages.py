@@ -1,0 +1,120 @@
+"""Pages of the reports: the clinic outcomes dashboard (figures as SVG images beside their data
+tables), each table as CSV, the report as PDF (whole view or one month)."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from sclero.core.db import Database
+from sclero.core.errors import InvalidInput
+from sclero.reports import pdf, service
+from sclero.reports.figures import render_svg
+from sclero.reports.filters import CHOICES, ReportFilters, parse_filters
+from sclero.web.deps import PageActor, get_db
+from sclero.web.security import require_csrf
+from sclero.web.templating import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
+DB = Annotated[Database, Depends(get_db)]
+PRIVATE = {"Cache-Control": "private, no-store"}
+SVG_HEADERS = {
+    **PRIVATE,
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+}
+
+
+def _filters(request: Request, today: date) -> ReportFilters:
+    return parse_filters(dict(request.query_params), today)
+
+
+@router.get("/reports/outcomes", response_class=HTMLResponse)
+def dashboard(request: Request, actor: PageActor, db: DB) -> HTMLResponse:
+    """The clinic outcomes dashboard for the filters in the query string."""
+    with db.uow(actor) as uow:
+        try:
+            filters = _filters(request, uow.today())
+        except InvalidInput as error:
+            context = _form_context(ReportFilters.last_year(uow.today()), uow.today())
+            context.update(values=dict(request.query_params), errors={error.field: error.message})
+            return render(request, "reports/outcomes.html", context, actor=actor, status_code=422)
+        report = service.outcomes_report(uow, filters)
+        clinicians = service.report_clinicians(uow)
+    context = _form_context(filters, uow.today())
+    context.update(
+        report=report,
+        values={k: ("" if v is None else str(v)) for k, v in filters.as_dict().items()},
+        clinicians=clinicians,
+        query=filters.query_string(),
+        errors={},
+    )
+    return render(request, "reports/outcomes.html", context, actor=actor)
+
+
+@router.get("/reports/outcomes/figures/{key}.svg")
+def figure(key: str, request: Request, actor: PageActor, db: DB) -> Response:
+    """One figure of the dashboard as an SVG image."""
+    with db.uow(actor) as uow:
+        filters = _filters(request, uow.today())
+        report = service.outcomes_figure_data(uow, filters, key)
+    svg = render_svg(report.tables[key], report.headline)
+    return Response(svg, media_type="image/svg+xml", headers=PRIVATE)
+
+
+@router.get("/reports/outcomes/tables/{key}.csv")
+def table_csv(key: str, request: Request, actor: PageActor, db: DB) -> Response:
+    """One table of the dashboard as CSV (shares as fractions), audited as an export."""
+    with db.uow(actor) as uow:
+        filters = _filters(request, uow.today())
+        report = service.export_outcomes(uow, filters, "csv", key)
+    name = f"sclero-{key}-{filters.date_from}-{filters.date_to}.csv"
+    return Response(
+        report.tables[key].to_csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={**PRIVATE, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/reports/outcomes.pdf")
+def report_pdf(request: Request, actor: PageActor, db: DB) -> Response:
+    """The report as PDF: for the filters, or for one calendar month (`month=YYYY-MM`)."""
+    with db.uow(actor) as uow:
+        filters = _filters(request, uow.today())
+        month = request.query_params.get("month")
+        if month:
+            filters = _month(filters, month)
+        report = service.export_outcomes(uow, filters, "pdf")
+        html = pdf.report_html(report, uow.settings, uow.today())
+    name = f"sclero-outcomes-{filters.date_from}-{filters.date_to}.pdf"
+    return Response(
+        pdf.to_pdf(html),
+        media_type="application/pdf",
+        headers={**PRIVATE, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _month(filters: ReportFilters, month: str) -> ReportFilters:
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        first = date(year, number, 1)
+    except ValueError:
+        raise InvalidInput(f"{month!r} is not a month (use YYYY-MM).", "month") from None
+    last = date(year, number, calendar.monthrange(year, number)[1])
+    return replace(filters, date_from=first, date_to=last)
+
+
+def _form_context(filters: ReportFilters, today: date) -> dict[str, object]:
+    last_month = today.replace(day=1) - timedelta(days=1)
+    return {
+        "filters": filters,
+        "choices": {name: sorted(codes) for name, codes in CHOICES.items()},
+        "last_month": last_month.strftime("%Y-%m"),
+        "report": None,
+        "clinicians": [],
+        "query": "",
+    }

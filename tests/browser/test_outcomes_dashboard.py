@@ -1,0 +1,37 @@
+"""The clinic outcomes dashboard in real Chromium: a physician opens it from the navigation,
+every figure loads as an image beside its table, the CSV and the PDF download."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.browser.conftest import axe_violations, screenshot, sign_in
+
+
+def test_a_physician_reads_the_outcomes_and_downloads_csv_and_pdf(page: Any) -> None:
+    sign_in(page, "physician")
+    page.get_by_role("link", name="Outcomes").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Clinic outcomes")
+    assert page.get_by_test_id("success-share").inner_text().endswith("%")
+    images = page.locator("figure.report-figure img")
+    assert images.count() == 15
+    for index in range(images.count()):
+        images.nth(index).scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('figure.report-figure img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert page.get_by_role("table", name="Treated regions reaching success").is_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "outcomes-dashboard")
+    assert axe_violations(page) == []
+
+    with page.expect_download() as csv_download:
+        page.get_by_test_id("csv-success").click()
+    with open(csv_download.value.path(), encoding="utf-8") as downloaded:
+        first_line = downloaded.readline()
+    assert first_line.startswith("group,regions,assessed,successes,success_share")
+    with page.expect_download() as pdf_download:
+        page.get_by_test_id("pdf-view").click()
+    with open(pdf_download.value.path(), "rb") as printed:
+        assert printed.read(4) == b"%PDF"
