@@ -64,6 +64,14 @@ class PreconditionRequired(DomainError):
     code = "version_required"
 
 
+class PossibleDuplicate(DomainError):
+    """A new patient with the name and birth date of one already registered: registered only
+    once the user confirms it is another person."""
+
+    status_code = 409
+    code = "possible_duplicate"
+
+
 class NeedsPhysicianDecision(DomainError):
     """Refused until a physician decides, with a written reason, on a referral the protocol
     requires (or the referral is resolved, e.g. a duplex recorded)."""

@@ -46,6 +46,9 @@ class PatientIn(Strict):
     email: EmailStr | None = None
     address: str | None = Field(default=None, max_length=500)
     notes: Note = None
+    # a patient with this name and birth date exists: register only when the user confirms
+    # this is another person
+    confirm_not_duplicate: bool = False
 
 
 class PatientUpdate(Strict):

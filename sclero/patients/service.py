@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, or_, select
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
+from sclero.core.errors import PossibleDuplicate
 from sclero.core.time import utcnow
 from sclero.core.versioning import check_version, snapshot
 from sclero.patients.choices import HoldReason
@@ -31,8 +32,13 @@ LIKE_ESCAPE = "\\"
 
 
 def create_patient(uow: UnitOfWork, data: PatientIn) -> Patient:
-    """Register a new patient and give them a record number."""
+    """Register a new patient and give them a record number. When a patient with the same name
+    and birth date is registered already, it is refused (409, naming them) until the user
+    confirms this is another person (`confirm_not_duplicate`)."""
     uow.require_role(*IDENTITY_ROLES)
+    same = same_person(uow, data.first_name, data.last_name, data.birth_date)
+    if same and not data.confirm_not_duplicate:
+        raise duplicate_warning(same)
     patient = add_patient(uow, data)
     audit.record(uow, "create", "patient", patient.id, patient_id=patient.id)
     uow.commit()
@@ -41,11 +47,32 @@ def create_patient(uow: UnitOfWork, data: PatientIn) -> Patient:
 
 def add_patient(uow: UnitOfWork, data: PatientIn) -> Patient:
     """A new patient with their record number (helper: the caller checks, audits, commits)."""
-    patient = Patient(mrn=f"tmp-{secrets.token_hex(6)}", **data.model_dump())
+    fields = data.model_dump(exclude={"confirm_not_duplicate"})
+    patient = Patient(mrn=f"tmp-{secrets.token_hex(6)}", **fields)
     uow.session.add(patient)
     uow.session.flush()
     patient.mrn = f"SC-{patient.id:06d}"
     return patient
+
+
+def same_person(uow: UnitOfWork, first_name: str, last_name: str, born: date) -> list[Patient]:
+    """Registered patients with this name (any case) and birth date (helper: no audit)."""
+    query = select(Patient).where(
+        func.lower(Patient.first_name) == first_name.lower(),
+        func.lower(Patient.last_name) == last_name.lower(),
+        Patient.birth_date == born,
+    )
+    return list(uow.session.scalars(query.order_by(Patient.id).limit(10)))
+
+
+def duplicate_warning(same: list[Patient]) -> PossibleDuplicate:
+    names = "; ".join(f"{p.display_name} ({p.mrn})" for p in same)
+    return PossibleDuplicate(
+        f"A patient with this name and birth date is already registered: {names}. Open that "
+        "record instead, or confirm that this is another person to register them.",
+        field="confirm_not_duplicate",
+        patients=[{"id": p.id, "mrn": p.mrn, "name": p.display_name} for p in same],
+    )
 
 
 def read_record(

@@ -62,7 +62,8 @@ def test_a_session_cannot_name_another_patients_appointment(
 ) -> None:
     doc = headers["physician"]
     pid = consented_patient(poster(client, doc))
-    other = client.post("/api/v1/patients", json=PATIENT, headers=doc).json()["id"]
+    someone_else = {**PATIENT, "first_name": "Marta"}
+    other = client.post("/api/v1/patients", json=someone_else, headers=doc).json()["id"]
     when = (datetime.now() + timedelta(days=1)).isoformat()
     appointment = client.post(
         f"/api/v1/patients/{other}/appointments",

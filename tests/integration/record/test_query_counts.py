@@ -18,6 +18,7 @@ from sclero.scheduling.models import Appointment
 from tests.conftest import PASSWORD, Headers
 from tests.factories.api import poster
 from tests.factories.charting import close, inject, start
+from tests.factories.patients import PATIENT
 from tests.factories.planning import consented_patient
 
 
@@ -87,7 +88,8 @@ def test_the_chart_does_not_grow_with_sessions(
     doc = headers["physician"]
 
     def patient_with_sessions(how_many: int) -> int:
-        pid = consented_patient(poster(client, doc))
+        person = {**PATIENT, "first_name": f"Maria{how_many}"}  # two people, not one twice
+        pid = consented_patient(poster(client, doc), patient=person)
         for _ in range(how_many):
             sid = start(client, pid, doc, interval_override_reason="query count test")
             inject(client, sid, doc)
