@@ -16,6 +16,7 @@ from sclero.core.errors import InvalidInput
 from sclero.reports import pdf, service
 from sclero.reports.figures import render_svg
 from sclero.reports.filters import CHOICES, ReportFilters, parse_filters
+from sclero.reports.sheet import build_sheet
 from sclero.web.deps import PageActor, get_db
 from sclero.web.security import require_csrf
 from sclero.web.templating import render
@@ -96,6 +97,16 @@ def report_pdf(request: Request, actor: PageActor, db: DB) -> Response:
         media_type="application/pdf",
         headers={**PRIVATE, "Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@router.get("/patients/{patient_id}/outcomes", response_class=HTMLResponse)
+def outcome_sheet(request: Request, patient_id: int, actor: PageActor, db: DB) -> HTMLResponse:
+    """A patient's own outcome sheet, printable: per treated region its sessions, clearance
+    and photos before and after, in plain words."""
+    with db.uow(actor) as uow:  # render inside: the template reads related rows lazily
+        return render(
+            request, "reports/outcome_sheet.html", build_sheet(uow, patient_id), actor=actor
+        )
 
 
 def _month(filters: ReportFilters, month: str) -> ReportFilters:

@@ -35,3 +35,14 @@ def test_a_physician_reads_the_outcomes_and_downloads_csv_and_pdf(page: Any) -> 
         page.get_by_test_id("pdf-view").click()
     with open(pdf_download.value.path(), "rb") as printed:
         assert printed.read(4) == b"%PDF"
+
+
+def test_the_outcome_sheet_opens_from_the_chart(page: Any) -> None:
+    sign_in(page, "nurse")
+    page.goto("/patients")
+    page.locator("#results tbody tr a").first.click()
+    page.get_by_role("link", name="Outcome sheet").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Your treatment results")
+    assert page.get_by_role("button", name="Print").is_visible()
+    screenshot(page, "outcome-sheet")
+    assert axe_violations(page) == []
