@@ -31,7 +31,7 @@ class AdverseEvent(Versioned, Base):
     onset_date: Mapped[date] = mapped_column(Date)
     severity: Mapped[str] = mapped_column(String(10))  # mild/moderate/severe
     management: Mapped[str | None] = mapped_column(Text)
-    outcome: Mapped[str | None] = mapped_column(String(20))  # resolved/resolving/sequelae/…
+    outcome: Mapped[str | None] = mapped_column(String(40))  # an Outcome code (choices.py)
     status: Mapped[str] = mapped_column(String(10), default=EventStatus.OPEN, index=True)
     reported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
