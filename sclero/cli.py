@@ -5,6 +5,7 @@ does not pay for loading the web app, the demo generator or the database layer."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +16,7 @@ from sclero.core.db import (
     Actor,
     Database,
     DatabaseNotMigrated,
+    analyze,
     ensure_migrated,
     upgrade_database,
 )
@@ -37,10 +39,57 @@ err = Console(stderr=True)
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply every migration to the configured database."""
+    """Apply every migration to the configured database, then refresh the planner's statistics."""
     url = get_settings().resolved_database_url
     upgrade_database(url)
+    analyze(url)
     console.print("[green]Database is up to date.[/green]")
+
+
+@app.command()
+def backup(
+    archive: Annotated[Path, typer.Argument(help="The archive to write (a new file)")],
+) -> None:
+    """A consistent online backup (database, photos, secret key) in one checked archive."""
+    from sclero.core import audit
+    from sclero.core.backup import BackupError, create_backup
+
+    settings = get_settings()
+    try:
+        with console.status("Backing up…") as status:
+            manifest = create_backup(settings, archive, lambda step: status.update(step + "…"))
+    except BackupError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    with _database().uow(SYSTEM_ACTOR) as uow:
+        audit.record(uow, "backup", "installation", detail={"files": len(manifest.files)})
+        uow.commit()
+    console.print(
+        f"[green]Backup written to {archive}[/green]: {manifest.database} database at migration "
+        f"{manifest.revision}, {len(manifest.files)} files, checksums in the manifest."
+    )
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive written by `sclero backup`")],
+) -> None:
+    """Restore a backup into an empty installation (refuses to overwrite; checks every file)."""
+    from sclero.core import audit
+    from sclero.core.backup import BackupError, restore_backup
+
+    settings = get_settings()
+    try:
+        with console.status("Restoring…") as status:
+            manifest = restore_backup(settings, archive, lambda step: status.update(step + "…"))
+    except BackupError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    upgrade_database(settings.resolved_database_url)  # a backup from an older release
+    with _database().uow(SYSTEM_ACTOR) as uow:
+        audit.record(uow, "restore", "installation", detail={"created_at": manifest.created_at})
+        uow.commit()
+    console.print(f"[green]Restored the backup of {manifest.created_at}.[/green]")
 
 
 @users_app.command("create")
@@ -101,6 +150,7 @@ def demo(
                 seed=seed,
                 progress=lambda done: progress.update(task, completed=done),
             )
+    analyze(database.url)
     console.print(summary)
 
 
@@ -197,6 +247,7 @@ def _first_start_demo(database: Database, patients: int) -> None:
         ensure_demo_users(session)
         session.commit()
         generate_clinic(session, patients)
+    analyze(database.url)
 
 
 @app.command()

@@ -127,6 +127,19 @@ def upgrade_database(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+def analyze(url: str) -> None:
+    """Refresh the query planner's statistics (after migrations or a bulk load): without them
+    PostgreSQL plans sequential scans where an index loop is 5x faster."""
+    from sqlalchemy import text
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who is acting, for role checks and the audit log."""
