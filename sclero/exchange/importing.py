@@ -23,7 +23,7 @@ from sclero.exchange.outcome import FhirRefused, Issue
 from sclero.exchange.validate import FhirInvalid, is_resource_type, validate
 from sclero.patients.models import HistoryItem, Patient, PatientAllergy, PatientMedication
 from sclero.patients.schemas import PatientIn
-from sclero.patients.service import add_patient
+from sclero.patients.service import add_patients
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 """The largest file `sclero import` reads (POST /fhir: the app's SCLERO_MAX_BODY_BYTES)."""
@@ -248,11 +248,40 @@ def _mrn(entry: Entry) -> str | None:
     return None
 
 
-def _match(uow: UnitOfWork, entry: Entry, data: PatientIn, match: Match) -> Patient | None:
+@dataclass
+class Known:
+    """The existing patients a Bundle's Patient entries may be: by record number and by
+    (family name, given name, birth date), read in two queries for the whole Bundle."""
+
+    by_mrn: dict[str, Patient]
+    by_name: dict[tuple[str, str, date], list[Patient]]
+
+    @classmethod
+    def read(cls, uow: UnitOfWork, people: list[tuple[Entry, PatientIn]]) -> Known:
+        mrns = [m for m in (_mrn(e) for e, _ in people) if m]
+        by_mrn = {}
+        if mrns:
+            by_mrn = {
+                p.mrn: p for p in uow.session.scalars(select(Patient).where(Patient.mrn.in_(mrns)))
+            }
+        families = sorted({d.last_name.lower() for _, d in people})
+        births = sorted({d.birth_date for _, d in people})
+        by_name: dict[tuple[str, str, date], list[Patient]] = {}
+        if people:
+            query = select(Patient).where(
+                func.lower(Patient.last_name).in_(families), Patient.birth_date.in_(births)
+            )
+            for p in uow.session.scalars(query.order_by(Patient.id)):
+                key = (p.last_name.lower(), p.first_name.lower(), p.birth_date)
+                by_name.setdefault(key, []).append(p)
+        return cls(by_mrn, by_name)
+
+
+def _match(known: Known, entry: Entry, data: PatientIn, match: Match) -> Patient | None:
     """The existing patient this Patient entry is, None for a new one, or a refusal."""
     mrn = _mrn(entry)
     if mrn:
-        found = uow.session.scalar(select(Patient).where(Patient.mrn == mrn))
+        found = known.by_mrn.get(mrn)
         if found is not None:
             if (
                 found.birth_date != data.birth_date
@@ -264,15 +293,8 @@ def _match(uow: UnitOfWork, entry: Entry, data: PatientIn, match: Match) -> Pati
                 )
                 raise FhirRefused(409, [Issue(message, f"{entry.where}.identifier", "conflict")])
             return found
-    candidates = list(
-        uow.session.scalars(
-            select(Patient).where(
-                func.lower(Patient.last_name) == data.last_name.lower(),
-                func.lower(Patient.first_name) == data.first_name.lower(),
-                Patient.birth_date == data.birth_date,
-            )
-        )
-    )
+    key = (data.last_name.lower(), data.first_name.lower(), data.birth_date)
+    candidates = known.by_name.get(key, [])
     if not candidates or match == "new":
         return None
     if len(candidates) == 1 and match == "confirm":
@@ -313,92 +335,147 @@ def _unmapped(result: Result, entry: Entry, concept_field: str, reason: str) -> 
     result.counts["unmapped"] += 1
 
 
-def _changed(patient: Patient, result: Result) -> None:
-    """A new history row: the patient's record gets a new version (an open history form made
-    on the old one is then refused, as for any other change of the coded history)."""
-    patient.updated_at = utcnow()
-    result.counts["created"] += 1
+@dataclass
+class Target:
+    """A patient the Bundle adds to, with the coded rows they already have (one per code)."""
+
+    patient: Patient
+    rows: dict[str, dict[str, Any]]
+    changed: bool = False
+
+    @classmethod
+    def of(cls, patient: Patient, new: bool) -> Target:
+        if new:  # nothing to load: a patient registered by this import has no history yet
+            return cls(
+                patient, {"Condition": {}, "AllergyIntolerance": {}, "MedicationStatement": {}}
+            )
+        return cls(patient, {
+            "Condition": {h.condition: h for h in patient.history},
+            "AllergyIntolerance": {a.allergen: a for a in patient.allergies},
+            "MedicationStatement": {m.medication: m for m in patient.medications},
+        })  # fmt: skip
 
 
-def _add_condition(uow: UnitOfWork, patient: Patient, entry: Entry, result: Result) -> None:
+LOCATION = {"Condition": "Condition/hist-", "AllergyIntolerance": "AllergyIntolerance/allergy-",
+            "MedicationStatement": "MedicationStatement/med-"}  # fmt: skip
+
+
+def _condition(entry: Entry, result: Result) -> tuple[str, Any] | None:
     verification = import_codes.describe(entry.resource.get("verificationStatus"))
     if "refuted" in verification or "entered-in-error" in verification:
-        return _unmapped(result, entry, "verificationStatus", "refuted or entered in error")
+        _unmapped(result, entry, "verificationStatus", "refuted or entered in error")
+        return None
     mapped, active = import_codes.map_condition(entry.resource)
     if mapped.code is None:
-        return _unmapped(result, entry, "code", mapped.reason)
-    existing = next((h for h in patient.history if h.condition == mapped.code), None)
-    if existing is None:
-        existing = HistoryItem(
-            condition=mapped.code,
-            active=active,
-            since=_day(entry.resource.get("onsetDateTime")),
-            notes=_notes(entry.resource),
-        )
-        patient.history.append(existing)
-        uow.session.flush()
-        _changed(patient, result)
-        result.statuses[entry.index] = ("201 Created", f"Condition/hist-{existing.id}")
-    else:
-        result.statuses[entry.index] = ("200 OK", f"Condition/hist-{existing.id}")
+        _unmapped(result, entry, "code", mapped.reason)
+        return None
+    since, notes = _day(entry.resource.get("onsetDateTime")), _notes(entry.resource)
+    return mapped.code, lambda pid: HistoryItem(
+        patient_id=pid, condition=mapped.code, active=active, since=since, notes=notes
+    )
 
 
-def _add_allergy(uow: UnitOfWork, patient: Patient, entry: Entry, result: Result) -> None:
+def _allergy(entry: Entry, result: Result) -> tuple[str, Any] | None:
     status = import_codes.clinical_status(entry.resource)
     if status in ("inactive", "resolved"):
-        return _unmapped(result, entry, "clinicalStatus", f"the allergy is {status}")
+        _unmapped(result, entry, "clinicalStatus", f"the allergy is {status}")
+        return None
     mapped = import_codes.map_other("allergy", entry.resource.get("code"))
     if mapped.code is None:
-        return _unmapped(result, entry, "code", mapped.reason)
-    existing = next((a for a in patient.allergies if a.allergen == mapped.code), None)
-    if existing is None:
-        reactions = [
-            m.get("text")
-            for r in entry.resource.get("reaction") or []
-            for m in r.get("manifestation") or []
-        ]
-        existing = PatientAllergy(
-            allergen=mapped.code, reaction="; ".join(t for t in reactions if t)[:2000] or None
-        )
-        patient.allergies.append(existing)
-        uow.session.flush()
-        _changed(patient, result)
-        result.statuses[entry.index] = ("201 Created", f"AllergyIntolerance/allergy-{existing.id}")
-    else:
-        result.statuses[entry.index] = ("200 OK", f"AllergyIntolerance/allergy-{existing.id}")
+        _unmapped(result, entry, "code", mapped.reason)
+        return None
+    texts = [
+        m.get("text")
+        for r in entry.resource.get("reaction") or []
+        for m in r.get("manifestation") or []
+    ]
+    reaction = "; ".join(t for t in texts if t)[:2000] or None
+    return mapped.code, lambda pid: PatientAllergy(
+        patient_id=pid, allergen=mapped.code, reaction=reaction
+    )
 
 
-def _add_medication(uow: UnitOfWork, patient: Patient, entry: Entry, result: Result) -> None:
+def _medication(entry: Entry, result: Result) -> tuple[str, Any] | None:
     status = entry.resource.get("status")
     if status not in CURRENT_MEDICATION:
-        return _unmapped(result, entry, "status", f"not a current medication ({status})")
+        _unmapped(result, entry, "status", f"not a current medication ({status})")
+        return None
     concept = entry.resource.get("medicationCodeableConcept")
     if concept is None:
-        return _unmapped(
-            result,
-            entry,
-            "medicationReference",
-            "a referenced Medication is not read; send medicationCodeableConcept",
-        )
+        reason = "a referenced Medication is not read; send medicationCodeableConcept"
+        _unmapped(result, entry, "medicationReference", reason)
+        return None
     mapped = import_codes.map_other("medication", concept)
     if mapped.code is None:
-        return _unmapped(result, entry, "medicationCodeableConcept", mapped.reason)
-    existing = next((m for m in patient.medications if m.medication == mapped.code), None)
-    if existing is None:
-        existing = PatientMedication(medication=mapped.code, notes=_notes(entry.resource))
-        patient.medications.append(existing)
-        uow.session.flush()
-        _changed(patient, result)
-        result.statuses[entry.index] = ("201 Created", f"MedicationStatement/med-{existing.id}")
-    else:
-        result.statuses[entry.index] = ("200 OK", f"MedicationStatement/med-{existing.id}")
+        _unmapped(result, entry, "medicationCodeableConcept", mapped.reason)
+        return None
+    notes = _notes(entry.resource)
+    return mapped.code, lambda pid: PatientMedication(
+        patient_id=pid, medication=mapped.code, notes=notes
+    )
 
 
-ADDERS = {
-    "Condition": _add_condition,
-    "AllergyIntolerance": _add_allergy,
-    "MedicationStatement": _add_medication,
+MAPPERS = {
+    "Condition": _condition,
+    "AllergyIntolerance": _allergy,
+    "MedicationStatement": _medication,
 }
+
+
+def _add(uow: UnitOfWork, target: Target, entry: Entry, result: Result) -> Any | None:
+    """The row this entry adds, or the one the patient already has with its code."""
+    mapped = MAPPERS[entry.type](entry, result)
+    if mapped is None:
+        return None
+    code, make = mapped
+    known = target.rows[entry.type]
+    if code in known:
+        return known[code]
+    row = make(target.patient.id)
+    uow.session.add(row)
+    known[code] = row
+    target.changed = True
+    result.counts["created"] += 1
+    return row
+
+
+def _refuse_twins(fresh: list[tuple[Entry, PatientIn]]) -> None:
+    """Two new Patient entries of one name and birth date would split one person in two."""
+    seen: dict[tuple[str, str, date], int] = {}
+    for entry, data in fresh:
+        key = (data.last_name.lower(), data.first_name.lower(), data.birth_date)
+        if key in seen:
+            message = f"Entries {seen[key]} and {entry.index} are the same name and birth date."
+            raise FhirRefused(422, [Issue(message, f"{entry.where}.name", "duplicate")])
+        seen[key] = entry.index
+
+
+def _patients(
+    uow: UnitOfWork, entries: list[Entry], match: Match, result: Result
+) -> dict[int, Target]:
+    """The Target of each Patient entry (two entries of one person share theirs); new patients
+    are registered together."""
+    people = [(e, _patient_data(e)) for e in entries if e.type == "Patient"]
+    known = Known.read(uow, people)
+    found = {e.index: _match(known, e, data, match) for e, data in people}
+    fresh = [(e, data) for e, data in people if found[e.index] is None]
+    _refuse_twins(fresh)
+    for (entry, _), registered in zip(fresh, add_patients(uow, [d for _, d in fresh]), strict=True):
+        found[entry.index] = registered
+        result.counts["created"] += 1
+    new = {e.index for e, _ in fresh}
+    targets: dict[int, Target] = {}
+    by_patient: dict[int, Target] = {}
+    for entry, _ in people:
+        patient = found[entry.index]
+        assert patient is not None  # matched or registered above
+        status = "201 Created" if entry.index in new else "200 OK"
+        result.statuses[entry.index] = (status, f"Patient/{patient.id}")
+        if patient.id not in by_patient:
+            by_patient[patient.id] = Target.of(patient, new=entry.index in new)
+        targets[entry.index] = by_patient[patient.id]
+        result.patients[entry.index] = patient.id
+    return targets
 
 
 def import_bundle(
@@ -410,31 +487,35 @@ def import_bundle(
     result = Result()
     entries = _validate(entries_of(document, bundle_types or BUNDLE_TYPES), result)
     subjects = _subjects(entries)
-    patients: dict[int, Patient] = {}
+    targets = _patients(uow, entries, match, result)
+    added: list[tuple[Entry, Any, bool]] = []
     for entry in entries:
         if entry.type != "Patient":
-            continue
-        data = _patient_data(entry)
-        found = _match(uow, entry, data, match)
-        if found is None:
-            found = add_patient(uow, data)
-            result.counts["created"] += 1
-            result.statuses[entry.index] = ("201 Created", f"Patient/{found.id}")
-        else:
-            result.statuses[entry.index] = ("200 OK", f"Patient/{found.id}")
-        patients[entry.index] = found
-        result.patients[entry.index] = found.id
-    for entry in entries:
-        if entry.type != "Patient":
-            ADDERS[entry.type](uow, patients[subjects[entry.index]], entry, result)
+            before = result.counts["created"]
+            row = _add(uow, targets[subjects[entry.index]], entry, result)
+            if row is not None:
+                added.append((entry, row, result.counts["created"] > before))
+    for target in targets.values():
+        if target.changed:  # the record gets a new version: an open history form is stale
+            target.patient.updated_at = utcnow()
+    uow.session.flush()
+    for entry, row, created in added:
+        location = f"{LOCATION[entry.type]}{row.id}"
+        result.statuses[entry.index] = ("201 Created" if created else "200 OK", location)
+    _audit(uow, entries, targets, result)
+    uow.commit()
+    return result
+
+
+def _audit(
+    uow: UnitOfWork, entries: list[Entry], targets: dict[int, Target], result: Result
+) -> None:
     types = Counter(e.type for e in entries)
-    for patient in {p.id: p for p in patients.values()}.values():
-        audit.record(uow, "import", "fhir_bundle", patient_id=patient.id, detail={
+    for patient_id in sorted({t.patient.id for t in targets.values()}):
+        audit.record(uow, "import", "fhir_bundle", patient_id=patient_id, detail={
             "patient_ids": sorted(result.patients.values()), "types": dict(types),
             "created": result.counts["created"], "unmapped": result.counts["unmapped"],
         })  # fmt: skip
-    uow.commit()
-    return result
 
 
 def response_bundle(result: Result, document: dict[str, Any]) -> dict[str, Any]:

@@ -143,6 +143,11 @@ def test_a_bad_entry_refuses_the_whole_bundle_naming_entry_and_field(
     cases.append((wrong_type, 400, "resourceType"))
     batch = {**gp_bundle(), "type": "batch"}
     cases.append((batch, 400, "Bundle.type"))
+    twins = gp_bundle()
+    twins["entry"].append(
+        {**twins["entry"][0], "fullUrl": "urn:uuid:00000000-0000-4000-8000-0000000000ff"}
+    )
+    cases.append((twins, 422, "Bundle.entry[5].resource.name"))
     for body, status, expression in cases:
         response = post(client, headers["physician"], body)
         assert response.status_code == status, (expression, response.text)
