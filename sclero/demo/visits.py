@@ -22,6 +22,7 @@ from sclero.planning.models import TreatmentPlan
 
 TREATABLE = {"eligible", "eligible_with_precautions"}
 DURATION = {"evaluation": 30, "session": 45, "follow_up": 15}
+DECISION_REASON = "Reviewed with the patient: benefit outweighs the risk; precautions discussed."
 
 
 def _at(rng: random.Random, day: date) -> datetime:
@@ -130,6 +131,7 @@ def plan(
         "notes": None
         if result["screening"]["decision"] in TREATABLE
         else "Physician review: benefit outweighs the risk; precautions discussed.",
+        **_physician_decision(result, physician),
         "created_at": created,
         "updated_at": created + timedelta(minutes=5),
     }
@@ -168,6 +170,17 @@ def plan(
         },
     )
     return plan_id
+
+
+def _physician_decision(result: dict[str, Any], physician: int) -> dict[str, Any]:
+    """What the physician decided past at approval, as the app records it: the screening's
+    referrals and relative contraindications that need a physician, with a written reason."""
+    codes = sorted(result["screening"].get("needs_physician_decision") or [])
+    return {
+        "physician_decision_codes": codes or None,
+        "physician_decision_reason": DECISION_REASON if codes else None,
+        "physician_decision_by_id": physician if codes else None,
+    }
 
 
 def _consent_text(clinic: Clinic, plan_row: dict[str, Any], items: list[dict[str, Any]]) -> str:

@@ -20,14 +20,18 @@ from sclero.demo.generator import DemoSummary, ensure_demo_users, generate_clini
 from sclero.models import (
     AdverseEvent,
     Appointment,
+    Evaluation,
     FollowUp,
     Injection,
     PlanItem,
     RegionClearance,
+    TreatmentPlan,
     TreatmentSession,
     metadata,
 )
-from sclero.rules import triage
+from sclero.reports.filters import ReportFilters
+from sclero.reports.report import build_report
+from sclero.rules import default_protocol, triage
 
 TODAY = date(2026, 11, 23)
 PATIENTS = 50
@@ -224,3 +228,33 @@ def test_factories_make_a_treatable_patient(tmp_path: Path) -> None:
         assert plan.items[0].agent == "polidocanol"
         assert plan.max_agent_mg == 2 * 65
     engine.dispose()
+
+
+def test_a_plan_approved_past_a_referral_carries_the_physicians_decision(
+    session: Session,
+) -> None:
+    """As the app requires: the referrals and relative contraindications the screening left to
+    a physician are named on the approved plan with a written reason (so the demo's next
+    sessions can start, and the outcomes report sees how often physicians decided past them)."""
+    decided = 0
+    for plan in session.scalars(select(TreatmentPlan)):
+        evaluation = session.get(Evaluation, plan.evaluation_id)
+        assert evaluation is not None
+        needed = sorted(evaluation.result["screening"]["needs_physician_decision"])
+        assert (plan.physician_decision_codes or []) == needed
+        if needed:
+            decided += 1
+            assert plan.physician_decision_reason and plan.physician_decision_by_id
+    assert decided > 0
+
+
+def test_the_demo_clinic_reaches_the_references_success_band(session: Session) -> None:
+    """The outcomes report on the demo clinic finds the success share inside the seeds' 60–80 %
+    band (SEED-002), with adverse events after some sessions — a dashboard worth showing."""
+    protocol = default_protocol()
+    filters = ReportFilters(date_from=TODAY - timedelta(days=4 * 365), date_to=TODAY)
+    report = build_report(session.connection(), filters, protocol, TODAY)
+    low, high = report.headline.benchmark
+    assert report.headline.assessed_regions > 50
+    assert low <= (report.headline.success_share or 0) <= high
+    assert report.tables["adverse_events"].rows
