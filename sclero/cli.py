@@ -186,7 +186,8 @@ def serve(
     if export_worker:
         start_thread(database, reader_for(database))
     freeze_startup_objects()
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    # Sclero reads X-Forwarded-For itself, and only from SCLERO_TRUSTED_PROXIES (web/deps.py).
+    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 @app.command()

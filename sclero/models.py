@@ -6,6 +6,7 @@ from sclero.charting.models import Injection, TreatmentSession
 from sclero.core.audit import AuditEntry
 from sclero.core.auth import AuthToken, User
 from sclero.core.db import Base
+from sclero.core.throttle import SignInFailures
 from sclero.evaluation.models import Evaluation
 from sclero.exchange.models import ExportJob
 from sclero.follow_up.models import FollowUp, Photo, RegionClearance
@@ -40,6 +41,7 @@ __all__ = [
     "Photo",
     "PlanItem",
     "RegionClearance",
+    "SignInFailures",
     "TreatmentPlan",
     "TreatmentSession",
     "User",

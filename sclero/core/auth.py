@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sclero.core import audit
+from sclero.core import audit, throttle
 from sclero.core.db import Actor, Base, Timestamped, UnitOfWork
 from sclero.core.errors import Conflict, InvalidInput, NotAuthenticated
 from sclero.core.time import utcnow
@@ -103,19 +103,33 @@ def create_user(
     return user
 
 
-def authenticate(uow: UnitOfWork, username: str, password: str) -> User:
-    """The active user with these credentials, or NotAuthenticated (same message either way)."""
+def authenticate(uow: UnitOfWork, username: str, password: str, address: str | None = None) -> User:
+    """The active user with these credentials, or NotAuthenticated (same message either way);
+    TooManySignIns while the account or the client `address` is locked by failed attempts."""
+    try:
+        throttle.refuse_if_locked(uow, username, address)
+    except throttle.TooManySignIns:
+        uow.actor = _anonymous(address)
+        audit.record(uow, "login_throttled", "user", detail={"username": username[:64]})
+        uow.commit()
+        raise
     user = uow.session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None or not user.active:
         _hasher.hash(password)  # spend the same time as a real check
-        _refuse_sign_in(uow, username, None)
+        _refuse_sign_in(uow, username, None, address)
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        _refuse_sign_in(uow, username, user.id)
+        _refuse_sign_in(uow, username, user.id, address)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
+    throttle.clear_account(uow, username)
     return user
+
+
+def _anonymous(address: str | None) -> Actor:
+    """Whoever tries to sign in: not yet anyone, known only by the address they came from."""
+    return Actor(user_id=None, username="anonymous", role="anonymous", address=address)
 
 
 def password_matches(user: User, password: str) -> bool:
@@ -126,9 +140,14 @@ def password_matches(user: User, password: str) -> bool:
         return False
 
 
-def _refuse_sign_in(uow: UnitOfWork, username: str, user_id: int | None) -> NoReturn:
-    """Keep the failed attempt in the audit log (the name typed, never the password), refuse."""
+def _refuse_sign_in(
+    uow: UnitOfWork, username: str, user_id: int | None, address: str | None
+) -> NoReturn:
+    """Keep the failed attempt in the audit log (the name typed, never the password, and the
+    client's address), count it against the account and the address, refuse."""
+    uow.actor = _anonymous(address)
     audit.record(uow, "login_failed", "user", user_id, detail={"username": username[:64]})
+    throttle.count_failure(uow, username, address)
     uow.commit()
     raise NotAuthenticated("Unknown username or wrong password.", field="password")
 

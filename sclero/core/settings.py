@@ -27,6 +27,19 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=12, ge=1, le=24 * 7)
     api_token_days: int = Field(default=30, ge=1, le=365)
     secure_cookies: bool = False
+    sign_in_max_failures_account: int = Field(
+        default=5, ge=1, description="Failed sign-ins of one account in the window before a lock"
+    )
+    sign_in_max_failures_address: int = Field(
+        default=20, ge=1, description="Failed sign-ins from one address in the window before a lock"
+    )
+    sign_in_window_seconds: int = Field(default=15 * 60, ge=1)
+    sign_in_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For is believed (none: "
+        "the client address is the connection's)",
+    )
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="The largest request body (JSON, forms)"
     )

@@ -70,7 +70,7 @@ def token(
 ) -> TokenOut:
     """Sign in with username and password; returns a bearer token for the API."""
     with db.uow(SYSTEM_ACTOR) as uow:
-        user = auth.authenticate(uow, form.username, form.password)
+        user = auth.authenticate(uow, form.username, form.password, client_address(request))
         actor = user.as_actor(client_address(request))
         uow.actor = actor
         audit.record(uow, "login", "user", user.id)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -30,7 +32,39 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 def client_address(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The client's address: the connection's, or, when that is one of the configured
+    `trusted_proxies`, the nearest X-Forwarded-For hop that is not a trusted proxy."""
+    peer = request.client.host if request.client else None
+    proxies = _networks(tuple(request.app.state.settings.trusted_proxies))
+    if peer is None or not _within(peer, proxies):
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _is_address(hop):
+            return peer  # a forged or garbled header: believe only the connection
+        if not _within(hop, proxies):
+            return hop
+    return peer
+
+
+@lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(ip_network(entry, strict=False) for entry in entries)
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _within(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    if not _is_address(address):
+        return False
+    ip = ip_address(address)
+    return any(ip in network for network in networks)
 
 
 def optional_actor(

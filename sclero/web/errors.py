@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sclero.core import audit
 from sclero.core.errors import DomainError, Forbidden
+from sclero.core.throttle import TooManySignIns
 from sclero.rules import CaseError
 from sclero.web.deps import LoginRequired
 from sclero.web.limits import BodyTooLarge
@@ -84,6 +85,8 @@ def domain_error(request: Request, exc: DomainError) -> Response:
         context = {"title": title, "message": exc.message}
         return render(request, "error.html", context, status_code=exc.status_code)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    if isinstance(exc, TooManySignIns):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=headers)
 
 

@@ -11,6 +11,7 @@ from sclero.core import audit, auth
 from sclero.core.auth import Role
 from sclero.core.db import SYSTEM_ACTOR, Database
 from sclero.core.errors import NotAuthenticated
+from sclero.core.throttle import TooManySignIns
 from sclero.rules.citations import citations
 from sclero.web.deps import SESSION_COOKIE, PageActor, client_address, get_db, issue_session
 from sclero.web.forms import read_form
@@ -52,12 +53,13 @@ async def login(
     username, password = form.get("username") or "", form.get("password") or ""
     try:
         with db.uow(SYSTEM_ACTOR) as uow:
-            user = auth.authenticate(uow, username, password)
+            user = auth.authenticate(uow, username, password, client_address(request))
             uow.actor = user.as_actor(client_address(request))
             audit.record(uow, "login", "user", user.id)
             uow.commit()
             user_id, role = user.id, user.role
-    except NotAuthenticated as error:
+    except (NotAuthenticated, TooManySignIns) as error:
+        wait = error.retry_after if isinstance(error, TooManySignIns) else None
         return render(
             request,
             "login.html",
@@ -66,7 +68,8 @@ async def login(
                 "username": username,
                 "next_path": _safe_next(form.get("next")),
             },
-            status_code=401,
+            status_code=error.status_code,
+            headers={"Retry-After": str(wait)} if wait else None,
         )
     token = issue_session(db, user_id, request.app.state.settings, "session")
     target = _safe_next(form.get("next"))
@@ -164,6 +167,7 @@ def audit_view(
                 "export",
                 "login",
                 "login_failed",
+                "login_throttled",
                 "denied",
                 "logout",
             ),

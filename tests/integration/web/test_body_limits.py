@@ -103,6 +103,7 @@ def test_a_declared_length_over_the_bound_is_refused_unread() -> None:
 
     scope = {
         "type": "http",
+        "method": "POST",
         "path": "/api/v1/auth/token",
         "headers": [(b"content-length", b"200000000"), (b"content-type", b"application/json")],
     }
