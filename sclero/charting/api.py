@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends
 from sclero.charting import service
 from sclero.charting.schemas import (
     ChartedInjection,
+    InjectionCorrection,
     InjectionIn,
     InjectionOut,
+    InjectionVoid,
     SessionClose,
     SessionOut,
     SessionStart,
@@ -53,6 +55,29 @@ def get_session(session_id: int, uow: UoW) -> SessionOut:
 def add_injection(session_id: int, data: InjectionIn, uow: UoW) -> ChartedInjection:
     """Chart an injection; 409 with given/limit/remaining when it would break a limit."""
     injection, precautions = service.add_injection(uow, session_id, data)
+    return ChartedInjection(
+        **InjectionOut.model_validate(injection).model_dump(), precautions=precautions
+    )
+
+
+@router.post(
+    "/injections/{injection_id}/void", response_model=InjectionOut, dependencies=[CLINICAL]
+)
+def void_injection(injection_id: int, data: InjectionVoid, uow: UoW) -> InjectionOut:
+    """Void a charting error with a reason; it stays in the record and no longer counts."""
+    return InjectionOut.model_validate(service.void_injection(uow, injection_id, data))
+
+
+@router.post(
+    "/injections/{injection_id}/correct",
+    response_model=ChartedInjection,
+    status_code=201,
+    dependencies=[CLINICAL],
+)
+def correct_injection(injection_id: int, data: InjectionCorrection, uow: UoW) -> ChartedInjection:
+    """Correct an injection: the original is voided with the reason, the correction charted
+    under the same guard (409 as for a new injection); only the changed fields are sent."""
+    injection, precautions = service.correct_injection(uow, injection_id, data)
     return ChartedInjection(
         **InjectionOut.model_validate(injection).model_dump(), precautions=precautions
     )

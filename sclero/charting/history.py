@@ -15,7 +15,8 @@ from sclero.rules import PreviousSession
 
 
 def same_day_injections(uow: UnitOfWork, session: TreatmentSession) -> list[Injection]:
-    """Every injection the patient had on this session's clinic day: the dose limit is per day."""
+    """Every injection the patient had on this session's clinic day: the dose limit is per day.
+    A voided injection was not given; a correction counts instead."""
     day = local_date(session.started_at)
     sessions = uow.session.scalars(
         select(TreatmentSession).where(TreatmentSession.patient_id == session.patient_id)
@@ -24,7 +25,8 @@ def same_day_injections(uow: UnitOfWork, session: TreatmentSession) -> list[Inje
         injection
         for other in sessions
         if local_date(other.started_at) == day
-        for injection in other.injections
+        for injection in other.charted
+        if not injection.voided
     ]
 
 
@@ -36,11 +38,11 @@ def treated_sessions(
         select(TreatmentSession)
         .where(TreatmentSession.patient_id == patient_id)
         .order_by(TreatmentSession.started_at)
-        .options(selectinload(TreatmentSession.injections))
+        .options(selectinload(TreatmentSession.charted))
     )
     history = []
     for session in rows:
-        regions = sorted({i.region for i in session.injections})
+        regions = sorted({i.region for i in session.charted if not i.voided})
         if regions and session.id != exclude_session_id:
             history.append({"date": local_date(session.started_at), "regions": regions})
     return history

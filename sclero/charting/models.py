@@ -55,9 +55,17 @@ class TreatmentSession(Base):
     aftercare: Mapped[list[str] | None] = mapped_column(JSON)
     notes: Mapped[str | None] = mapped_column(Text)
 
-    injections: Mapped[list[Injection]] = relationship(
+    charted: Mapped[list[Injection]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="Injection.id"
     )
+    """Every injection charted, voided ones included: the record as it was written."""
+    injections: Mapped[list[Injection]] = relationship(
+        primaryjoin="and_(TreatmentSession.id == Injection.session_id, "
+        "Injection.voided_at.is_(None))",
+        order_by="Injection.id",
+        viewonly=True,
+    )
+    """The injections given: what the tally, the interval, the chart and the exports count."""
 
 
 class Injection(Base):
@@ -85,5 +93,14 @@ class Injection(Base):
     override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     charted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     charted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A charting error is voided with a reason, never deleted; a correction replaces it.
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("injections.id"))
 
-    session: Mapped[TreatmentSession] = relationship(back_populates="injections")
+    session: Mapped[TreatmentSession] = relationship(back_populates="charted")
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None

@@ -11,7 +11,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sclero.assessment import service as assessment
 from sclero.charting import aftercare, service
 from sclero.charting.choices import SessionStatus
-from sclero.charting.schemas import CHECKLIST_ITEMS, InjectionIn, SessionClose, SessionStart
+from sclero.charting.schemas import (
+    CHECKLIST_ITEMS,
+    InjectionCorrection,
+    InjectionIn,
+    InjectionVoid,
+    SessionClose,
+    SessionStart,
+)
 from sclero.core.auth import Role
 from sclero.core.db import Database, UnitOfWork
 from sclero.core.errors import DepartsFromPlan, DomainError, DoseLimitExceeded
@@ -150,6 +157,7 @@ def _session_context(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
         "close_values": {"compression_given": _compression_text(plan.compression)},
         "close_errors": {},
         "physician": uow.actor.role == Role.PHYSICIAN,
+        "correction": None,
     }
 
 
@@ -194,6 +202,58 @@ async def add_injection(request: Request, session_id: int, actor: PageActor, db:
         name = WORKSPACE if is_htmx(request) else "charting/session.html"
         headers = PARTIAL if is_htmx(request) else None
         return render(request, name, context, actor=actor, status_code=status, headers=headers)
+
+
+@router.post("/injections/{injection_id}/void", response_model=None)
+async def void_injection(request: Request, injection_id: int, actor: PageActor, db: DB) -> Response:
+    """Void a charting error with a reason; it stays on the chart, struck through."""
+    values = await read_form(request)
+    data, errors = validate(InjectionVoid, {"reason": values.get("reason")})
+    return _correction(request, actor, db, injection_id, data, errors, values)
+
+
+@router.post("/injections/{injection_id}/correct", response_model=None)
+async def correct_injection(
+    request: Request, injection_id: int, actor: PageActor, db: DB
+) -> Response:
+    """Correct an injection: the original voided with the reason, the correction charted."""
+    values = await read_form(request)
+    fields = {k: values.get(k) for k in CORRECTED_FIELDS if values.get(k) not in (None, "")}
+    data, errors = validate(InjectionCorrection, {"reason": values.get("reason"), **fields})
+    return _correction(request, actor, db, injection_id, data, errors, values)
+
+
+CORRECTED_FIELDS = ("concentration_percent", "volume_ml", "lot_number", "override_reason")
+
+
+def _correction(
+    request: Request,
+    actor: Any,
+    db: Database,
+    injection_id: int,
+    data: InjectionVoid | InjectionCorrection | None,
+    errors: dict[str, str],
+    values: dict[str, Any],
+) -> Response:
+    with db.uow(actor) as uow:
+        session_id = service.injection_session_id(uow, injection_id)
+    status = 422
+    if data is not None:
+        try:
+            with db.uow(actor) as uow:
+                if isinstance(data, InjectionVoid):
+                    service.void_injection(uow, injection_id, data)
+                else:
+                    service.correct_injection(uow, injection_id, data)
+            return RedirectResponse(f"/sessions/{session_id}#injections", 303)
+        except DomainError as error:
+            if error.status_code in (403, 404):
+                raise
+            errors, status = domain_errors(error), refused_status(error)
+    with db.uow(actor) as uow:
+        context = _session_context(uow, session_id)
+        context["correction"] = {"id": injection_id, "values": values, "errors": errors}
+        return render(request, "charting/session.html", context, actor=actor, status_code=status)
 
 
 def _charted_notice(injection: Any, precautions: list[dict[str, Any]]) -> dict[str, Any]:

@@ -61,6 +61,29 @@ class InjectionIn(Strict):
         return self
 
 
+class InjectionVoid(Strict):
+    """Why a charted injection is voided (a charting error): the reason is kept and audited."""
+
+    reason: str = Field(min_length=5, max_length=2000)
+
+
+class InjectionCorrection(Strict):
+    """A correction: the reason, and only what changes; the rest is kept from the original."""
+
+    reason: str = Field(min_length=5, max_length=2000)
+    side: SideCode | None = None
+    region: RegionCode | None = None
+    finding_id: int | None = None
+    agent: Annotated[str, code_in(Agent.codes(), "agent")] | None = None
+    concentration_percent: float | None = Field(default=None, gt=0, le=3)
+    volume_ml: float | None = Field(default=None, gt=0, le=20)
+    technique: Annotated[str, code_in(("liquid", "foam"), "technique")] | None = None
+    liquid_gas_ratio: Ratio | None = None
+    needle_gauge: int | None = Field(default=None, ge=25, le=33)
+    lot_number: str | None = Field(default=None, max_length=40)
+    override_reason: str | None = Field(default=None, min_length=5, max_length=2000)
+
+
 class SessionClose(Strict):
     compression_given: str = Field(min_length=2, max_length=500)
     aftercare_given: bool
@@ -89,6 +112,9 @@ class InjectionOut(Out):
     agent_mg: float
     override_reason: str | None
     charted_at: datetime
+    voided_at: datetime | None = None
+    void_reason: str | None = None
+    replaces_id: int | None = None
 
 
 class ChartedInjection(InjectionOut):
@@ -112,7 +138,8 @@ class SessionOut(Out):
     compression: dict[str, Any] | None
     aftercare: list[str] | None
     notes: str | None
-    injections: list[InjectionOut]
+    injections: list[InjectionOut]  # given: what counts
+    charted: list[InjectionOut]  # the record: voided ones included, struck through on the page
 
 
 class TallyOut(Strict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -13,7 +14,13 @@ from sclero.assessment import service as assessment
 from sclero.charting import guard, history
 from sclero.charting.choices import SessionStatus
 from sclero.charting.models import Injection, TreatmentSession
-from sclero.charting.schemas import InjectionIn, SessionClose, SessionStart
+from sclero.charting.schemas import (
+    InjectionCorrection,
+    InjectionIn,
+    InjectionVoid,
+    SessionClose,
+    SessionStart,
+)
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.convert import to_jsonable
@@ -175,6 +182,98 @@ def add_injection(
     show now."""
     uow.require_role(*CLINICAL_ROLES)
     session = _open_session(uow, session_id, lock=True)
+    injection, precautions = _chart(uow, session, data)
+    uow.commit()
+    return injection, precautions
+
+
+def void_injection(uow: UnitOfWork, injection_id: int, data: InjectionVoid) -> Injection:
+    """Void a charting error with a reason: it stays in the record (struck through) and no longer
+    counts in the tally, the interval or the chart (audited with what it was)."""
+    uow.require_role(*CLINICAL_ROLES)
+    original, session = _correctable(uow, injection_id)
+    _void(uow, original, data.reason)
+    audit.record(
+        uow,
+        "void",
+        "injection",
+        original.id,
+        patient_id=session.patient_id,
+        detail={"reason": data.reason, "was": _as_charted(original)},
+    )
+    uow.commit()
+    return original
+
+
+def correct_injection(
+    uow: UnitOfWork, injection_id: int, data: InjectionCorrection
+) -> tuple[Injection, list[dict[str, Any]]]:
+    """Correct a charted injection: the original is voided with the reason and the corrected one
+    charted in its place under the same guard (limits, plan, screening), in one change; both
+    audited. Returns the correction with the precautions to show now."""
+    uow.require_role(*CLINICAL_ROLES)
+    original, session = _correctable(uow, injection_id)
+    changes = data.model_dump(exclude_unset=True, exclude={"reason"})
+    try:
+        corrected = InjectionIn.model_validate({**_as_charted(original), **changes})
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        raise InvalidInput(f"The correction is not valid: {first['msg']}.", field=field) from error
+    _void(uow, original, data.reason)
+    injection, precautions = _chart(uow, session, corrected, replaces=original)
+    audit.record(
+        uow,
+        "correct",
+        "injection",
+        original.id,
+        patient_id=session.patient_id,
+        detail={
+            "reason": data.reason,
+            "was": _as_charted(original),
+            "corrected_by": injection.id,
+            "now": _as_charted(injection),
+        },
+    )
+    uow.commit()
+    return injection, precautions
+
+
+def injection_session_id(uow: UnitOfWork, injection_id: int) -> int:
+    """The session an injection was charted in (clinical roles)."""
+    uow.require_role(*CLINICAL_ROLES)
+    return uow.get(Injection, injection_id, field="injection_id").session_id
+
+
+CHARTED_FIELDS = tuple(name for name in InjectionIn.model_fields if name != "override_reason")
+
+
+def _as_charted(injection: Injection) -> dict[str, Any]:
+    return {name: getattr(injection, name) for name in CHARTED_FIELDS}
+
+
+def _correctable(uow: UnitOfWork, injection_id: int) -> tuple[Injection, TreatmentSession]:
+    """The injection and its open session (locked): a voided one cannot be voided again, and a
+    closed session's record is no longer changed here."""
+    injection = uow.get(Injection, injection_id, field="injection_id")
+    session = _open_session(uow, injection.session_id, lock=True)
+    if injection.voided:
+        raise Conflict("This injection is already voided.", field="injection")
+    return injection, session
+
+
+def _void(uow: UnitOfWork, injection: Injection, reason: str) -> None:
+    injection.voided_at = utcnow()
+    injection.voided_by_id = uow.actor.user_id
+    injection.void_reason = reason
+    uow.session.flush()
+
+
+def _chart(
+    uow: UnitOfWork, session: TreatmentSession, data: InjectionIn, replaces: Injection | None = None
+) -> tuple[Injection, list[dict[str, Any]]]:
+    """Check one injection against the screening now, the plan and the day's limits, and add it
+    (helper: the caller commits)."""
     plan = planning.load_plan(uow, session.plan_id)
     # Re-screened at every injection: a new clot or pregnancy recorded mid-session stops it.
     screening = planning.require_current_screening(uow, session.patient_id, plan.evaluation_id)
@@ -202,8 +301,9 @@ def add_injection(
         override_by_id=uow.actor.user_id if overridden else None,
         **data.model_dump(exclude={"override_reason"}),
         override_reason=data.override_reason if overridden else None,
+        replaces_id=replaces.id if replaces else None,
     )
-    session.injections.append(injection)
+    session.charted.append(injection)
     uow.session.flush()
     detail = {
         "violations": [v.code for v in check.violations],
@@ -218,7 +318,6 @@ def add_injection(
         patient_id=session.patient_id,
         detail=detail if overridden else None,
     )
-    uow.commit()
     return injection, to_jsonable(check.precautions)
 
 
@@ -359,7 +458,7 @@ def close_session(uow: UnitOfWork, session_id: int, data: SessionClose) -> Treat
     """Close the session, recording compression and the aftercare instructions given."""
     uow.require_role(*CLINICAL_ROLES)
     session = _open_session(uow, session_id)
-    if not session.injections:
+    if not [i for i in session.charted if not i.voided]:
         raise Conflict("Chart at least one injection before closing the session.", "injections")
     proposal = planning.load_plan(uow, session.plan_id).proposal
     session.compression, session.aftercare = closing_record(proposal, data.compression_given)

@@ -127,6 +127,7 @@ def _injections(patients: PatientIds) -> Select[Any]:
     query = (
         select(Injection, TreatmentSession.patient_id)
         .join(TreatmentSession, Injection.session_id == TreatmentSession.id)
+        .where(Injection.voided_at.is_(None))  # a voided injection was not given
         .order_by(Injection.id)
     )
     return _where(query, TreatmentSession.patient_id, patients)

@@ -30,7 +30,10 @@ Query: TypeAlias = Select[*tuple[Any, ...]]
 """A report statement: a Select of any columns."""
 
 SESSIONS = TreatmentSession.__table__
-INJECTIONS = Injection.__table__
+# Injections given: a voided charting error counts nowhere (its correction does).
+INJECTIONS = (
+    select(Injection.__table__).where(Injection.__table__.c.voided_at.is_(None)).subquery("given")
+)
 FOLLOW_UPS = FollowUp.__table__
 CLEARANCES = RegionClearance.__table__
 
