@@ -16,6 +16,7 @@ from sclero.patients.models import (
     PatientAllergy,
     PatientHold,
     PatientMedication,
+    PatientSearchTerm,
 )
 from sclero.planning.models import Consent, PlanItem, TreatmentPlan
 from sclero.scheduling.models import Appointment
@@ -38,6 +39,7 @@ __all__ = [
     "PatientAllergy",
     "PatientHold",
     "PatientMedication",
+    "PatientSearchTerm",
     "Photo",
     "PlanItem",
     "RegionClearance",

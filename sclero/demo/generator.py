@@ -26,6 +26,7 @@ from sclero.demo import clinical, course, visits
 from sclero.demo.people import age_on, make_person
 from sclero.demo.staff import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
 from sclero.demo.store import Clinic, Ids, Rows, reset_sequences
+from sclero.patients.models import search_term_rows
 from sclero.rules import default_protocol, evaluate_document
 
 __all__ = [
@@ -141,6 +142,7 @@ def _patient(clinic: Clinic, index: int) -> None:
         datetime.combine(first_visit, time(9)) - timedelta(days=rng.randint(3, 30)), clinic.now
     )
     rows.add("patients", {**person, "created_at": registered, "updated_at": registered})
+    rows.extend("patient_search_terms", search_term_rows(patient_id, person))
     _, starts, first_visit = visits.appointment(clinic, rng, patient_id, "evaluation", first_visit)
     if first_visit >= today:
         return  # a new patient: the evaluation is still to come

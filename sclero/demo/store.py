@@ -34,6 +34,8 @@ TABLE_ORDER = (
     "patient_holds",
     "audit_log",
 )
+WRITE_ORDER = ("patients", "patient_search_terms", *TABLE_ORDER[1:])
+"""Tables in the order rows are inserted: the search terms (no id of their own) follow patients."""
 
 
 class Ids:
@@ -77,7 +79,7 @@ class Rows:
     def write(self, session: Session) -> dict[str, int]:
         """Insert every row (one executemany per table) and return the counts."""
         counts = {}
-        for name in TABLE_ORDER:
+        for name in WRITE_ORDER:
             rows = self.by_table.get(name)
             if rows:
                 table: Table = metadata.tables[name]

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    delete,
+    event,
+    insert,
+    inspect,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from sclero.core.db import Base, Timestamped
 from sclero.core.time import utcnow
 from sclero.core.versioning import Versioned
+from sclero.patients.search import terms_of
 
 
 class Patient(Versioned, Timestamped, Base):
@@ -117,3 +133,60 @@ class PatientHold(Base):
     @property
     def is_open(self) -> bool:
         return self.reviewed_at is None
+
+
+class PatientSearchTerm(Base):
+    """A folded name word, word ending, record number or phone ending of one patient, so that
+    search is a range scan on this table's primary key (see patients/search.py)."""
+
+    __tablename__ = "patient_search_terms"
+
+    kind: Mapped[str] = mapped_column(String(5), primary_key=True)  # name | phone
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    whole_word: Mapped[bool] = mapped_column(Boolean)
+
+
+_SEARCHED = ("first_name", "last_name", "mrn", "phone")
+
+
+def search_term_rows(patient_id: int, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of `patient_search_terms` for one patient's searched fields."""
+    terms = terms_of(values["first_name"], values["last_name"], values["mrn"], values.get("phone"))
+    return [
+        {"kind": kind, "term": term[:100], "patient_id": patient_id, "whole_word": whole}
+        for kind, term, whole in terms
+    ]
+
+
+@event.listens_for(Session, "after_flush")
+def _reindex_patients(session: Session, _context: Any) -> None:
+    """Keep the search terms of every patient added or renamed in this flush (any writer: pages,
+    API, import) in the same transaction as the change."""
+    changed = [
+        patient
+        for patient in (*session.new, *session.dirty)
+        if isinstance(patient, Patient)
+        and (patient in session.new or _searched_fields_changed(patient))
+    ]
+    if not changed:
+        return
+    table = PatientSearchTerm.__table__
+    assert isinstance(table, Table)
+    ids = [patient.id for patient in changed]
+    connection = session.connection()
+    connection.execute(delete(table).where(table.c.patient_id.in_(ids)))
+    rows = [
+        row
+        for patient in changed
+        for row in search_term_rows(patient.id, {f: getattr(patient, f) for f in _SEARCHED})
+    ]
+    if rows:
+        connection.execute(insert(table), rows)
+
+
+def _searched_fields_changed(patient: Patient) -> bool:
+    state = inspect(patient)
+    return any(state.attrs[field].history.has_changes() for field in _SEARCHED)

@@ -7,14 +7,15 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
-from sclero.core.errors import PossibleDuplicate
+from sclero.core.errors import InvalidInput, PossibleDuplicate
 from sclero.core.time import utcnow
 from sclero.core.versioning import check_version, snapshot
+from sclero.patients import search
 from sclero.patients.choices import HoldReason
 from sclero.patients.models import (
     HistoryItem,
@@ -22,13 +23,13 @@ from sclero.patients.models import (
     PatientAllergy,
     PatientHold,
     PatientMedication,
+    PatientSearchTerm,
 )
 from sclero.patients.schemas import HistoryIn, PatientIn, PatientUpdate
 
 IDENTITY_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 Row = TypeVar("Row")
-LIKE_ESCAPE = "\\"
 
 
 def create_patient(uow: UnitOfWork, data: PatientIn) -> Patient:
@@ -153,24 +154,26 @@ def search_patients(
     limit: int = 25,
     offset: int = 0,
 ) -> tuple[list[Patient], int]:
-    """Patients matching a name (or record number), birth date and phone, by name; audited."""
+    """Patients matching a name (or record number), birth date and phone, by name; audited.
+    Every typed word must match; each is answered from the search-term index (see search.py)."""
     uow.require_role(*IDENTITY_ROLES)
     query = select(Patient)
-    if q:
-        for word in q.split():
-            like = f"%{_escape_like(word.lower())}%"
-            query = query.where(
-                or_(
-                    func.lower(Patient.last_name).like(like, escape=LIKE_ESCAPE),
-                    func.lower(Patient.first_name).like(like, escape=LIKE_ESCAPE),
-                    func.lower(Patient.mrn).like(like, escape=LIKE_ESCAPE),
-                )
-            )
+    if q is not None and q.strip():
+        words = search.query_words(q)
+        if not words:  # only marks typed ("%", "-"): nothing that a name could match
+            return [], 0
+        for word in words:
+            query = query.where(Patient.id.in_(_terms_starting(search.NAME, word)))
     if birth_date:
         query = query.where(Patient.birth_date == birth_date)
-    if phone:
-        digits = "".join(ch for ch in phone if ch.isdigit() or ch == "+")
-        query = query.where(Patient.phone.like(f"%{digits}%"))
+    if phone is not None and phone.strip():
+        number = search.digits(phone)
+        if len(number) < search.SHORTEST_PHONE_QUERY:
+            raise InvalidInput(
+                f"Type at least {search.SHORTEST_PHONE_QUERY} digits of the phone number.",
+                field="phone",
+            )
+        query = query.where(Patient.id.in_(_terms_starting(search.PHONE, number)))
     total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(
         uow.session.scalars(
@@ -183,11 +186,15 @@ def search_patients(
     return rows, total
 
 
-def _escape_like(text: str) -> str:
-    """Typed text matched literally: a "%" or "_" in a search is a character, not a wildcard."""
-    for char in (LIKE_ESCAPE, "%", "_"):
-        text = text.replace(char, LIKE_ESCAPE + char)
-    return text
+def _terms_starting(kind: str, word: str) -> Select[Any]:
+    """Ids of patients with a term of `kind` starting with `word`: a range on the primary key."""
+    terms = PatientSearchTerm
+    query = select(terms.patient_id).where(
+        terms.kind == kind, terms.term >= word, terms.term < word + search.TERM_END
+    )
+    if len(word) < search.SHORTEST_ENDING:  # short fragments match the start of a word only
+        query = query.where(terms.whole_word.is_(True))
+    return query
 
 
 def get_history(uow: UnitOfWork, patient_id: int) -> Patient:
