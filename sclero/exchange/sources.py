@@ -29,12 +29,23 @@ from sclero.scheduling.models import Appointment
 YIELD_PER = 1000
 PatientIds = Any
 # a SELECT of patient ids, a list of ids, or None for every patient
-Agents = list[tuple[str, int | None]]
 
 
 @dataclass(frozen=True)
 class Context:
     base_url: str = "http://localhost:8000"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Who recorded a source's rows and when, as columns: its Provenance is read with these
+    alone (no row objects), `base` when the source's own query loads relationships."""
+
+    target: str  # the resource reference without the id, e.g. "Observation/vein-"
+    id: Any
+    at: Any
+    agents: tuple[tuple[str, Any], ...]
+    base: Callable[[PatientIds], Select[Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -46,7 +57,7 @@ class Source:
     query: Callable[[PatientIds], Select[Any]]
     to_fhir: Callable[[Any, Context], Iterable[Resource | None]]
     since: Callable[[datetime], ColumnElement[bool]] | None = None
-    provenance: Callable[[Any], tuple[str, datetime | None, Agents]] | None = None
+    provenance: Recorded | None = None
 
     def rows(self, session: Session, patients: PatientIds, since: datetime | None) -> Any:
         query = self.query(patients)
@@ -69,12 +80,20 @@ class Source:
     def provenances(
         self, session: Session, patients: PatientIds, since: datetime | None
     ) -> Iterator[Resource]:
-        if self.provenance is None:
+        recorded = self.provenance
+        if recorded is None:
             return
-        result = self.rows(session, patients, since)
+        query = (recorded.base or self.query)(patients)
+        agents = [column for _, column in recorded.agents]
+        query = query.with_only_columns(recorded.id, recorded.at, *agents)
+        if since is not None and self.since is not None:
+            query = query.where(self.since(since))
+        roles = [role for role, _ in recorded.agents]
+        result = session.execute(query.execution_options(yield_per=YIELD_PER))
         try:
             for row in result:
-                made = care.provenance(*self.provenance(row))
+                who = list(zip(roles, row[2:], strict=True))
+                made = care.provenance(f"{recorded.target}{row[0]}", row[1], who)
                 if made is not None:
                     yield made
         finally:
@@ -162,10 +181,6 @@ def _event_since(since: datetime) -> ColumnElement[bool]:
     )
 
 
-def _plan_agents(p: TreatmentPlan) -> Agents:
-    return [("author", p.created_by_id), ("verifier", p.approved_by_id)]
-
-
 SOURCES: tuple[Source, ...] = (
     Source("patient", "Patient", _patients, _one(record.patient),
            lambda s: Patient.updated_at >= s),
@@ -179,38 +194,42 @@ SOURCES: tuple[Source, ...] = (
            lambda s: VeinFinding.recorded_at >= s),
     Source("vein-finding", "Observation", _by_id(VeinFinding), _one(record.vein_finding),
            lambda s: VeinFinding.recorded_at >= s,
-           lambda r: (f"Observation/vein-{r[0].id}", r[0].recorded_at,
-                      [("author", r[0].recorded_by_id)])),
+           Recorded("Observation/vein-", VeinFinding.id, VeinFinding.recorded_at,
+                    (("author", VeinFinding.recorded_by_id),))),
     Source("ceap", "Observation", _ceap_query,
            lambda r, _c: [record.ceap_limb(r[0], r[1], r[2], r[3])]),
     Source("duplex", "Observation", _by_id(DuplexFinding), _one(record.duplex),
            lambda s: DuplexFinding.performed_on >= s.date()),
     Source("screening", "Observation", _by_id(Evaluation), _one(record.screening),
            lambda s: Evaluation.performed_at >= s,
-           lambda r: (f"Observation/screening-{r[0].id}", r[0].performed_at,
-                      [("author", r[0].performed_by_id)])),
+           Recorded("Observation/screening-", Evaluation.id, Evaluation.performed_at,
+                    (("author", Evaluation.performed_by_id),))),
     Source("plan", "CarePlan", _plans, _one(care.care_plan),
            lambda s: TreatmentPlan.updated_at >= s,
-           lambda r: (f"CarePlan/plan-{r[0].id}", r[0].updated_at, _plan_agents(r[0]))),
+           Recorded("CarePlan/plan-", TreatmentPlan.id, TreatmentPlan.updated_at,
+                    (("author", TreatmentPlan.created_by_id),
+                     ("verifier", TreatmentPlan.approved_by_id)), _by_id(TreatmentPlan))),
     Source("referral", "ServiceRequest", _by_id(TreatmentPlan),
            lambda r, _c: care.service_requests(r[0]),
            lambda s: TreatmentPlan.updated_at >= s),
     Source("consent", "Consent", _by_id(Consent), _one(care.consent),
            lambda s: Consent.signed_at >= s,
-           lambda r: (f"Consent/consent-{r[0].id}", r[0].signed_at,
-                      [("verifier", r[0].witnessed_by_id)])),
+           Recorded("Consent/consent-", Consent.id, Consent.signed_at,
+                    (("verifier", Consent.witnessed_by_id),))),
     Source("appointment", "Appointment", _by_id(Appointment), _one(care.appointment),
            lambda s: Appointment.updated_at >= s,
-           lambda r: (f"Appointment/appt-{r[0].id}", r[0].created_at,
-                      [("author", r[0].created_by_id)])),
+           Recorded("Appointment/appt-", Appointment.id, Appointment.created_at,
+                    (("author", Appointment.created_by_id),))),
     Source("session", "Procedure", _sessions, _one(care.procedure), _session_since,
-           lambda r: (f"Procedure/session-{r[0].id}", r[0].started_at,
-                      [("performer", r[0].performed_by_id)])),
+           Recorded("Procedure/session-", TreatmentSession.id, TreatmentSession.started_at,
+                    (("performer", TreatmentSession.performed_by_id),),
+                    _by_id(TreatmentSession))),
     Source("injection", "MedicationAdministration", _injections,
            lambda r, _c: [care.medication_administration(r[0], r[1])],
            lambda s: Injection.charted_at >= s,
-           lambda r: (f"MedicationAdministration/inj-{r[0].id}", r[0].charted_at,
-                      [("performer", r[0].charted_by_id), ("verifier", r[0].override_by_id)])),
+           Recorded("MedicationAdministration/inj-", Injection.id, Injection.charted_at,
+                    (("performer", Injection.charted_by_id),
+                     ("verifier", Injection.override_by_id)))),
     Source("clearance", "Observation", _clearances,
            lambda r, _c: [care.clearance(r[0], r[1])],
            lambda s: FollowUp.performed_on >= s.date()),
@@ -218,12 +237,12 @@ SOURCES: tuple[Source, ...] = (
            lambda s: FollowUp.performed_on >= s.date()),
     Source("photo", "Media", _by_id(Photo), lambda r, c: [care.media(r[0], c.base_url)],
            lambda s: Photo.uploaded_at >= s,
-           lambda r: (f"Media/photo-{r[0].id}", r[0].uploaded_at,
-                      [("author", r[0].uploaded_by_id)])),
+           Recorded("Media/photo-", Photo.id, Photo.uploaded_at,
+                    (("author", Photo.uploaded_by_id),))),
     Source("adverse-event", "AdverseEvent", _by_id(AdverseEvent), _one(care.adverse_event),
            _event_since,
-           lambda r: (f"AdverseEvent/ae-{r[0].id}", r[0].reported_at,
-                      [("author", r[0].reported_by_id)])),
+           Recorded("AdverseEvent/ae-", AdverseEvent.id, AdverseEvent.reported_at,
+                    (("author", AdverseEvent.reported_by_id),))),
 )  # fmt: skip
 
 PRACTITIONERS = Source(

@@ -151,3 +151,35 @@ def test_the_chart_offers_the_fhir_download_to_clinicians_only(
     assert "attachment" in download.headers["content-disposition"]
     front = signed_in("front_desk")
     assert "Download record (FHIR)" not in front.get(f"/patients/{pid}").text
+
+
+def test_every_reference_in_a_patient_bundle_points_into_the_bundle(
+    client: TestClient, headers: Headers, db: Database, demo_clinic: list[int]
+) -> None:
+    pid = _treated(db, demo_clinic)
+    entries = client.get(f"/fhir/Patient/{pid}/$everything", headers=headers["nurse"]).json()[
+        "entry"
+    ]
+    present = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in entries}
+    references: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            ref = value.get("reference")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                references.append(ref)
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk([e["resource"] for e in entries])
+    assert references and set(references) <= present, set(references) - present
+    provenance = [e["resource"] for e in entries if e["resource"]["resourceType"] == "Provenance"]
+    performed = [
+        p for p in provenance if p["target"][0]["reference"].startswith("MedicationAdministration/")
+    ]
+    assert performed and all(
+        p["agent"][0]["type"]["coding"][0]["code"] == "performer" for p in performed
+    )
