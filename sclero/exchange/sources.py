@@ -109,6 +109,17 @@ def _one(mapper: Callable[..., Resource | None]) -> Callable[[Any, Context], lis
     return lambda row, _ctx: [mapper(row[0])]
 
 
+def _row(mapper: Callable[..., Resource | None]) -> Callable[[Any, Context], list[Any]]:
+    return lambda row, _ctx: [mapper(row)]
+
+
+def _rows_of(model: Any) -> Callable[[PatientIds], Select[Any]]:
+    """A table's plain rows (columns by name, no row objects: several times faster); the
+    mappings read them as they read the ORM objects."""
+    columns = model.__table__.columns
+    return lambda patients: _where(select(*columns).order_by(model.id), model.patient_id, patients)
+
+
 def _ceap_query(patients: PatientIds) -> Select[Any]:
     query = (
         select(
@@ -144,7 +155,7 @@ def _plans(patients: PatientIds) -> Select[Any]:
 
 def _injections(patients: PatientIds) -> Select[Any]:
     query = (
-        select(Injection, TreatmentSession.patient_id)
+        select(*Injection.__table__.columns, TreatmentSession.patient_id)
         .join(TreatmentSession, Injection.session_id == TreatmentSession.id)
         .where(Injection.voided_at.is_(None))  # a voided injection was not given
         .order_by(Injection.id)
@@ -162,7 +173,8 @@ def _clearances(patients: PatientIds) -> Select[Any]:
 
 
 def _patients(patients: PatientIds) -> Select[Any]:
-    return _where(select(Patient).order_by(Patient.id), Patient.id, patients)
+    columns = Patient.__table__.columns
+    return _where(select(*columns).order_by(Patient.id), Patient.id, patients)
 
 
 def _session_since(since: datetime) -> ColumnElement[bool]:
@@ -182,25 +194,25 @@ def _event_since(since: datetime) -> ColumnElement[bool]:
 
 
 SOURCES: tuple[Source, ...] = (
-    Source("patient", "Patient", _patients, _one(record.patient),
+    Source("patient", "Patient", _patients, _row(record.patient),
            lambda s: Patient.updated_at >= s),
-    Source("body-weight", "Observation", _patients, _one(record.body_weight),
+    Source("body-weight", "Observation", _patients, _row(record.body_weight),
            lambda s: Patient.updated_at >= s),
-    Source("history", "Condition", _by_id(HistoryItem), _one(record.condition)),
-    Source("allergy", "AllergyIntolerance", _by_id(PatientAllergy), _one(record.allergy)),
-    Source("medication", "MedicationStatement", _by_id(PatientMedication),
-           _one(record.medication_statement)),
-    Source("vein-site", "BodyStructure", _by_id(VeinFinding), _one(record.body_structure),
+    Source("history", "Condition", _rows_of(HistoryItem), _row(record.condition)),
+    Source("allergy", "AllergyIntolerance", _rows_of(PatientAllergy), _row(record.allergy)),
+    Source("medication", "MedicationStatement", _rows_of(PatientMedication),
+           _row(record.medication_statement)),
+    Source("vein-site", "BodyStructure", _rows_of(VeinFinding), _row(record.body_structure),
            lambda s: VeinFinding.recorded_at >= s),
-    Source("vein-finding", "Observation", _by_id(VeinFinding), _one(record.vein_finding),
+    Source("vein-finding", "Observation", _rows_of(VeinFinding), _row(record.vein_finding),
            lambda s: VeinFinding.recorded_at >= s,
            Recorded("Observation/vein-", VeinFinding.id, VeinFinding.recorded_at,
                     (("author", VeinFinding.recorded_by_id),))),
     Source("ceap", "Observation", _ceap_query,
            lambda r, _c: [record.ceap_limb(r[0], r[1], r[2], r[3])]),
-    Source("duplex", "Observation", _by_id(DuplexFinding), _one(record.duplex),
+    Source("duplex", "Observation", _rows_of(DuplexFinding), _row(record.duplex),
            lambda s: DuplexFinding.performed_on >= s.date()),
-    Source("screening", "Observation", _by_id(Evaluation), _one(record.screening),
+    Source("screening", "Observation", _rows_of(Evaluation), _row(record.screening),
            lambda s: Evaluation.performed_at >= s,
            Recorded("Observation/screening-", Evaluation.id, Evaluation.performed_at,
                     (("author", Evaluation.performed_by_id),))),
@@ -212,11 +224,11 @@ SOURCES: tuple[Source, ...] = (
     Source("referral", "ServiceRequest", _by_id(TreatmentPlan),
            lambda r, _c: care.service_requests(r[0]),
            lambda s: TreatmentPlan.updated_at >= s),
-    Source("consent", "Consent", _by_id(Consent), _one(care.consent),
+    Source("consent", "Consent", _rows_of(Consent), _row(care.consent),
            lambda s: Consent.signed_at >= s,
            Recorded("Consent/consent-", Consent.id, Consent.signed_at,
                     (("verifier", Consent.witnessed_by_id),))),
-    Source("appointment", "Appointment", _by_id(Appointment), _one(care.appointment),
+    Source("appointment", "Appointment", _rows_of(Appointment), _row(care.appointment),
            lambda s: Appointment.updated_at >= s,
            Recorded("Appointment/appt-", Appointment.id, Appointment.created_at,
                     (("author", Appointment.created_by_id),))),
@@ -225,7 +237,7 @@ SOURCES: tuple[Source, ...] = (
                     (("performer", TreatmentSession.performed_by_id),),
                     _by_id(TreatmentSession))),
     Source("injection", "MedicationAdministration", _injections,
-           lambda r, _c: [care.medication_administration(r[0], r[1])],
+           lambda r, _c: [care.medication_administration(r, r.patient_id)],
            lambda s: Injection.charted_at >= s,
            Recorded("MedicationAdministration/inj-", Injection.id, Injection.charted_at,
                     (("performer", Injection.charted_by_id),
@@ -233,13 +245,13 @@ SOURCES: tuple[Source, ...] = (
     Source("clearance", "Observation", _clearances,
            lambda r, _c: [care.clearance(r[0], r[1])],
            lambda s: FollowUp.performed_on >= s.date()),
-    Source("satisfaction", "Observation", _by_id(FollowUp), _one(care.satisfaction),
+    Source("satisfaction", "Observation", _rows_of(FollowUp), _row(care.satisfaction),
            lambda s: FollowUp.performed_on >= s.date()),
-    Source("photo", "Media", _by_id(Photo), lambda r, c: [care.media(r[0], c.base_url)],
+    Source("photo", "Media", _rows_of(Photo), lambda r, c: [care.media(r, c.base_url)],
            lambda s: Photo.uploaded_at >= s,
            Recorded("Media/photo-", Photo.id, Photo.uploaded_at,
                     (("author", Photo.uploaded_by_id),))),
-    Source("adverse-event", "AdverseEvent", _by_id(AdverseEvent), _one(care.adverse_event),
+    Source("adverse-event", "AdverseEvent", _rows_of(AdverseEvent), _row(care.adverse_event),
            _event_since,
            Recorded("AdverseEvent/ae-", AdverseEvent.id, AdverseEvent.reported_at,
                     (("author", AdverseEvent.reported_by_id),))),
