@@ -81,7 +81,7 @@ async def transaction(
     kind = request.headers.get("content-type", "").split(";")[0].strip()
     if kind not in ("application/fhir+json", "application/json"):
         return refusal(415, "Send the Bundle as application/fhir+json.")
-    document = parse_json(await request.body())  # bounded by the app (SCLERO_MAX_BODY_BYTES)
+    document = parse_json(await request.body())  # bounded by the app (SCLERO_MAX_UPLOAD_BYTES)
     result = await run_in_threadpool(
         import_bundle, uow, document, match=match, bundle_types={"transaction"}
     )

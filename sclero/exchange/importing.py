@@ -26,7 +26,7 @@ from sclero.patients.schemas import PatientIn
 from sclero.patients.service import add_patients
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-"""The largest file `sclero import` reads (POST /fhir: the app's SCLERO_MAX_BODY_BYTES)."""
+"""The largest file `sclero import` reads (POST /fhir: the app's SCLERO_MAX_UPLOAD_BYTES)."""
 MAX_ENTRIES = 1000
 """Entries per Bundle; a longer Bundle is refused before any entry is looked at (413)."""
 IMPORTED = ("Patient", "Condition", "AllergyIntolerance", "MedicationStatement")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from sclero.core.audit import AuditEntry
 from sclero.core.db import Database
+from sclero.core.settings import get_settings
 from sclero.patients.models import HistoryItem, Patient, PatientAllergy, PatientMedication
 from tests.conftest import Headers
 from tests.factories.web import Client
@@ -174,8 +175,9 @@ def test_hostile_bodies_get_a_clear_outcome_and_nothing_is_written(
     entries = [{}] * 100_000  # 100 000 entries in 300 kB: under the body limit
     huge = post(client, auth, {"resourceType": "Bundle", "type": "transaction", "entry": entries})
     assert huge.status_code == 413 and "at most 1000" in huge.json()["issue"][0]["diagnostics"]
-    padded = [{"resource": {"resourceType": "Patient"}}] * 100_000  # 4 MB: refused unread
-    too_big = post(client, auth, {"resourceType": "Bundle", "type": "transaction", "entry": padded})
+    limit = get_settings().max_upload_bytes  # a Bundle may be as large as an upload
+    padded = b'{"resourceType": "Bundle", "entry": [' + b" " * limit + b"]}"
+    too_big = post(client, auth, padded)  # refused unread
     assert too_big.status_code == 413 and too_big.json()["resourceType"] == "OperationOutcome"
     assert "larger than" in too_big.json()["issue"][0]["diagnostics"]
     unknown_system = gp_bundle()
