@@ -30,6 +30,7 @@ def treated_patient(page: Any, first_name: str) -> int:
         "birth_date": "1981-04-02",
         "sex": "female",
         "weight_kg": 64,
+        "confirm_not_duplicate": True,  # every test registers its own Lotte Brenner on purpose
     }
     return charting.treated_patient(
         page_poster(page, api_token(page, "physician")),

@@ -162,4 +162,4 @@ def test_approval_and_the_signed_consent(
     assert "Signed by <strong>Maria Lopez</strong>" in page.text
     assert "witnessed by Test nurse" in page.text
     assert "Record signed consent" not in page.text
-    assert "window.print()" in page.text
+    assert 'data-print="print-consent"' in page.text

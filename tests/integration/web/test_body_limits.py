@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -107,6 +108,10 @@ def test_a_declared_length_over_the_bound_is_refused_unread() -> None:
         "path": "/api/v1/auth/token",
         "headers": [(b"content-length", b"200000000"), (b"content-type", b"application/json")],
     }
-    asyncio.run(BodyLimit(app, max_body=MB, max_upload=16 * MB)(scope, receive, send))
+    # In a thread of its own: the browser tests' Playwright keeps an event loop in this one.
+    middleware = BodyLimit(app, max_body=MB, max_upload=16 * MB)
+    runner = threading.Thread(target=asyncio.run, args=(middleware(scope, receive, send),))
+    runner.start()
+    runner.join()
     assert reached == []
     assert sent[0]["status"] == 413 and b"too_large" in sent[1]["body"]
