@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from sclero.planning.models import TreatmentPlan
@@ -74,3 +75,18 @@ def _risks(protocol: Protocol) -> list[str]:
 def _emergency(protocol: Protocol) -> str:
     signs = protocol.spec.emergency_signs
     return f"Emergency signs: {'; '.join(signs.signs)}. {signs.message}"
+
+
+def signed_by_patient(signed: str, first_name: str, last_name: str) -> bool:
+    """Whether a typed signature is the patient's name: every word of first and last name, in
+    either order, with or without a comma, accents or capitals ("Zoë O'Brien" = "obrien, zoe")."""
+    return _words(signed) == _words(f"{first_name} {last_name}")
+
+
+def _words(name: str) -> list[str]:
+    plain = unicodedata.normalize("NFKD", name.casefold())
+    letters = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    cleaned = "".join(
+        ch if ch.isalnum() else " " if ch in ",-" or ch.isspace() else "" for ch in letters
+    )
+    return sorted(cleaned.split())

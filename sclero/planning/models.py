@@ -86,5 +86,7 @@ class Consent(Base):
     plan_id: Mapped[int] = mapped_column(ForeignKey("treatment_plans.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
     signed_by_name: Mapped[str] = mapped_column(String(200))
+    # Set when a representative signs for the patient (e.g. "mother", "legal guardian").
+    representative_relationship: Mapped[str | None] = mapped_column(String(100))
     signed_at: Mapped[datetime] = mapped_column(DateTime)
     witnessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -46,7 +46,7 @@ EDIT_FIELDS = (
     "max_volume_per_injection_ml",
     "reason",
 )
-CONSENT_FIELDS = ("signed_by_name", CONFIRM)
+CONSENT_FIELDS = ("signed_by_name", "representative_relationship", CONFIRM)
 MESSAGES = {
     "reason": "Give the reason for departing from the proposal (at least 5 characters).",
     "signed_by_name": "Type the patient's full name as they sign (at least 2 characters).",
@@ -167,7 +167,9 @@ async def approve(request: Request, plan_id: int, actor: PageActor, db: DB) -> R
 async def sign_consent(request: Request, plan_id: int, actor: PageActor, db: DB) -> Response:
     """Record the patient's signature (typed name + confirmation of understanding)."""
     values = await read_form(request)
-    data, errors = validate(ConsentIn, {CONFIRM: False, **values})
+    fields = {CONFIRM: False, **values}
+    fields["representative_relationship"] = values.get("representative_relationship") or None
+    data, errors = validate(ConsentIn, fields)
     with db.uow(actor) as uow:
         if data is not None:
             try:
@@ -236,6 +238,7 @@ def _plan_page(
         ),
         "can_edit": uow.actor.role == Role.PHYSICIAN and plan.status == PlanStatus.DRAFT,
         "can_sign": consent is None and plan.status == PlanStatus.APPROVED,
+        "clinic": request.app.state.settings,
         "edit": edit or {},
         "refusal": refusal,
         "problem": problem,

@@ -42,6 +42,7 @@ class PlanItemEdit(Strict):
 
 class ConsentIn(Strict):
     signed_by_name: str = Field(min_length=2, max_length=200)
+    representative_relationship: str | None = Field(default=None, min_length=2, max_length=100)
     patient_confirms_understanding: bool
 
     @model_validator(mode="after")
@@ -95,4 +96,5 @@ class ConsentOut(Out):
     plan_id: int
     text: str
     signed_by_name: str
+    representative_relationship: str | None = None
     signed_at: datetime

@@ -10,14 +10,19 @@ from sqlalchemy.orm import selectinload
 from sclero.core import audit
 from sclero.core.auth import Role, User
 from sclero.core.db import UnitOfWork
-from sclero.core.errors import Conflict, ContraindicationError, NeedsPhysicianDecision
+from sclero.core.errors import (
+    Conflict,
+    ContraindicationError,
+    InvalidInput,
+    NeedsPhysicianDecision,
+)
 from sclero.core.protocol import current_protocol
 from sclero.core.time import utcnow
 from sclero.core.versioning import check_version, snapshot
 from sclero.evaluation import service as evaluations
 from sclero.patients import service as patients
 from sclero.planning.choices import PlanStatus
-from sclero.planning.consent import consent_text
+from sclero.planning.consent import consent_text, signed_by_patient
 from sclero.planning.models import Consent, PlanItem, TreatmentPlan
 from sclero.planning.schemas import ApproveIn, ConsentIn, PlanIn, PlanItemEdit
 from sclero.rules import EvaluationResult, ScreeningFinding
@@ -252,18 +257,30 @@ ITEM_FIELDS = (
 def sign_consent(uow: UnitOfWork, plan_id: int, data: ConsentIn) -> Consent:
     """Record the patient's signed consent to the plan, with the text they were given."""
     uow.require_role(*CLINICAL_ROLES)
-    plan = load_plan(uow, plan_id)
+    plan = uow.get(TreatmentPlan, plan_id, field="plan_id", for_update=True)  # one signature
     if plan.status != PlanStatus.APPROVED:
         raise Conflict(
             f"This plan is {plan.status}: the patient consents to the approved plan, so that "
             "what they sign is what will be done.",
             "plan",
         )
+    if consent_for(uow, plan.id) is not None:
+        raise Conflict("Consent to this plan is already signed.", "consent")
+    patient = patients.load_patient(uow, plan.patient_id)
+    if data.representative_relationship is None and not signed_by_patient(
+        data.signed_by_name, patient.first_name, patient.last_name
+    ):
+        raise InvalidInput(
+            f"The name signed is not the patient's ({patient.first_name} {patient.last_name}). "
+            "If a representative signs, give their relationship to the patient.",
+            "signed_by_name",
+        )
     consent = Consent(
         patient_id=plan.patient_id,
         plan_id=plan.id,
         text=consent_text(plan, uow.protocol),
         signed_by_name=data.signed_by_name,
+        representative_relationship=data.representative_relationship,
         signed_at=utcnow(),
         witnessed_by_id=uow.actor.user_id,
     )

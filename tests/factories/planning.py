@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from tests.factories.api import Post, as_read
 from tests.factories.assessment import vein
 from tests.factories.evaluation import INTAKE, evaluate
-from tests.factories.patients import register
+from tests.factories.patients import PATIENT, register
 
 
 def approve(
@@ -50,5 +50,7 @@ def consented_patient(post: Post, *, patient: dict[str, Any] | None = None, **pl
     """A new patient ready for a session: evaluated, mapped, an approved plan and signed consent
     (see consented_plan for the choices); the patient's id."""
     pid = register(post, patient)
+    person = patient or PATIENT
+    plan.setdefault("signed_by", f"{person['first_name']} {person['last_name']}")  # the patient
     consented_plan(post, pid, **plan)
     return pid
