@@ -21,6 +21,7 @@ import argparse
 import json
 import multiprocessing
 import resource
+import shutil
 import tempfile
 import time
 from datetime import date
@@ -203,12 +204,30 @@ def import_rate(url: str, data_dir: Path, bundles: int) -> tuple[float, int]:
     return sum(len(d["entry"]) for d in documents) / seconds, bundles * 1000
 
 
+def refusal_seconds(entries: int) -> tuple[float, int]:
+    """Seconds to parse and refuse a Bundle of `entries` entries (the entry limit), and its size."""
+    from sclero.exchange.importing import entries_of, parse_json
+    from sclero.exchange.outcome import FhirRefused
+
+    entry = {"resource": {"resourceType": "Patient"}}
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [entry] * entries}
+    raw = json.dumps(bundle).encode()
+    started = time.perf_counter()
+    try:
+        entries_of(parse_json(raw), {"transaction"})
+    except FhirRefused:
+        return time.perf_counter() - started, len(raw)
+    raise AssertionError("a Bundle over the entry limit was not refused")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--import-bundles", type=int, default=10)
     parser.add_argument("--validate-sample", type=int, default=20_000)
+    parser.add_argument("--keep", action="store_true", help="keep the databases and files")
+    parser.add_argument("--keep", action="store_true", help="keep the databases and files")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="sclero-bench-fhir-"))
     small = max(50, args.patients // 5)
@@ -251,6 +270,14 @@ def main() -> None:
         f"validation would run at ~{both:,.0f} resources/s"
     )
     print(f"  import (validated, matched, written): {i_count} resources, {i_rate:,.0f} resources/s")
+    refused, size = refusal_seconds(100_000)
+    print(
+        f"  a Bundle of 100 000 entries ({size / 2**20:.1f} MiB) refused in {refused * 1000:.0f} ms"
+    )
+    if args.keep:
+        print(f"  kept in {folder}")
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
