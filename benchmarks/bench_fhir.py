@@ -227,7 +227,6 @@ def main() -> None:
     parser.add_argument("--import-bundles", type=int, default=10)
     parser.add_argument("--validate-sample", type=int, default=20_000)
     parser.add_argument("--keep", action="store_true", help="keep the databases and files")
-    parser.add_argument("--keep", action="store_true", help="keep the databases and files")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="sclero-bench-fhir-"))
     small = max(50, args.patients // 5)
