@@ -71,7 +71,19 @@ def list_photos(patient_id: int, uow: UoW) -> list[PhotoOut]:
 
 @router.get("/photos/{photo_id}", dependencies=[CLINICAL])
 def photo(photo_id: int, uow: UoW) -> Response:
+    """The photo as kept: re-encoded at upload, without its metadata."""
     meta, content = service.photo_content(uow, photo_id)
-    return Response(
-        content, media_type=meta.content_type, headers={"Cache-Control": "private, no-store"}
-    )
+    return photo_response(meta.content_type, content)
+
+
+@router.get("/photos/{photo_id}/thumbnail", dependencies=[CLINICAL])
+def thumbnail(photo_id: int, uow: UoW) -> Response:
+    """The photo made small (at most 480 pixels a side), for galleries."""
+    meta, content = service.photo_content(uow, photo_id, thumbnail=True)
+    return photo_response(meta.content_type, content)
+
+
+def photo_response(content_type: str, content: bytes) -> Response:
+    """A re-encoded image, typed by what it is, never sniffed as anything else nor cached."""
+    headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+    return Response(content, media_type=content_type, headers=headers)

@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile
 from sclero.core.db import Database, UnitOfWork
 from sclero.core.errors import DomainError
 from sclero.follow_up import service
+from sclero.follow_up.api import photo_response
 from sclero.follow_up.schemas import (
     SATISFACTION_SCALE,
     FollowUpIn,
@@ -224,6 +225,12 @@ def photo(photo_id: int, actor: PageActor, db: DB) -> Response:
     """A photo's bytes for a signed-in clinician; never kept in a shared cache."""
     with db.uow(actor) as uow:
         meta, content = service.photo_content(uow, photo_id)
-    return Response(
-        content, media_type=meta.content_type, headers={"Cache-Control": "private, no-store"}
-    )
+    return photo_response(meta.content_type, content)
+
+
+@router.get("/photos/{photo_id}/thumbnail")
+def thumbnail(photo_id: int, actor: PageActor, db: DB) -> Response:
+    """The photo made small, for the before-and-after gallery."""
+    with db.uow(actor) as uow:
+        meta, content = service.photo_content(uow, photo_id, thumbnail=True)
+    return photo_response(meta.content_type, content)

@@ -23,15 +23,26 @@ class PhotoStore:
     def put(self, content: bytes, digest: str | None = None) -> str:
         """Write `content` (atomically) and return its SHA-256; `digest`, when the caller has
         already computed it with `digest_of`, saves hashing the bytes twice."""
+        return self.put_new(content, digest)[0]
+
+    def put_new(self, content: bytes, digest: str | None = None) -> tuple[str, bool]:
+        """Like `put`, and whether this call created the file (so only it may `discard` it)."""
         digest = digest or digest_of(content)
         target = self.path_for(digest)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-            os.replace(tmp, target)
-        return digest
+        if target.exists():
+            return digest, False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())  # on disk before the row that names it is committed
+        os.replace(tmp, target)
+        return digest, True
+
+    def discard(self, sha256: str) -> None:
+        """Remove a file this request created when its row was not kept after all."""
+        self.path_for(sha256).unlink(missing_ok=True)
 
     def get(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()

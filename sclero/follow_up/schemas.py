@@ -70,6 +70,8 @@ class PhotoOut(Out):
     sha256: str
     content_type: str
     size_bytes: int
+    width: int | None
+    height: int | None
     caption: str | None
     uploaded_at: datetime
 

@@ -13,8 +13,9 @@ from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, NotFound
 from sclero.core.settings import get_settings
+from sclero.follow_up import images
 from sclero.follow_up.models import FollowUp, Photo, RegionClearance
-from sclero.follow_up.photo_store import MAX_BYTES, PhotoStore, digest_of, sniff_type
+from sclero.follow_up.photo_store import MAX_BYTES, PhotoStore, sniff_type
 from sclero.follow_up.schemas import FollowUpIn, PhotoMeta
 from sclero.patients import service as patients
 
@@ -61,33 +62,46 @@ def store() -> PhotoStore:
 
 
 def add_photo(uow: UnitOfWork, patient_id: int, meta: PhotoMeta, content: bytes) -> Photo:
-    """Keep a clinical photo (JPEG or PNG): bytes on disk by hash, metadata in the database.
-    The row is inserted first and the file written after, so a refused insert leaves no file."""
+    """Keep a clinical photo (JPEG or PNG), decoded and re-encoded without its metadata (EXIF,
+    GPS) and with a thumbnail: files on disk by hash, metadata in the database. The row is
+    inserted first and the files written before the commit; a commit that fails removes the
+    files this call created, so no file is left without its row nor a row without its file."""
     uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
     if not content:
         raise InvalidInput("The photo file is empty.", field="file")
     if len(content) > MAX_BYTES:
         raise InvalidInput(f"The photo is larger than {MAX_BYTES // 2**20} MB.", field="file")
-    content_type = sniff_type(content)
-    if content_type is None:
+    if sniff_type(content) is None:
         raise InvalidInput("Only JPEG or PNG photos can be kept.", field="file")
     if meta.follow_up_id is not None:
         load_follow_up(uow, meta.follow_up_id, patient_id)
-    digest = digest_of(content)
+    clean = images.clean(content)
+    files = store()
     photo = Photo(
         patient_id=patient_id,
-        sha256=digest,
-        content_type=content_type,
-        size_bytes=len(content),
+        sha256=images.digest(clean.content),
+        thumbnail_sha256=images.digest(clean.thumbnail),
+        content_type=clean.content_type,
+        size_bytes=len(clean.content),
+        width=clean.width,
+        height=clean.height,
         uploaded_by_id=uow.actor.user_id,
         **meta.model_dump(),
     )
     uow.session.add(photo)
     uow.session.flush()
-    store().put(content, digest)
-    audit.record(uow, "create", "photo", photo.id, patient_id=patient_id)
-    uow.commit()
+    created: list[str] = []
+    try:
+        for data in (clean.content, clean.thumbnail):
+            digest, new = files.put_new(data)
+            created += [digest] if new else []
+        audit.record(uow, "create", "photo", photo.id, patient_id=patient_id)
+        uow.commit()
+    except BaseException:
+        for digest in created:
+            files.discard(digest)
+        raise
     return photo
 
 
@@ -103,12 +117,16 @@ def list_photos(uow: UnitOfWork, patient_id: int) -> list[Photo]:
     return patients.read_record(uow, patient_id, "photo", query)
 
 
-def photo_content(uow: UnitOfWork, photo_id: int) -> tuple[Photo, bytes]:
-    """A photo's bytes (audited like every read of patient data)."""
+def photo_content(
+    uow: UnitOfWork, photo_id: int, *, thumbnail: bool = False
+) -> tuple[Photo, bytes]:
+    """A photo's bytes, or its thumbnail's (audited like every read of patient data). A photo
+    kept before thumbnails existed serves its full image."""
     uow.require_role(*CLINICAL_ROLES)
     photo = uow.get(Photo, photo_id, field="photo_id")
+    digest = (thumbnail and photo.thumbnail_sha256) or photo.sha256
     try:
-        content = store().get(photo.sha256)
+        content = store().get(digest)
     except FileNotFoundError:
         raise NotFound("The photo's file is missing from the photo store.", "photo_id") from None
     audit.record(uow, "read", "photo", photo.id, patient_id=photo.patient_id)

@@ -40,17 +40,12 @@ class BodyLimit:
         multipart = headers.get("content-type", "").startswith("multipart/form-data")
         return self.max_upload if multipart else self.max_body
 
-    def limit_of(self, scope: Scope, headers: Headers) -> int:
-        # A FHIR transaction Bundle (a whole record) is an upload too.
-        bundle = scope["method"] == "POST" and scope["path"].rstrip("/") == "/fhir"
-        return self.max_upload if bundle else self.limit_for(headers)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        limit = self.limit_of(scope, headers)
+        limit = self.limit_for(headers)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await send_too_large(scope, send, limit)  # refused unread

@@ -90,7 +90,7 @@ def test_photos_upload_only_as_images_and_show_before_and_after(
         )
         assert kept.status_code == 303
     page = nurse.get(f"/patients/{patient_id}/follow-ups").text
-    ids = re.findall(r'<img src="/photos/(\d+)"', page)
+    ids = re.findall(r'<img src="/photos/(\d+)/thumbnail"', page)
     assert len(ids) == 2 and ">Before</strong>" in page and ">After</strong>" in page
     image = nurse.get(f"/photos/{ids[0]}")
     assert image.status_code == 200 and image.headers["content-type"] == "image/png"

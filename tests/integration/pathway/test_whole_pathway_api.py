@@ -6,6 +6,7 @@ import io
 from datetime import date, datetime, timedelta
 
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import func, select
 
 from sclero.charting.models import Injection
@@ -16,7 +17,7 @@ from tests.factories.charting import (
     reticular_injection,
 )
 from tests.factories.evaluation import INTAKE, post_evaluation
-from tests.factories.follow_up import PNG
+from tests.factories.follow_up import png
 from tests.factories.patients import PATIENT
 
 
@@ -123,7 +124,7 @@ def test_a_patient_goes_from_evaluation_to_follow_up(
     photo = client.post(
         f"/api/v1/patients/{pid}/photos",
         headers=nurse,
-        files={"file": ("leg.png", io.BytesIO(PNG), "image/png")},
+        files={"file": ("leg.png", io.BytesIO(png()), "image/png")},
         data={
             "side": "left",
             "region": "leg_medial",
@@ -132,7 +133,8 @@ def test_a_patient_goes_from_evaluation_to_follow_up(
         },
     )
     assert photo.status_code == 201, photo.text
-    assert client.get(f"/api/v1/photos/{photo.json()['id']}", headers=nurse).content == PNG
+    kept = client.get(f"/api/v1/photos/{photo.json()['id']}", headers=nurse).content
+    assert Image.open(io.BytesIO(kept)).getpixel((0, 0)) == (200, 60, 60)  # re-encoded
 
     event = client.post(
         f"/api/v1/patients/{pid}/adverse-events",
