@@ -40,8 +40,9 @@ migrate: setup ## Apply migrations to the configured database
 demo: setup ## Load 300 demo patients into the configured database
 	uv run sclero demo --patients 300
 
-bench: setup ## Run the benchmarks (engine, demo generator, pages, load on the real server)
+bench: setup ## Run the benchmarks (engine, demo generator, reports, load on the real server)
 	uv run python benchmarks/bench_engine.py
 	uv run python benchmarks/bench_demo.py
+	uv run python benchmarks/bench_reports.py --patients 20000
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	uv run python benchmarks/bench_load.py

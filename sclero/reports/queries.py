@@ -377,7 +377,7 @@ def rules_overridden(scope: Scope) -> Query:
     items = json_items(scope.dialect, p.physician_decision_codes)
     return (
         select(items.c.value.label("rule"), func.count(func.distinct(p.id)).label("plans"))
-        .select_from(PLANS.join(items, true()).join(EVALUATIONS, e.id == p.evaluation_id))
+        .select_from(PLANS.join(EVALUATIONS, e.id == p.evaluation_id).join(items, true()))
         .where(e.performed_at >= scope.starts, e.performed_at < scope.ends)
         .where(items.c.value.is_not(None))
         .group_by(items.c.value)
