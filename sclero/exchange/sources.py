@@ -27,6 +27,7 @@ from sclero.planning.models import Consent, TreatmentPlan
 from sclero.scheduling.models import Appointment
 
 YIELD_PER = 1000
+HEAVY_BATCH = 100  # plans (the engine's whole proposal) and sessions (limits, injections)
 PatientIds = Any
 # a SELECT of patient ids, a list of ids, or None for every patient
 
@@ -58,12 +59,13 @@ class Source:
     to_fhir: Callable[[Any, Context], Iterable[Resource | None]]
     since: Callable[[datetime], ColumnElement[bool]] | None = None
     provenance: Recorded | None = None
+    batch: int = YIELD_PER  # rows held at once: memory is O(batch), whatever the clinic's size
 
     def rows(self, session: Session, patients: PatientIds, since: datetime | None) -> Any:
         query = self.query(patients)
         if since is not None and self.since is not None:
             query = query.where(self.since(since))
-        return session.execute(query.execution_options(yield_per=YIELD_PER))
+        return session.execute(query.execution_options(yield_per=self.batch))
 
     def stream(
         self, session: Session, patients: PatientIds, since: datetime | None, ctx: Context
@@ -220,10 +222,11 @@ SOURCES: tuple[Source, ...] = (
            lambda s: TreatmentPlan.updated_at >= s,
            Recorded("CarePlan/plan-", TreatmentPlan.id, TreatmentPlan.updated_at,
                     (("author", TreatmentPlan.created_by_id),
-                     ("verifier", TreatmentPlan.approved_by_id)), _by_id(TreatmentPlan))),
+                     ("verifier", TreatmentPlan.approved_by_id)), _by_id(TreatmentPlan)),
+           HEAVY_BATCH),
     Source("referral", "ServiceRequest", _by_id(TreatmentPlan),
            lambda r, _c: care.service_requests(r[0]),
-           lambda s: TreatmentPlan.updated_at >= s),
+           lambda s: TreatmentPlan.updated_at >= s, batch=HEAVY_BATCH),
     Source("consent", "Consent", _rows_of(Consent), _row(care.consent),
            lambda s: Consent.signed_at >= s,
            Recorded("Consent/consent-", Consent.id, Consent.signed_at,
@@ -235,7 +238,8 @@ SOURCES: tuple[Source, ...] = (
     Source("session", "Procedure", _sessions, _one(care.procedure), _session_since,
            Recorded("Procedure/session-", TreatmentSession.id, TreatmentSession.started_at,
                     (("performer", TreatmentSession.performed_by_id),),
-                    _by_id(TreatmentSession))),
+                    _by_id(TreatmentSession)),
+           HEAVY_BATCH),
     Source("injection", "MedicationAdministration", _injections,
            lambda r, _c: [care.medication_administration(r, r.patient_id)],
            lambda s: Injection.charted_at >= s,
