@@ -35,6 +35,7 @@ DB = Annotated[Database, Depends(get_db)]
 INJECTION_FIELDS = tuple(InjectionIn.model_fields)
 STICKY = tuple(f for f in INJECTION_FIELDS if f != "override_reason")  # kept for the next one
 START_FIELDS = ("weight_kg", "interval_override_reason", "notes", "appointment_id")
+CONFIRM_WEIGHT = "weight_confirmed"
 WORKSPACE = "charting/_workspace.html"
 PARTIAL = {"X-Sclero-Partial": "1"}
 
@@ -54,6 +55,7 @@ def _start_context(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
         "findings_by_id": findings,
         "items": uow.protocol.checklist_labels,
         "holds": patients.open_holds(uow, patient_id),
+        "weight_rule": uow.protocol.session_weight_change,
     }
 
 
@@ -79,6 +81,7 @@ async def start_session(request: Request, patient_id: int, actor: PageActor, db:
     checked = set(values["checklist"])
     fields = {k: values.get(k) for k in START_FIELDS}
     fields["checklist"] = {name: name in checked for name in CHECKLIST_ITEMS}
+    fields[CONFIRM_WEIGHT] = values.get(CONFIRM_WEIGHT) == "true"
     data, errors = validate(SessionStart, fields)
     status = 422
     if data is not None:

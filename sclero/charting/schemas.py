@@ -31,6 +31,7 @@ CHECKLIST_ITEMS: tuple[str, ...] = tuple(Checklist.model_fields)
 class SessionStart(Strict):
     checklist: Checklist
     weight_kg: float | None = Field(default=None, gt=0, le=400)  # today's weight if re-measured
+    weight_confirmed: bool = False  # a physician confirms a weight far from the evaluated one
     appointment_id: int | None = None
     interval_override_reason: str | None = Field(default=None, min_length=5, max_length=2000)
     notes: Note = None

@@ -30,6 +30,7 @@ from sclero.core.errors import (
     ContraindicationError,
     IntervalTooShort,
     InvalidInput,
+    NeedsPhysicianDecision,
 )
 from sclero.core.protocol import current_protocol
 from sclero.core.time import utcnow
@@ -66,7 +67,20 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
     _require_checklist(uow, data)
     _require_interval(uow, patient_id, _plan_regions(uow, plan.id), data.interval_override_reason)
     weight = data.weight_kg or plan.weight_kg
-    if data.weight_kg:
+    _require_weight_confirmed(uow, plan.weight_kg, data)
+    if data.weight_kg and data.weight_kg != patient.weight_kg:
+        audit.record(
+            uow,
+            "update",
+            "patient",
+            patient.id,
+            patient_id=patient.id,
+            detail={
+                "weight_kg": {"old": patient.weight_kg, "new": data.weight_kg},
+                "measured_at": "session start",
+                "physician_confirmed": data.weight_confirmed and _is_physician(uow),
+            },
+        )
         patient.weight_kg = data.weight_kg
     session = TreatmentSession(
         patient_id=patient_id,
@@ -95,6 +109,34 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
     )
     uow.commit()
     return session
+
+
+def _is_physician(uow: UnitOfWork) -> bool:
+    return uow.actor.role == Role.PHYSICIAN
+
+
+def _require_weight_confirmed(uow: UnitOfWork, evaluated: float, data: SessionStart) -> None:
+    """Today's weight sets the dose ceiling: one far from the evaluated weight (the protocol's
+    `session_weight_change`) is a typing slip or a real change, and a physician confirms it."""
+    if not data.weight_kg or not evaluated:
+        return
+    rule = uow.protocol.session_weight_change
+    change = abs(data.weight_kg - evaluated) / evaluated * 100
+    if change <= rule.max_percent or (data.weight_confirmed and _is_physician(uow)):
+        return
+    unconfirmed = "" if rule.confirmed else " — unconfirmed"
+    raise NeedsPhysicianDecision(
+        f"Today's weight ({data.weight_kg:g} kg) differs from the evaluated weight "
+        f"({evaluated:g} kg) by {change:.0f} %, more than {rule.max_percent:g} % "
+        f"({', '.join(rule.sources)}{unconfirmed}). It sets the session's dose limit: "
+        "a physician confirms it, or re-weigh the patient.",
+        field="weight_kg",
+        evaluated_kg=evaluated,
+        change_percent=round(change, 1),
+        max_percent=rule.max_percent,
+        sources=list(rule.sources),
+        confirmed=rule.confirmed,
+    )
 
 
 def _require_no_hold(uow: UnitOfWork, patient_id: int) -> None:

@@ -18,6 +18,7 @@ from sclero.rules.schema import (
     ScreeningRule,
     TriageRule,
     VolumeRow,
+    WeightChange,
 )
 from sclero.rules.vocabulary import STRICTNESS
 
@@ -211,6 +212,12 @@ class Protocol:
     @property
     def agent_preference(self) -> tuple[str, ...]:
         return self.spec.settings.agent_preference
+
+    @property
+    def session_weight_change(self) -> WeightChange:
+        """How far a session's weight may move from the evaluated one before a physician
+        confirms it (percent, with its sources)."""
+        return self.spec.session_weight_change
 
     @property
     def minor_below_age_years(self) -> int:

@@ -107,6 +107,13 @@ class Plausibility(Strict):
     diameter_mm: Bound
 
 
+class WeightChange(Sourced):
+    """How far a session's weight may differ from the evaluated one (percent) before a
+    physician confirms it: the weight sets the session's dose ceiling."""
+
+    max_percent: Annotated[float, Field(gt=0, le=50, allow_inf_nan=False)]
+
+
 class Position(Strict):
     position: Text
     sources: SourceIds
@@ -404,6 +411,7 @@ class ProtocolFile(Strict):
     triage: tuple[TriageRule, ...]
     adverse_events: AdverseEvents
     plausibility: Plausibility
+    session_weight_change: WeightChange
     consent_risks: Annotated[tuple[ConsentRisk, ...], Field(min_length=1)]
     checklist: Annotated[tuple[ChecklistItem, ...], Field(min_length=1)]
     clearance_scale: ClearanceScale

@@ -97,7 +97,12 @@ def test_no_approved_plan_refuses_the_session(
 
 
 def test_injections_are_charted_and_refused_over_the_limit(
-    nurse: TestClient, client: TestClient, headers: Headers, patient_id: int, db: Database
+    nurse: TestClient,
+    doctor: TestClient,
+    client: TestClient,
+    headers: Headers,
+    patient_id: int,
+    db: Database,
 ) -> None:
     consented_plan(
         poster(client, headers["physician"]),
@@ -105,7 +110,9 @@ def test_injections_are_charted_and_refused_over_the_limit(
         intake=NO_PRECAUTIONS,
         signed_by="Ana Ferreira",
     )
-    sid = start(nurse, patient_id, weight_kg="10")  # 2 mg/kg → 20 mg of polidocanol
+    # 2 mg/kg of 10 kg → 20 mg of polidocanol; so far from the evaluated 70 kg, a physician
+    # confirms the weight on the start page.
+    sid = start(doctor, patient_id, weight_kg="10", weight_confirmed="true")
     page = nurse.get(f"/sessions/{sid}")
     assert page.status_code == 200 and 'name="override_reason"' not in page.text
     for _ in range(6):  # 6 × 0.3 mL of 1 % = 18 mg
