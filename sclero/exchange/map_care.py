@@ -140,12 +140,12 @@ def consent(c: Consent) -> Resource:
             "category": [concept("consent", "sclerotherapy-consent")],
             "patient": patient_ref(c.patient_id),
             "dateTime": instant(c.signed_at),
-            "performer": [{"display": c.signed_by_name}],
+            "performer": [{"display": _signer(c)}],
             "policy": [{"uri": system("consent")}],
             "sourceAttachment": {
                 "contentType": "text/plain; charset=utf-8",
                 "data": document,
-                "title": f"Consent signed by {c.signed_by_name}",
+                "title": f"Consent signed by {_signer(c)}",
                 "creation": instant(c.signed_at),
             },
             "provision": {
@@ -154,6 +154,11 @@ def consent(c: Consent) -> Resource:
             },
         }
     )
+
+
+def _signer(c: Consent) -> str:
+    relationship = getattr(c, "representative_relationship", None)
+    return f"{c.signed_by_name} ({relationship})" if relationship else c.signed_by_name
 
 
 def appointment(a: Appointment) -> Resource:
@@ -222,12 +227,15 @@ def medication_administration(i: Injection, patient_id: int) -> Resource:
     technique = f"{i.technique} {i.liquid_gas_ratio}" if i.liquid_gas_ratio else i.technique
     text = f"{label_of(i.agent)} {i.concentration_percent} % {technique}, {i.volume_ml} mL"
     gauge = f"needle {i.needle_gauge} G" if i.needle_gauge else None
+    corrects = f"corrects inj-{i.replaces_id}" if i.replaces_id else None
+    voided = i.voided_at is not None  # a charting error: kept, never counted as given
     return clean(
         {
             "resourceType": "MedicationAdministration",
             "id": f"inj-{i.id}",
             "contained": [_agent(i)],
-            "status": "completed",
+            "status": "entered-in-error" if voided else "completed",
+            "statusReason": [{"text": f"Voided: {i.void_reason}"}] if voided else None,
             "medicationReference": {"reference": "#agent"},
             "subject": patient_ref(patient_id),
             "partOf": [ref("Procedure", f"session-{i.session_id}")],
@@ -239,7 +247,7 @@ def medication_administration(i: Injection, patient_id: int) -> Resource:
                 "method": concept("technique", i.technique),
                 "dose": quantity(i.volume_ml, "mL"),
             },
-            "note": note(f"{i.agent_mg} mg of agent", gauge, i.override_reason),
+            "note": note(f"{i.agent_mg} mg of agent", gauge, corrects, i.override_reason),
         }
     )
 
@@ -297,6 +305,8 @@ def media(p: Photo, base_url: str) -> Resource:
             "issued": instant(p.uploaded_at),
             "operator": practitioner_ref(p.uploaded_by_id),
             "bodySite": site(p.side, p.region),
+            "width": getattr(p, "width", None),
+            "height": getattr(p, "height", None),
             "content": {
                 "contentType": p.content_type,
                 "url": f"{base_url.rstrip('/')}/api/v1/photos/{p.id}",

@@ -156,10 +156,11 @@ def _plans(patients: PatientIds) -> Select[Any]:
 
 
 def _injections(patients: PatientIds) -> Select[Any]:
+    """Every injection charted: a voided one (not given) goes out as entered-in-error, so a
+    system that received it before learns of the correction."""
     query = (
         select(*Injection.__table__.columns, TreatmentSession.patient_id)
         .join(TreatmentSession, Injection.session_id == TreatmentSession.id)
-        .where(Injection.voided_at.is_(None))  # a voided injection was not given
         .order_by(Injection.id)
     )
     return _where(query, TreatmentSession.patient_id, patients)

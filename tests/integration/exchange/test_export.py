@@ -17,6 +17,9 @@ from sclero.exchange.codes import CANONICAL, SYSTEMS
 from sclero.exchange.sources import RESOURCE_TYPES, Context, stream_type
 from sclero.exchange.validate import validate
 from tests.conftest import Headers
+from tests.factories.api import poster
+from tests.factories.charting import inject, start
+from tests.factories.planning import consented_patient
 from tests.factories.web import Client
 
 ATC = "http://www.whocc.no/atc"
@@ -183,3 +186,31 @@ def test_every_reference_in_a_patient_bundle_points_into_the_bundle(
     assert performed and all(
         p["agent"][0]["type"]["coding"][0]["code"] == "performer" for p in performed
     )
+
+
+def test_a_voided_injection_is_exported_as_entered_in_error_and_its_correction_says_so(
+    client: TestClient, headers: Headers
+) -> None:
+    pid = consented_patient(poster(client, headers["physician"]))
+    sid = start(client, pid, headers["nurse"])
+    original = inject(client, sid, headers["nurse"], volume_ml=0.3).json()["id"]
+    reason = "Charted 0.3 mL, 0.2 mL was given."
+    corrected = client.post(
+        f"/api/v1/injections/{original}/correct",
+        json={"reason": reason, "volume_ml": 0.2},
+        headers=headers["nurse"],
+    ).json()["id"]
+    bundle = client.get(f"/fhir/Patient/{pid}/$everything", headers=headers["nurse"]).json()
+    given = {
+        e["resource"]["id"]: e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "MedicationAdministration"
+    }
+    voided, correction = given[f"inj-{original}"], given[f"inj-{corrected}"]
+    assert voided["status"] == "entered-in-error" and reason in voided["statusReason"][0]["text"]
+    assert correction["status"] == "completed" and correction["dosage"]["dose"]["value"] == 0.2
+    assert any(f"corrects inj-{original}" in n["text"] for n in correction["note"])
+    procedure = next(
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Procedure"
+    )
+    assert procedure["outcome"]["text"] == "1 injection(s)"  # the voided one was not given
