@@ -36,3 +36,11 @@ def to_clinic_wall_time(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment
     return moment.astimezone(clinic_zone()).replace(tzinfo=None)
+
+
+DATE_FORMAT = "%d %b %Y"  # how the clinic writes a date: 29 Dec 2026 (pages and messages)
+
+
+def clinic_date(day: date) -> str:
+    """A date in the clinic's format, for messages as the pages show dates."""
+    return day.strftime(DATE_FORMAT)

@@ -13,11 +13,13 @@ from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, NotFound
 from sclero.core.settings import get_settings
+from sclero.core.time import clinic_date, local_date
 from sclero.follow_up import images
 from sclero.follow_up.models import FollowUp, Photo, RegionClearance
 from sclero.follow_up.photo_store import MAX_BYTES, PhotoStore, sniff_type
 from sclero.follow_up.schemas import FollowUpIn, PhotoMeta
 from sclero.patients import service as patients
+from sclero.rules.vocabulary import label_of
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 
@@ -28,8 +30,7 @@ def record_follow_up(uow: UnitOfWork, patient_id: int, data: FollowUpIn) -> Foll
     patients.load_patient(uow, patient_id)
     if data.performed_on > uow.today():
         raise InvalidInput("A follow-up cannot be recorded for a future date.", "performed_on")
-    if data.session_id is not None:
-        _require_own_session(uow, patient_id, data.session_id)
+    _require_treated(uow, patient_id, data)
     follow_up = FollowUp(
         patient_id=patient_id,
         recorded_by_id=uow.actor.user_id,
@@ -43,9 +44,37 @@ def record_follow_up(uow: UnitOfWork, patient_id: int, data: FollowUpIn) -> Foll
     return follow_up
 
 
-def _require_own_session(uow: UnitOfWork, patient_id: int, session_id: int) -> None:
-    if charting.load_session(uow, session_id).patient_id != patient_id:
-        raise InvalidInput("That session belongs to another patient.", field="session_id")
+def _require_treated(uow: UnitOfWork, patient_id: int, data: FollowUpIn) -> None:
+    """A follow-up comes after the session it follows, and scores only regions treated there
+    (without a session: regions some session treated by that date)."""
+    if data.session_id is not None:
+        session = charting.load_session(uow, data.session_id)
+        if session.patient_id != patient_id:
+            raise InvalidInput("That session belongs to another patient.", field="session_id")
+        day = local_date(session.started_at)
+        if data.performed_on < day:
+            raise InvalidInput(
+                f"The follow-up ({clinic_date(data.performed_on)}) cannot be before the session "
+                f"it follows ({clinic_date(day)}).",
+                "performed_on",
+            )
+        treated = {(i.side, i.region) for i in session.injections}
+        untreated = [c for c in data.clearances if (c.side, c.region) not in treated]
+    else:
+        regions = {
+            region
+            for past in charting.past_sessions(uow, patient_id)
+            if past.date <= data.performed_on
+            for region in past.regions
+        }
+        untreated = [c for c in data.clearances if c.region not in regions]
+    if untreated:
+        sites = ", ".join(f"{label_of(c.side)} {label_of(c.region).lower()}" for c in untreated)
+        where = "that session" if data.session_id is not None else "any session before that date"
+        raise InvalidInput(
+            f"No clearance can be scored for a region {where} did not treat: {sites}.",
+            "clearances",
+        )
 
 
 def list_follow_ups(uow: UnitOfWork, patient_id: int) -> list[FollowUp]:
