@@ -27,11 +27,13 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.")
 users_app = typer.Typer(help="Staff users.")
+audit_app = typer.Typer(help="The audit log.")
 export_app = typer.Typer(help="FHIR R4 export of patient records.")
 report_app = typer.Typer(help="Reports on the clinic's work.")
 app.add_typer(db_app, name="db")
 app.add_typer(report_app, name="report")
 app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 app.add_typer(export_app, name="export")
 console = Console()
 err = Console(stderr=True)
@@ -44,6 +46,23 @@ def db_upgrade() -> None:
     upgrade_database(url)
     analyze(url)
     console.print("[green]Database is up to date.[/green]")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; name the first entry that was changed or removed."""
+    from sclero.core.audit import verify_chain
+
+    database = _database()
+    with database.engine.connect() as connection:
+        checked, broken = verify_chain(connection)
+    if broken is not None:
+        err.print(
+            f"[red]The audit log is broken at entry {broken.entry_id}: {broken.reason}.[/red] "
+            f"{checked} entries before it are intact."
+        )
+        raise typer.Exit(1)
+    console.print(f"[green]The audit log is intact:[/green] {checked} entries, chain unbroken.")
 
 
 @app.command()

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, event, select
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Integer,
+    Row,
+    String,
+    event,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -31,6 +45,9 @@ class AuditEntry(Base):
     patient_id: Mapped[int | None] = mapped_column(Integer, index=True)
     address: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The hash chain (see `entry_hash`): a changed, removed or inserted row breaks it.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 READ_ACTIONS = frozenset({"read", "search", "export"})
@@ -46,6 +63,88 @@ def _refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> N
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AuditEntry):
             raise AuditLogIsAppendOnly("The audit log is append-only.")
+
+
+GENESIS = "0" * 64
+"""The previous hash of the first entry."""
+CHAIN_LOCK = 727_001
+"""PostgreSQL advisory lock that orders writers of the chain (SQLite has one writer anyway)."""
+CHAINED = ("at", "user_id", "username", "role", "action", "entity", "entity_id", "patient_id",
+           "address", "detail")  # fmt: skip
+
+
+def entry_hash(prev_hash: str, values: Mapping[Any, Any]) -> str:
+    """SHA-256 over the previous entry's hash and this entry's fields, canonically encoded."""
+    at = values["at"]
+    fields = [prev_hash, at.isoformat() if isinstance(at, datetime) else at]
+    fields += [values[name] for name in CHAINED[1:]]
+    encoded = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def _last_hash(connection: Connection) -> str:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+    table = AuditEntry.__table__
+    last = connection.execute(
+        select(table.c.row_hash).order_by(table.c.id.desc()).limit(1)
+    ).scalar()
+    return str(last or GENESIS)
+
+
+def chain_rows(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Give plain audit rows (a bulk insert, in id order) their place in the chain."""
+    prev = _last_hash(connection)
+    for row in rows:
+        row["prev_hash"], row["row_hash"] = prev, entry_hash(prev, row)
+        prev = row["row_hash"]
+
+
+@event.listens_for(Session, "before_flush")
+def _chain_new_entries(session: Session, _context: Any, _instances: Any) -> None:
+    """New entries get their hashes as they are flushed, in the order they are inserted."""
+    new = [obj for obj in session.new if isinstance(obj, AuditEntry)]
+    if not new:
+        return
+    prev = _last_hash(session.connection())
+    for entry in sorted(new, key=lambda obj: inspect(obj).insert_order or 0):
+        entry.at = entry.at or utcnow()
+        entry.prev_hash = prev
+        entry.row_hash = prev = entry_hash(prev, {name: getattr(entry, name) for name in CHAINED})
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """The first entry at which the chain does not hold, and why."""
+
+    entry_id: int
+    reason: str
+
+
+def verify_chain(connection: Connection) -> tuple[int, BrokenLink | None]:
+    """Walk the whole log in id order (streamed): (entries checked, the first broken link)."""
+    table = AuditEntry.__table__
+    columns = [table.c.id, table.c.prev_hash, table.c.row_hash, *(table.c[n] for n in CHAINED)]
+    result = connection.execution_options(yield_per=2_000).execute(
+        select(*columns).order_by(table.c.id)
+    )
+    try:
+        return _walk(result)
+    finally:
+        result.close()  # a stream stopped at a broken link frees its server-side cursor
+
+
+def _walk(rows: Iterable[Row[Any]]) -> tuple[int, BrokenLink | None]:
+    prev, checked = GENESIS, 0
+    for row in rows:
+        values = row._mapping
+        if values["prev_hash"] != prev:
+            reason = "an entry before it was removed, or it was inserted out of turn"
+            return checked, BrokenLink(values["id"], reason)
+        if entry_hash(prev, values) != values["row_hash"]:
+            return checked, BrokenLink(values["id"], "its content was changed after it was written")
+        prev, checked = values["row_hash"], checked + 1
+    return checked, None
 
 
 def record(

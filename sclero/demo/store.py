@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
+from sclero.core.audit import chain_rows
 from sclero.models import metadata
 from sclero.rules import Protocol
 
@@ -83,6 +84,8 @@ class Rows:
             rows = self.by_table.get(name)
             if rows:
                 table: Table = metadata.tables[name]
+                if name == "audit_log":
+                    chain_rows(session.connection(), rows)
                 session.execute(insert(table), rows)
                 counts[name] = len(rows)
         self.by_table.clear()

@@ -258,3 +258,12 @@ def test_the_demo_clinic_reaches_the_references_success_band(session: Session) -
     assert report.headline.assessed_regions > 50
     assert low <= (report.headline.success_share or 0) <= high
     assert report.tables["adverse_events"].rows
+
+
+def test_the_demo_clinics_audit_log_is_one_intact_chain(clinic: tuple[Engine, DemoSummary]) -> None:
+    from sclero.core.audit import verify_chain
+
+    with clinic[0].connect() as connection:
+        checked, broken = verify_chain(connection)
+    assert broken is None
+    assert checked > 0
