@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from sclero.core.db import Database
 from sclero.core.errors import InvalidInput
 from sclero.reports import pdf, service
+from sclero.reports.cache import ReportCache
 from sclero.reports.figures import render_svg
 from sclero.reports.filters import CHOICES, ReportFilters, parse_filters
 from sclero.reports.sheet import build_sheet
@@ -24,10 +25,14 @@ from sclero.web.templating import render
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
 DB = Annotated[Database, Depends(get_db)]
 PRIVATE = {"Cache-Control": "private, no-store"}
-SVG_HEADERS = {
-    **PRIVATE,
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-}
+
+
+def _cache(request: Request) -> ReportCache:
+    """This app's cache of the reports its dashboards just computed (for their figures)."""
+    cache: ReportCache | None = getattr(request.app.state, "report_cache", None)
+    if cache is None:
+        cache = request.app.state.report_cache = ReportCache()
+    return cache
 
 
 def _filters(request: Request, today: date) -> ReportFilters:
@@ -45,6 +50,7 @@ def dashboard(request: Request, actor: PageActor, db: DB) -> HTMLResponse:
             context.update(values=dict(request.query_params), errors={error.field: error.message})
             return render(request, "reports/outcomes.html", context, actor=actor, status_code=422)
         report = service.outcomes_report(uow, filters)
+        _cache(request).put((filters, uow.today()), report)
         clinicians = service.report_clinicians(uow)
     context = _form_context(filters, uow.today())
     context.update(
@@ -62,7 +68,8 @@ def figure(key: str, request: Request, actor: PageActor, db: DB) -> Response:
     """One figure of the dashboard as an SVG image."""
     with db.uow(actor) as uow:
         filters = _filters(request, uow.today())
-        report = service.outcomes_figure_data(uow, filters, key)
+        computed = _cache(request).get((filters, uow.today()))
+        report = service.outcomes_figure_data(uow, filters, key, computed)
     svg = render_svg(report.tables[key], report.headline)
     return Response(svg, media_type="image/svg+xml", headers=PRIVATE)
 

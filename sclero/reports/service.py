@@ -27,11 +27,16 @@ def outcomes_report(
     return report
 
 
-def outcomes_figure_data(uow: UnitOfWork, filters: ReportFilters, key: str) -> OutcomesReport:
-    """The headline and one table, for a figure of the dashboard. The dashboard's read is the
+def outcomes_figure_data(
+    uow: UnitOfWork, filters: ReportFilters, key: str, computed: OutcomesReport | None = None
+) -> OutcomesReport:
+    """The headline and one table, for a figure of the dashboard (`computed`: the report the
+    dashboard just ran for these filters, if the caller kept it). The dashboard's read is the
     audited one; its figures draw the same aggregates and name no patient."""
     uow.require_role(*REPORT_READERS)
     _known_table(key)
+    if computed is not None and key in computed.tables:
+        return computed
     return build_report(uow.session.connection(), filters, uow.protocol, uow.today(), only={key})
 
 

@@ -18,6 +18,7 @@ from sclero.reports.report import BUILDERS, build_report
 from sclero.rules import default_protocol
 from tests.conftest import Headers
 from tests.factories.reports import TODAY, KnownClinic
+from tests.integration.record.test_query_counts import counting
 
 RANGE = f"date_from=2025-01-01&date_to={TODAY}"
 
@@ -126,3 +127,17 @@ def test_the_api_gives_shares_as_fractions(
         "patients": 3,
         "patients_share": 0.75,
     }
+
+
+def test_the_figures_reuse_the_aggregates_the_dashboard_just_ran(
+    doctor: TestClient, db: Database, known: KnownClinic
+) -> None:
+    def aggregates_run_by(url: str) -> int:
+        with counting(db) as statements:
+            assert doctor.get(url).status_code == 200
+        return sum("treatment_sessions" in s for s in statements)
+
+    figure = f"/reports/outcomes/figures/sessions_per_patient.svg?{RANGE}"
+    assert aggregates_run_by(figure) > 0  # nothing computed yet for these filters
+    doctor.get(f"/reports/outcomes?{RANGE}")
+    assert aggregates_run_by(figure) == 0
