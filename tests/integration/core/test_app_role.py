@@ -1,0 +1,70 @@
+"""On PostgreSQL the app connects as `sclero_app`, which works the clinic's tables but cannot
+update, delete, truncate or alter the audit log (nor change the migration record)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.exc import DBAPIError
+
+from sclero.core import audit
+from sclero.core.db import Actor, Database, make_engine, upgrade_database
+from sclero.patients.schemas import PatientIn
+from sclero.patients.service import create_patient
+
+POSTGRES_URL = os.environ.get("SCLERO_TEST_DATABASE_URL", "")
+pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="roles are PostgreSQL's")
+FRONT_DESK = Actor(user_id=None, username="frontdesk", role="front_desk", address="test")
+
+
+@pytest.fixture(scope="module")
+def as_app() -> Iterator[Database]:
+    """A migrated database of its own, and the app's view of it as sclero_app."""
+    name = f"{make_url(POSTGRES_URL).database}_role"
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    owner_url = make_url(POSTGRES_URL).set(database=name)
+    upgrade_database(owner_url.render_as_string(hide_password=False))
+    app_url = owner_url.set(username="sclero_app", password=None)
+    database = Database(app_url.render_as_string(hide_password=False))
+    yield database
+    database.engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_the_app_role_registers_a_patient_with_its_audit_entry(as_app: Database) -> None:
+    data = PatientIn(first_name="Role", last_name="Test", birth_date=date(1980, 1, 1), sex="female")
+    with as_app.uow(FRONT_DESK) as uow:
+        patient_id = create_patient(uow, data).id
+    with as_app.engine.connect() as connection:
+        logged = connection.execute(
+            text("SELECT count(*) FROM audit_log WHERE patient_id = :p"), {"p": patient_id}
+        ).scalar()
+        checked, broken = audit.verify_chain(connection)
+    assert logged == 1
+    assert broken is None and checked >= 1
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_log SET action = 'x'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
+        "DROP TRIGGER audit_log_append_only ON audit_log",
+        "UPDATE alembic_version SET version_num = '0001'",
+    ],
+)
+def test_the_app_role_cannot_rewrite_the_audit_log(as_app: Database, statement: str) -> None:
+    with as_app.engine.connect() as connection, pytest.raises(DBAPIError) as refused:
+        connection.execute(text(statement))
+    assert "permission denied" in str(refused.value) or "must be owner" in str(refused.value)
