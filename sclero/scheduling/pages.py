@@ -118,6 +118,7 @@ def _appointments_page(
             "regions": [(r.value, label(r.value)) for r in Region],
             "is_physician": uow.actor.role == Role.PHYSICIAN,
             "now": utcnow(),
+            "next_statuses": lambda a: service.next_statuses(a, uow.today()),
             **LOOKS,
         },
         actor=uow.actor,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from icalendar import Calendar, Event
@@ -13,6 +13,7 @@ from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, IntervalTooShort, InvalidInput
+from sclero.core.time import clinic_date, to_clinic_wall_time
 from sclero.core.versioning import check_version, snapshot
 from sclero.patients import service as patients
 from sclero.rules import check_interval
@@ -26,10 +27,71 @@ if TYPE_CHECKING:
 DESK_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)
 
 
+# Where an appointment may go next; done, cancelled and no-show are final.
+TRANSITIONS: dict[str, tuple[AppointmentStatus, ...]] = {
+    AppointmentStatus.BOOKED: (
+        AppointmentStatus.ARRIVED,
+        AppointmentStatus.DONE,
+        AppointmentStatus.NO_SHOW,
+        AppointmentStatus.CANCELLED,
+    ),
+    AppointmentStatus.ARRIVED: (AppointmentStatus.DONE, AppointmentStatus.CANCELLED),
+}
+ON_THE_DAY = (AppointmentStatus.ARRIVED, AppointmentStatus.DONE, AppointmentStatus.NO_SHOW)
+"""Statuses that say what happened: not for an appointment whose day has not come."""
+
+
+def next_statuses(appointment: Appointment, today: date) -> list[AppointmentStatus]:
+    """The statuses this appointment may be given now (what the page offers)."""
+    allowed = TRANSITIONS.get(appointment.status, ())
+    future = appointment.starts_at.date() > today
+    return [s for s in allowed if not (future and s in ON_THE_DAY)]
+
+
+def _now(uow: UnitOfWork) -> datetime:
+    """The clinic's wall-clock time now (how appointments are kept)."""
+    return to_clinic_wall_time(datetime.now(UTC))
+
+
+def _require_bookable(
+    uow: UnitOfWork, patient_id: int, starts_at: datetime, minutes: int, moving: int | None = None
+) -> None:
+    """Not in the past, and not over another live appointment of the same patient."""
+    if starts_at < _now(uow):
+        raise InvalidInput(
+            f"{clinic_date(starts_at.date())} {starts_at:%H:%M} is in the past: book a time "
+            "from now on.",
+            field="starts_at",
+        )
+    ends_at = starts_at + timedelta(minutes=minutes)
+    for other in patient_live_appointments(uow, patient_id):
+        if other.id == moving:
+            continue
+        other_end = other.starts_at + timedelta(minutes=other.duration_minutes)
+        if other.starts_at < ends_at and starts_at < other_end:
+            kind = AppointmentKind(other.kind).label
+            raise Conflict(
+                f"The patient already has an appointment then ({kind}, "
+                f"{clinic_date(other.starts_at.date())} {other.starts_at:%H:%M}).",
+                field="starts_at",
+            )
+
+
+def patient_live_appointments(uow: UnitOfWork, patient_id: int) -> list[Appointment]:
+    """Booked or arrived appointments of one patient (helper: no role check, no audit)."""
+    live = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
+    query = select(Appointment).where(
+        Appointment.patient_id == patient_id, Appointment.status.in_(live)
+    )
+    return list(uow.session.scalars(query))
+
+
 def book(uow: UnitOfWork, patient_id: int, data: AppointmentIn) -> Appointment:
-    """Book a visit; a session sooner than the interval needs a physician's written reason."""
+    """Book a visit from now on, not over another of the patient's; a session sooner than the
+    interval needs a physician's written reason."""
     uow.require_role(*DESK_ROLES)
-    patients.load_patient(uow, patient_id)
+    patients.lock_patient(uow, patient_id)  # two bookings at once cannot both pass the check
+    _require_bookable(uow, patient_id, data.starts_at, data.duration_minutes)
     if data.kind == AppointmentKind.SESSION:
         _require_interval(
             uow, patient_id, data.starts_at.date(), data.regions, data.interval_override_reason
@@ -96,6 +158,9 @@ def reschedule(
         raise Conflict(
             f"This appointment is {appointment.status}; only a booked one can move.", "status"
         )
+    _require_bookable(
+        uow, appointment.patient_id, data.starts_at, appointment.duration_minutes, appointment.id
+    )
     if appointment.kind == AppointmentKind.SESSION:
         _require_interval(
             uow,
@@ -127,8 +192,18 @@ def change_status(
     `version` of the appointment (refused when someone changed it since)."""
     uow.require_role(*DESK_ROLES)
     appointment = load_appointment(uow, appointment_id)
-    if appointment.status in {AppointmentStatus.DONE, AppointmentStatus.CANCELLED}:
-        raise Conflict(f"This appointment is already {appointment.status}.", "status")
+    current = AppointmentStatus(appointment.status).label.lower()
+    wanted = AppointmentStatus(data.status)
+    if wanted not in TRANSITIONS.get(appointment.status, ()):
+        raise Conflict(
+            f"This appointment is {current}: it cannot be marked {wanted.label.lower()}.", "status"
+        )
+    if wanted not in next_statuses(appointment, uow.today()):
+        raise Conflict(
+            f"This appointment is on {clinic_date(appointment.starts_at.date())}: it cannot be "
+            f"marked {wanted.label.lower()} before its day.",
+            "status",
+        )
     if data.status == AppointmentStatus.CANCELLED and not data.reason:
         raise InvalidInput("Give a reason for the cancellation.", field="reason")
     check_version(appointment, version)
