@@ -27,6 +27,7 @@ def _resource(resource_type: str) -> dict[str, Any]:
         ]
     if not entry["interaction"]:
         del entry["interaction"]
+        entry["documentation"] = "Exported only (Patient/$everything, $export): no read or search."
     return entry
 
 

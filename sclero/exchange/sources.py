@@ -27,7 +27,7 @@ from sclero.planning.models import Consent, TreatmentPlan
 from sclero.scheduling.models import Appointment
 
 YIELD_PER = 1000
-HEAVY_BATCH = 100  # plans (the engine's whole proposal) and sessions (limits, injections)
+HEAVY_BATCH = 100  # rows with the engine's documents (evaluations, plans) or injections
 PatientIds = Any
 # a SELECT of patient ids, a list of ids, or None for every patient
 
@@ -218,7 +218,7 @@ SOURCES: tuple[Source, ...] = (
     Source("screening", "Observation", _rows_of(Evaluation), _row(record.screening),
            lambda s: Evaluation.performed_at >= s,
            Recorded("Observation/screening-", Evaluation.id, Evaluation.performed_at,
-                    (("author", Evaluation.performed_by_id),))),
+                    (("author", Evaluation.performed_by_id),)), HEAVY_BATCH),
     Source("plan", "CarePlan", _plans, _one(care.care_plan),
            lambda s: TreatmentPlan.updated_at >= s,
            Recorded("CarePlan/plan-", TreatmentPlan.id, TreatmentPlan.updated_at,
