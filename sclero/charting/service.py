@@ -170,17 +170,25 @@ def _open_session_of(uow: UnitOfWork, patient_id: int) -> TreatmentSession | Non
 
 
 def _require_checklist(uow: UnitOfWork, data: SessionStart) -> None:
-    """Every item confirmed; an unticked item the protocol marks `contraindication` is one."""
+    """Every item confirmed; one refusal names every unticked item, and is a contraindication
+    when any of them is one the protocol marks `contraindication`."""
     items = {item.code: item for item in uow.protocol.spec.checklist}
-    for name, confirmed in data.checklist.model_dump().items():
-        if not confirmed:
-            stops = items[name].stops == "contraindication" if name in items else True
-            error = ContraindicationError if stops else InvalidInput
-            raise error(
-                f"“{items[name].label if name in items else name}” is not confirmed: do not "
-                "inject today. Re-evaluate the patient if their situation changed.",
-                field=f"checklist.{name}",
-            )
+    missing = [name for name, confirmed in data.checklist.model_dump().items() if not confirmed]
+    if not missing:
+        return
+    stops = any(
+        items[name].stops == "contraindication" if name in items else True for name in missing
+    )
+    words = [f"“{items[name].label if name in items else name}”" for name in missing]
+    listed = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    verb = "is" if len(words) == 1 else "are"
+    error = ContraindicationError if stops else InvalidInput
+    raise error(
+        f"{listed} {verb} not confirmed: do not inject today. Re-evaluate the patient if their "
+        "situation changed.",
+        field=f"checklist.{missing[0]}",
+        unconfirmed=missing,
+    )
 
 
 def _plan_regions(uow: UnitOfWork, plan_id: int) -> list[str]:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
 
+from sclero.rules import default_protocol
 from tests.conftest import Headers
 from tests.factories.api import poster
 from tests.factories.assessment import vein
@@ -28,6 +29,21 @@ def test_an_unconfirmed_checklist_item_stops_the_session(
     )
     assert response.status_code == 409
     assert response.json()["errors"][0]["field"] == "checklist.not_pregnant"
+
+
+def test_the_refusal_names_every_unticked_item(client: TestClient, headers: Headers) -> None:
+    doc = headers["physician"]
+    pid = consented_patient(poster(client, doc))
+    unticked = dict.fromkeys(CHECKLIST, False)
+    unticked["identity_confirmed"] = True  # 5 of 6 unticked
+    response = client.post(
+        f"/api/v1/patients/{pid}/sessions", headers=doc, json={"checklist": unticked}
+    )
+    assert response.status_code == 409
+    error = response.json()["errors"][0]
+    assert error["detail"]["unconfirmed"] == [n for n in CHECKLIST if n != "identity_confirmed"]
+    for code, text in default_protocol().checklist_labels.items():
+        assert (f"“{text}”" in error["message"]) == (code != "identity_confirmed"), code
 
 
 def test_a_second_session_cannot_open_while_one_is_open(
