@@ -114,7 +114,7 @@ def restore(
 @users_app.command("create")
 def users_create(
     username: str,
-    role: Annotated[str, typer.Option(help="physician, nurse, front_desk or admin")],
+    role: Annotated[str, typer.Option(help="physician, nurse, front_desk, admin or clinic_lead")],
     full_name: Annotated[str, typer.Option("--name")] = "",
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)

@@ -28,7 +28,7 @@ from sclero.core.settings import get_settings
 auth._hasher = PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
 pytest_plugins = ["tests.factories.cases"]  # `protocol` and `make_case` for the engine tests
 PASSWORD = "correct-horse-battery"
-ROLES = ("physician", "nurse", "front_desk", "admin")
+ROLES = ("physician", "nurse", "front_desk", "admin", "clinic_lead")
 Headers = dict[str, dict[str, str]]
 """Bearer headers per role name."""
 

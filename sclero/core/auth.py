@@ -24,6 +24,7 @@ class Role(StrEnum):
     NURSE = "nurse"
     FRONT_DESK = "front_desk"
     ADMIN = "admin"
+    CLINIC_LEAD = "clinic_lead"  # the clinic's outcomes (aggregates), no patient's record
 
     @property
     def label(self) -> str:

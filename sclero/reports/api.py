@@ -6,13 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from sclero.core.auth import Role
 from sclero.reports import service
 from sclero.reports.filters import parse_filters
 from sclero.web.deps import UoW, allow
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
-READERS = Depends(allow(Role.PHYSICIAN))
+READERS = Depends(allow(*service.REPORT_READERS))
 
 
 @router.get("/reports/outcomes", dependencies=[READERS])

@@ -12,8 +12,8 @@ from sclero.reports import queries
 from sclero.reports.filters import ReportFilters
 from sclero.reports.report import BUILDERS, OutcomesReport, build_report
 
-REPORT_READERS = (Role.PHYSICIAN,)
-"""Roles that read the clinic's outcomes (aggregates over every patient)."""
+REPORT_READERS = (Role.PHYSICIAN, Role.CLINIC_LEAD)
+"""Roles that read the clinic's outcomes (aggregates over every patient; no patient named)."""
 
 
 def outcomes_report(

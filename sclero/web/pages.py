@@ -19,7 +19,7 @@ from sclero.web.security import require_csrf
 from sclero.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
-HOME: dict[str, str] = {Role.ADMIN: "/audit"}
+HOME: dict[str, str] = {Role.ADMIN: "/audit", Role.CLINIC_LEAD: "/reports/outcomes"}
 MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL)
 
 

@@ -39,7 +39,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Today", "/today", (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)),
     ("Patients", "/patients", (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)),
     ("Calendar", "/calendar", (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)),
-    ("Outcomes", "/reports/outcomes", (Role.PHYSICIAN,)),
+    ("Outcomes", "/reports/outcomes", (Role.PHYSICIAN, Role.CLINIC_LEAD)),
     ("Audit log", "/audit", (Role.ADMIN,)),
 )
 

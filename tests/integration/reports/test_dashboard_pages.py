@@ -141,3 +141,19 @@ def test_the_figures_reuse_the_aggregates_the_dashboard_just_ran(
     assert aggregates_run_by(figure) > 0  # nothing computed yet for these filters
     doctor.get(f"/reports/outcomes?{RANGE}")
     assert aggregates_run_by(figure) == 0
+
+
+def test_a_clinic_lead_reads_the_outcomes_but_no_patients_record(
+    signed_in,
+    known: KnownClinic,  # type: ignore[no-untyped-def]
+) -> None:
+    lead = signed_in("clinic_lead")
+    home = lead.get("/", follow_redirects=False)
+    assert home.headers["location"] == "/reports/outcomes"
+    page = lead.get(f"/reports/outcomes?{RANGE}")
+    assert page.status_code == 200
+    assert 'data-testid="success-share">66.7 %' in page.text
+    assert lead.get(f"/reports/outcomes/tables/success.csv?{RANGE}").status_code == 200
+    berta = known.patients["berta"]
+    for url in (f"/patients/{berta}", f"/patients/{berta}/outcomes", "/patients?q=Known"):
+        assert lead.get(url).status_code == 403, url

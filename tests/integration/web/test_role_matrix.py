@@ -72,6 +72,8 @@ def test_the_declared_matrix_matches_the_clinic_roles() -> None:
     assert by_path[("POST", "/api/v1/plans/{plan_id}/approve")] == ("physician",)
     assert by_path[("POST", "/api/v1/adverse-events/{event_id}/close")] == ("physician",)
     assert by_path[("GET", "/api/v1/audit")] == ("admin",)
-    assert by_path[("GET", "/api/v1/reports/outcomes")] == ("physician",)
+    assert by_path[("GET", "/api/v1/reports/outcomes")] == ("physician", "clinic_lead")
+    clinic_lead = [path for (_, path), roles in by_path.items() if "clinic_lead" in (roles or ())]
+    assert clinic_lead == ["/api/v1/reports/outcomes"]  # aggregates only, never a record
     assert "front_desk" not in (by_path[("GET", "/api/v1/patients/{patient_id}/findings")] or ())
     assert "front_desk" in (by_path[("POST", "/api/v1/patients/{patient_id}/appointments")] or ())
