@@ -66,16 +66,22 @@ def generate(url: str, patients: int) -> float:
     return time.perf_counter() - started
 
 
-def _peak_rss_mb() -> float:
+def _status_mb(field: str) -> float:
+    """A memory figure of this process from /proc/self/status (Linux), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _rss_mb() -> float:
-    """The process's resident memory now (Linux)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return _peak_rss_mb()
+    return _status_mb("VmRSS")
+
+
+def _peak_rss_mb() -> float:
+    # VmHWM is this process's own high-water mark; ru_maxrss would also carry the parent's
+    # peak from before the child was forked (Linux keeps it across exec).
+    return _status_mb("VmHWM")
 
 
 def _export_child(url: str, data_dir: str, queue: Any) -> None:
