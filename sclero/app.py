@@ -28,7 +28,7 @@ from sclero.reports import api as reports_api
 from sclero.reports import pages as reports_pages
 from sclero.scheduling import api as scheduling_api
 from sclero.scheduling import pages as scheduling_pages
-from sclero.web import api_docs, auth_api, errors
+from sclero.web import api_docs, auth_api, errors, openapi
 from sclero.web import pages as web_pages
 from sclero.web.headers import SecurityHeaders
 from sclero.web.limits import BodyLimit
@@ -96,6 +96,7 @@ def create_app(
     app.state.db = database
     app.state.secret = settings.resolved_secret_key()  # signs the CSRF tokens
     errors.install(app)
+    openapi.install(app)
     fhir_outcome.install(app)  # OperationOutcome answers under /fhir
     for router in API_ROUTERS:
         app.include_router(router)

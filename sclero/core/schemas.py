@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Generic, TypeVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Generic, Self, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 T = TypeVar("T")
 
@@ -17,9 +29,17 @@ class Strict(BaseModel):
 
 
 class Out(BaseModel):
-    """A response body read from ORM objects."""
+    """A response body read from ORM objects. Stored timestamps are naive UTC: here they get
+    their offset, so every `date-time` the API sends is exact (`2026-12-02T09:30:00Z`)."""
 
     model_config = ConfigDict(from_attributes=True)
+
+    @model_validator(mode="after")
+    def _timestamps_carry_utc(self) -> Self:
+        for name, value in self:
+            if isinstance(value, datetime) and value.tzinfo is None:
+                object.__setattr__(self, name, value.replace(tzinfo=UTC))
+        return self
 
 
 class Page(BaseModel, Generic[T]):
@@ -31,7 +51,22 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
-def code_in(allowed: Iterable[str], what: str) -> AfterValidator:
+@dataclass(frozen=True)
+class CodeIn(AfterValidator):
+    """Accepts only the codes of one vocabulary (naming the choices when it refuses) and
+    publishes them as the field's `enum` in the OpenAPI document."""
+
+    choices: tuple[str, ...] = ()
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["enum"] = list(self.choices)
+        return schema
+
+
+def code_in(allowed: Iterable[str], what: str) -> CodeIn:
     """A validator that accepts only codes of one vocabulary, naming the choices when it refuses."""
     choices = frozenset(allowed)
 
@@ -42,7 +77,7 @@ def code_in(allowed: Iterable[str], what: str) -> AfterValidator:
             )
         return value
 
-    return AfterValidator(check)
+    return CodeIn(check, choices=tuple(sorted(choices)))
 
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]

@@ -30,6 +30,15 @@ def local_date(utc_timestamp: datetime) -> date:
     return utc_timestamp.replace(tzinfo=UTC).astimezone(clinic_zone()).date()
 
 
+def with_clinic_offset(wall_time: datetime) -> datetime:
+    """A stored wall-clock time at the clinic as an exact moment, with the clinic's offset
+    (the server's, when no zone is configured)."""
+    if wall_time.tzinfo is not None:
+        return wall_time
+    zone = clinic_zone()
+    return wall_time.replace(tzinfo=zone) if zone else wall_time.astimezone()
+
+
 def to_clinic_wall_time(moment: datetime) -> datetime:
     """A naive wall-clock time at the clinic (how appointments are kept); an aware input is
     converted, a naive one is taken as already local."""

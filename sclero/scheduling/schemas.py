@@ -9,7 +9,7 @@ from pydantic import AfterValidator, Field
 
 from sclero.assessment.schemas import RegionCode
 from sclero.core.schemas import Note, Out, Strict, code_in
-from sclero.core.time import to_clinic_wall_time
+from sclero.core.time import to_clinic_wall_time, with_clinic_offset
 from sclero.scheduling.choices import AppointmentKind, AppointmentStatus
 
 KINDS = AppointmentKind.codes()
@@ -48,7 +48,7 @@ class AppointmentOut(Out):
     patient_id: int
     kind: str
     status: str
-    starts_at: datetime
+    starts_at: Annotated[datetime, AfterValidator(with_clinic_offset)]  # the clinic's offset
     duration_minutes: int
     regions: list[str] | None
     interval_override_reason: str | None
