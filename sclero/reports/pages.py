@@ -96,7 +96,8 @@ def report_pdf(request: Request, actor: PageActor, db: DB) -> Response:
         month = request.query_params.get("month")
         if month:
             filters = _month(filters, month)
-        report = service.export_outcomes(uow, filters, "pdf")
+        computed = _cache(request).get((filters, uow.today()))
+        report = service.export_outcomes(uow, filters, "pdf", computed=computed)
         html = pdf.report_html(report, uow.settings, uow.today())
     name = f"sclero-outcomes-{filters.date_from}-{filters.date_to}.pdf"
     return Response(

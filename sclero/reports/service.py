@@ -41,14 +41,18 @@ def outcomes_figure_data(
 
 
 def export_outcomes(
-    uow: UnitOfWork, filters: ReportFilters, what: str, key: str | None = None
+    uow: UnitOfWork,
+    filters: ReportFilters,
+    what: str,
+    key: str | None = None,
+    computed: OutcomesReport | None = None,
 ) -> OutcomesReport:
     """The report (or one table of it) to download as `what` (csv, pdf, json), audited as an
-    export with its filters."""
+    export with its filters (`computed`: the whole report just run for these filters, if kept)."""
     uow.require_role(*REPORT_READERS)
     if key is not None:
         _known_table(key)
-    report = build_report(
+    report = computed or build_report(
         uow.session.connection(),
         filters,
         uow.protocol,

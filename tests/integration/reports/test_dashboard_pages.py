@@ -157,3 +157,14 @@ def test_a_clinic_lead_reads_the_outcomes_but_no_patients_record(
     berta = known.patients["berta"]
     for url in (f"/patients/{berta}", f"/patients/{berta}/outcomes", "/patients?q=Known"):
         assert lead.get(url).status_code == 403, url
+
+
+def test_a_pdf_of_the_view_just_read_is_still_audited_as_an_export(
+    doctor: TestClient, db: Database, known: KnownClinic
+) -> None:
+    doctor.get(f"/reports/outcomes?{RANGE}")
+    with counting(db) as statements:
+        assert doctor.get(f"/reports/outcomes.pdf?{RANGE}").status_code == 200
+    assert not any("treatment_sessions" in s for s in statements)  # the page's report, reused
+    formats = [(e.detail or {}).get("format") for e in report_entries(db)]
+    assert formats == [None, "pdf"]
