@@ -110,3 +110,25 @@ def create_app(
     for router in PAGE_ROUTERS:
         app.include_router(router)
     return app
+
+
+EXPORT_THREAD_VARIABLE = "SCLERO_EXPORT_THREAD"
+"""Set to 1 by `sclero serve --workers N`: each worker process runs the export thread too."""
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process of `sclero serve --workers N` (uvicorn's factory): every
+    worker builds its own engine and pool; all state lives in the database and the data folder."""
+    import gc
+    import os
+
+    from sclero.exchange.worker import reader_for, start_thread
+
+    settings = get_settings()
+    database = Database(settings.resolved_database_url, settings)
+    application = create_app(settings, database)
+    if os.environ.get(EXPORT_THREAD_VARIABLE) == "1":
+        start_thread(database, reader_for(database))
+    gc.collect()
+    gc.freeze()  # as in a single-process serve: the collector skips start-up objects
+    return application

@@ -5,6 +5,7 @@ does not pay for loading the web app, the demo generator or the database layer."
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -182,8 +183,13 @@ def serve(
     export_worker: Annotated[
         bool, typer.Option(help="Run FHIR bulk exports in a background thread of this server")
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(min=0, max=64, help="Worker processes (0: one per core of this machine)"),
+    ] = 0,
 ) -> None:
-    """Start the app: migrate the database, load the demo clinic on first start, serve."""
+    """Start the app: migrate the database, load the demo clinic on first start, serve with
+    one worker process per core (or --workers N)."""
     import uvicorn
 
     from sclero.app import create_app
@@ -201,12 +207,37 @@ def serve(
             "Demo logins: physician, nurse, frontdesk, admin — password "
             f"[bold]{DEMO_PASSWORD}[/bold] (demo data only)"
         )
+    processes = workers or os.cpu_count() or 1
+    if processes > 1:
+        _serve_workers(host, port, processes, export_worker=export_worker)
+        return
     application = create_app(settings, database)
     if export_worker:
         start_thread(database, reader_for(database))
     freeze_startup_objects()
     # Sclero reads X-Forwarded-For itself, and only from SCLERO_TRUSTED_PROXIES (web/deps.py).
     uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
+
+
+def _serve_workers(host: str, port: int, processes: int, *, export_worker: bool) -> None:
+    """uvicorn's process manager: N workers on one socket, restarted if one dies. The secret key
+    is settled here, before the workers start, so that all of them sign with the same one."""
+    import uvicorn
+
+    from sclero.app import EXPORT_THREAD_VARIABLE
+
+    get_settings().resolved_secret_key()
+    os.environ[EXPORT_THREAD_VARIABLE] = "1" if export_worker else "0"
+    console.print(f"{processes} worker processes")
+    uvicorn.run(
+        "sclero.app:worker_app",
+        factory=True,
+        workers=processes,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=False,
+    )
 
 
 @app.command()
