@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -54,13 +55,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # One connection is used by one thread at a time (the pool sees to it); the web server's
         # worker threads may differ from the one that opened it.
         kwargs.setdefault("connect_args", {"check_same_thread": False})
+    # A database error must never print a patient's values into a log or a traceback.
+    kwargs.setdefault("hide_parameters", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         if engine.url.database not in (None, "", ":memory:"):
-            Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(engine.url.database))
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """The SQLite file readable by Sclero's own user only (its -wal and -shm files follow)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=True)
+    with contextlib.suppress(PermissionError):  # another user's file: leave it as it is
+        path.chmod(0o600)
 
 
 def _sqlite_begin(connection: Any) -> None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, EmailStr, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from sclero.core.schemas import Name, Note, Out, Strict, code_in
 from sclero.core.time import today
@@ -26,7 +33,15 @@ def _plausible_birth_date(value: date) -> date:
     return value
 
 
-BirthDate = Annotated[date, AfterValidator(_plausible_birth_date)]
+def _written_date(value: object) -> object:
+    """A date is written out (1980-02-11): a bare number (0 would read as 1 January 1970) is
+    refused rather than guessed."""
+    if isinstance(value, int | float):
+        raise ValueError("write the birth date as a date, e.g. 1980-02-11")
+    return value
+
+
+BirthDate = Annotated[date, BeforeValidator(_written_date), AfterValidator(_plausible_birth_date)]
 # Fields every record must keep: a change may correct them, never blank them.
 REQUIRED_ON_UPDATE = {
     "first_name": "first name",

@@ -90,6 +90,7 @@ def book(uow: UnitOfWork, patient_id: int, data: AppointmentIn) -> Appointment:
     """Book a visit from now on, not over another of the patient's; a session sooner than the
     interval needs a physician's written reason."""
     uow.require_role(*DESK_ROLES)
+    _require_physician_for_reason(uow, data.interval_override_reason)
     patients.lock_patient(uow, patient_id)  # two bookings at once cannot both pass the check
     _require_bookable(uow, patient_id, data.starts_at, data.duration_minutes)
     if data.kind == AppointmentKind.SESSION:
@@ -114,6 +115,17 @@ def book(uow: UnitOfWork, patient_id: int, data: AppointmentIn) -> Appointment:
     )
     uow.commit()
     return appointment
+
+
+def _require_physician_for_reason(uow: UnitOfWork, reason: str | None) -> None:
+    """A reason to book sooner than the interval is a physician's clinical decision: from
+    anyone else it would later read as one, so it is refused, not kept."""
+    if reason and uow.actor.role != Role.PHYSICIAN:
+        raise InvalidInput(
+            "Only a physician may give a reason to book sooner than the interval; "
+            "leave it empty or ask a physician.",
+            field="interval_override_reason",
+        )
 
 
 def _require_interval(
@@ -151,6 +163,7 @@ def reschedule(
 ) -> Appointment:
     """Move a booked appointment, on `version` of it (refused when someone changed it since)."""
     uow.require_role(*DESK_ROLES)
+    _require_physician_for_reason(uow, data.interval_override_reason)
     appointment = load_appointment(uow, appointment_id)
     check_version(appointment, version)
     before = snapshot(appointment, APPOINTMENT_FIELDS)
