@@ -34,7 +34,7 @@ def planned_patient(page: Any, last_name: str) -> int:
         patient={**PATIENT, "last_name": last_name},
         intake=INTAKE,
         veins=[vein(), vein("thigh_lateral", 0.6), vein("leg_posterior", 1.5, side="right")],
-        signed_by="Lena Marsh",
+        signed_by=f"Lena {last_name}",
     )
 
 
@@ -105,20 +105,28 @@ def test_a_session_is_charted_on_the_map_until_the_dose_guard_refuses(page: Any)
     assert axe_violations(page) == []
     page.get_by_label("Not pregnant (re-screened today)").check()
     page.get_by_role("button", name="Start session").click()
+    refused = page.get_by_test_id("start-refused")
+    assert "differs from the evaluated weight" in refused.inner_text()  # 10 kg, evaluated 64
+    page.get_by_label("I confirm today’s weight", exact=False).check()
+    page.get_by_role("button", name="Start session").click()
     page.wait_for_url("**/sessions/*")
 
     region(page, "Left leg medial").click()
     assert page.get_by_label("Vein finding at the site").input_value() != ""
     assert page.locator("#f-agent").input_value() == "polidocanol"
     assert page.get_by_label("Liquid", exact=True).is_checked()
-    page.get_by_label("Volume (mL)").fill("0.3")
-    page.get_by_label("Concentration (%)").fill("1")
+    page.locator("#f-volume_ml").fill("0.3")
     page.get_by_label("Needle (G)").fill("30")
     page.get_by_label("Lot number").fill("PD-2291")
+    # Choosing the finding always sets the plan's lowest concentration, whatever the form held.
+    page.locator("#f-concentration_percent").fill("1")
+    region(page, "Left leg medial").click()
+    assert page.locator("#f-concentration_percent").input_value() == "0.5"
     charted = 0
-    rows = page.get_by_test_id("injections-table").locator("tbody tr td:first-child")
+    rows = page.get_by_test_id("injections-table").locator("tbody tr:not(.no-print) td:first-child")
     for _ in range(10):
         region(page, "Left leg medial").click()
+        page.locator("#f-concentration_percent").fill("1")
         with page.expect_response(lambda r: r.url.endswith("/injections")) as answer:
             page.get_by_role("button", name="Chart injection").click()
         if answer.value.status == 409:
@@ -134,7 +142,7 @@ def test_a_session_is_charted_on_the_map_until_the_dose_guard_refuses(page: Any)
     assert page.get_by_test_id("tally-agent_mg").inner_text().count("18 mg") == 1
     meter = page.locator("[data-testid=tally-agent_mg] .meter").get_attribute("class") or ""
     assert "high" in meter  # 18 of 20 mg
-    assert page.get_by_test_id("injections-table").locator("tbody tr").count() == 6
+    assert page.get_by_test_id("injections-table").locator("tbody tr:not(.no-print)").count() == 6
     screenshot(page, "session-dose-refused")
     assert axe_violations(page) == []
 

@@ -20,18 +20,22 @@
       if (radio) radio.checked = true;
       syncRatio(f);
     }
+    // Always the plan's lowest concentration for this finding, never what the form held before
+    // (a 1 % left from a foam injection must not slip into a vein planned 0.5–1 %). A range
+    // open below ("up to 2 %") names no lowest: the field is emptied for the nurse to choose.
     const conc = f.elements.namedItem("concentration_percent");
-    if (conc && d.cmin) {
-      const now = parseFloat(conc.value);
-      const low = parseFloat(d.cmin);
-      const high = parseFloat(d.cmax || d.cmin);
-      if (!(now >= low && now <= high)) conc.value = d.cmin;
-    }
+    if (conc && d.agent) conc.value = d.cmin || "";
     if (hint) {
       hint.textContent = d.agent
-        ? `Plan: ${d.technique}, ${d.cmin}–${d.cmax} %` + (d.vmax ? `, at most ${d.vmax} mL per injection` : "")
+        ? `Plan: ${d.technique}, ${span(d.cmin, d.cmax)} %` + (d.vmax ? `, at most ${d.vmax} mL per injection` : "")
         : "No plan item for this finding.";
     }
+  }
+
+  function span(low, high) {
+    if (low && high && low !== high) return `${low}–${high}`;
+    if (!low && high) return `up to ${high}`;
+    return low || high || "—";
   }
 
   function syncRatio(f) {
