@@ -66,6 +66,35 @@ def audit_verify() -> None:
     console.print(f"[green]The audit log is intact:[/green] {checked} entries, chain unbroken.")
 
 
+@audit_app.command("archive")
+def audit_archive(
+    before: Annotated[str, typer.Option(help="Archive entries older than this date (YYYY-MM-DD)")],
+    output: Annotated[Path, typer.Option(help="The archive file to write (.ndjson.gz, new)")],
+) -> None:
+    """Move audit entries older than a date into a checked file (run as the schema's owner)."""
+    from datetime import date, datetime
+
+    from sclero.core import audit
+    from sclero.core.audit_archive import ArchiveRefused, archive_before
+
+    try:
+        cutoff = datetime.combine(date.fromisoformat(before), datetime.min.time())
+    except ValueError:
+        err.print(f"[red]--before must be a date like 2025-01-01, not {before!r}.[/red]")
+        raise typer.Exit(2) from None
+    database = _database()
+    try:
+        with database.engine.begin() as connection:
+            moved = archive_before(connection, cutoff, output, SYSTEM_ACTOR.username)
+    except ArchiveRefused as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    with database.uow(SYSTEM_ACTOR) as uow:
+        audit.record(uow, "archive", "audit_log", detail={"before": before, "entries": moved})
+        uow.commit()
+    console.print(f"[green]Archived {moved} audit entries[/green] older than {before} to {output}.")
+
+
 @app.command()
 def backup(
     archive: Annotated[Path, typer.Argument(help="The archive to write (a new file)")],

@@ -89,7 +89,7 @@ def _last_hash(connection: Connection) -> str:
     last = connection.execute(
         select(table.c.row_hash).order_by(table.c.id.desc()).limit(1)
     ).scalar()
-    return str(last or GENESIS)
+    return str(last) if last else chain_anchor(connection)
 
 
 def chain_rows(connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -121,21 +121,49 @@ class BrokenLink:
     reason: str
 
 
+class AuditArchive(Base):
+    """A prefix of the log moved to a file by `sclero audit archive`: the chain of what remains
+    starts from the last archived entry's hash, and the file's checksum is kept here."""
+
+    __tablename__ = "audit_archives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    archived_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    archived_by: Mapped[str] = mapped_column(String(64))
+    before: Mapped[datetime] = mapped_column(DateTime)
+    until_id: Mapped[int] = mapped_column(Integer)
+    until_hash: Mapped[str] = mapped_column(String(64))
+    entries: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(String(300))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+
+
+def chain_anchor(connection: Connection) -> str:
+    """Where the chain of the entries still in the table starts: the genesis, or the hash of
+    the last entry that was archived."""
+    archives = AuditArchive.__table__
+    last = connection.execute(
+        select(archives.c.until_hash).order_by(archives.c.until_id.desc()).limit(1)
+    ).scalar()
+    return str(last or GENESIS)
+
+
 def verify_chain(connection: Connection) -> tuple[int, BrokenLink | None]:
     """Walk the whole log in id order (streamed): (entries checked, the first broken link)."""
+    anchor = chain_anchor(connection)
     table = AuditEntry.__table__
     columns = [table.c.id, table.c.prev_hash, table.c.row_hash, *(table.c[n] for n in CHAINED)]
     result = connection.execution_options(yield_per=2_000).execute(
         select(*columns).order_by(table.c.id)
     )
     try:
-        return _walk(result)
+        return walk_chain(result, anchor)
     finally:
         result.close()  # a stream stopped at a broken link frees its server-side cursor
 
 
-def _walk(rows: Iterable[Row[Any]]) -> tuple[int, BrokenLink | None]:
-    prev, checked = GENESIS, 0
+def walk_chain(rows: Iterable[Row[Any]], anchor: str = GENESIS) -> tuple[int, BrokenLink | None]:
+    prev, checked = anchor, 0
     for row in rows:
         values = row._mapping
         if values["prev_hash"] != prev:

@@ -3,11 +3,14 @@ removed or replaced entry is found by `sclero audit verify`, which names the fir
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import os
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from sqlalchemy import Connection, make_url, text
 from sqlalchemy.exc import DBAPIError
 
 from sclero.core import audit
+from sclero.core.audit_archive import ArchiveRefused, archive_before
 from sclero.core.db import SYSTEM_ACTOR, Database, make_engine, upgrade_database
 
 POSTGRES_URL = os.environ.get("SCLERO_TEST_DATABASE_URL", "")
@@ -150,3 +154,29 @@ def test_sclero_audit_verify_names_the_first_broken_entry(own_database: str) -> 
     broken = verify()
     assert broken.returncode == 1
     assert f"broken at entry {victim}" in " ".join(broken.stderr.split())
+
+
+def test_archiving_old_entries_keeps_the_rest_of_the_chain_verifiable(
+    db: Database, tmp_path: Path
+) -> None:
+    _write(db, 5)
+    connection = _connection(db)
+    before = connection.execute(text("SELECT max(at) FROM audit_log")).scalar()
+    cutoff = (before if isinstance(before, datetime) else datetime.fromisoformat(before)) + (
+        timedelta(seconds=1)
+    )
+    output = tmp_path / "audit-2026.ndjson.gz"
+
+    moved = archive_before(connection, cutoff, output, "owner")
+    _write(db, 3)
+
+    assert moved >= 5
+    lines = gzip.decompress(output.read_bytes()).decode().splitlines()
+    assert len(lines) == moved
+    kept = connection.execute(text("SELECT file_sha256 FROM audit_archives")).scalar()
+    assert kept == hashlib.sha256(output.read_bytes()).hexdigest()
+    checked, broken = audit.verify_chain(connection)
+    assert broken is None
+    assert checked == 3
+    with pytest.raises(ArchiveRefused, match="already exists"):
+        archive_before(connection, cutoff, output, "owner")
