@@ -7,10 +7,12 @@ from fastapi.staticfiles import StaticFiles
 
 from sclero.adverse_events import api as adverse_events_api
 from sclero.adverse_events import pages as adverse_events_pages
+from sclero.adverse_events.choices import EventStatus, Outcome, Severity
 from sclero.assessment import api as assessment_api
 from sclero.assessment import pages as assessment_pages
 from sclero.charting import api as charting_api
 from sclero.charting import pages as charting_pages
+from sclero.charting.choices import SessionStatus
 from sclero.core.db import Database, ensure_migrated
 from sclero.core.settings import Settings, get_settings
 from sclero.evaluation import api as evaluation_api
@@ -23,11 +25,13 @@ from sclero.patients import api as patients_api
 from sclero.patients import pages as patients_pages
 from sclero.planning import api as planning_api
 from sclero.planning import pages as planning_pages
+from sclero.planning.choices import PlanStatus
 from sclero.record import pages as record_pages
 from sclero.reports import api as reports_api
 from sclero.reports import pages as reports_pages
 from sclero.scheduling import api as scheduling_api
 from sclero.scheduling import pages as scheduling_pages
+from sclero.scheduling.choices import AppointmentKind, AppointmentStatus
 from sclero.web import api_docs, auth_api, errors, openapi
 from sclero.web import pages as web_pages
 from sclero.web.headers import SecurityHeaders
@@ -62,6 +66,16 @@ PAGE_ROUTERS = (
     reports_pages.router,
 )
 STATIC_DIR = PACKAGE / "web" / "static"
+OPERATIONAL_CODES: openapi.Codes = {
+    ("AppointmentOut", "kind"): AppointmentKind.codes(),
+    ("AppointmentOut", "status"): AppointmentStatus.codes(),
+    ("SessionOut", "status"): SessionStatus.codes(),
+    ("PlanOut", "status"): PlanStatus.codes(),
+    ("AdverseEventOut", "status"): EventStatus.codes(),
+    ("AdverseEventOut", "severity"): Severity.codes(),
+    ("AdverseEventOut", "outcome"): Outcome.codes(),
+}
+"""Coded fields of the answers, published as enums in the OpenAPI document."""
 
 DESCRIPTION = """Sclero carries a patient through the sclerotherapy pathway: evaluation,
 assessment, planning, session charting, scheduling, follow-up and adverse events.
@@ -96,7 +110,7 @@ def create_app(
     app.state.db = database
     app.state.secret = settings.resolved_secret_key()  # signs the CSRF tokens
     errors.install(app)
-    openapi.install(app)
+    openapi.install(app, OPERATIONAL_CODES)
     fhir_outcome.install(app)  # OperationOutcome answers under /fhir
     for router in API_ROUTERS:
         app.include_router(router)
