@@ -36,6 +36,7 @@ from sclero.web import api_docs, auth_api, errors, openapi
 from sclero.web import pages as web_pages
 from sclero.web.headers import SecurityHeaders
 from sclero.web.limits import BodyLimit
+from sclero.web.read_only import ReadOnlyRequests
 from sclero.web.templating import PACKAGE
 
 API_ROUTERS = (
@@ -102,6 +103,7 @@ def create_app(
         docs_url=None,  # served by api_docs from the vendored Swagger UI
         redoc_url=None,
     )
+    app.add_middleware(ReadOnlyRequests)  # a GET's transactions take no write lock (SQLite)
     app.add_middleware(
         BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
     )

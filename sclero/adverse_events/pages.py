@@ -31,7 +31,7 @@ from sclero.core.db import Database, UnitOfWork
 from sclero.core.errors import DomainError, Forbidden, PreconditionFailed, PreconditionRequired
 from sclero.patients import service as patients
 from sclero.web.deps import PageActor, get_db
-from sclero.web.forms import domain_errors, read_form, validate
+from sclero.web.forms import FormValues, domain_errors, form_values, validate
 from sclero.web.security import require_csrf
 from sclero.web.templating import render
 from sclero.web.versions import FIELD as VERSION
@@ -105,8 +105,13 @@ def adverse_events(request: Request, patient_id: int, actor: PageActor, db: DB) 
 
 
 @router.post("/patients/{patient_id}/adverse-events", response_model=None)
-async def report(request: Request, patient_id: int, actor: PageActor, db: DB) -> Response:
-    values = await read_form(request, lists=("symptoms",))
+def report(
+    request: Request,
+    patient_id: int,
+    actor: PageActor,
+    db: DB,
+    values: Annotated[dict[str, Any], Depends(form_values(("symptoms",)))],
+) -> Response:
     data, errors = validate(
         AdverseEventIn,
         {
@@ -136,9 +141,10 @@ async def report(request: Request, patient_id: int, actor: PageActor, db: DB) ->
 
 
 @router.post("/adverse-events/{event_id}/update", response_model=None)
-async def update(request: Request, event_id: int, actor: PageActor, db: DB) -> Response:
+def update(
+    request: Request, event_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     """Re-grade an open event or write down how it is managed."""
-    values = await read_form(request)
     data, errors = validate(
         AdverseEventUpdate,
         {"severity": values.get("severity"), "management": values.get("management")},
@@ -147,11 +153,12 @@ async def update(request: Request, event_id: int, actor: PageActor, db: DB) -> R
 
 
 @router.post("/adverse-events/{event_id}/close", response_model=None)
-async def close(request: Request, event_id: int, actor: PageActor, db: DB) -> Response:
+def close(
+    request: Request, event_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     """A physician closes an event with its outcome."""
     if actor.role != Role.PHYSICIAN:
         raise Forbidden(f"Your role ({actor.role}) may not close an adverse event.")
-    values = await read_form(request)
     data, errors = validate(
         AdverseEventClose,
         {"outcome": values.get("outcome"), "management": values.get("management")},
@@ -160,11 +167,12 @@ async def close(request: Request, event_id: int, actor: PageActor, db: DB) -> Re
 
 
 @router.post("/adverse-events/{event_id}/review", response_model=None)
-async def review(request: Request, event_id: int, actor: PageActor, db: DB) -> Response:
+def review(
+    request: Request, event_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     """A physician reviews an urgent event, lifting its hold on new sessions."""
     if actor.role != Role.PHYSICIAN:
         raise Forbidden(f"Your role ({actor.role}) may not review an urgent adverse event.")
-    values = await read_form(request)
     data, errors = validate(AdverseEventReview, {"note": values.get("note")})
     return _event_action(request, actor, db, event_id, "review", values, data, errors)
 

@@ -17,7 +17,7 @@ from sclero.patients import service as patients
 from sclero.rules.plausibility import bound_message
 from sclero.rules.vocabulary import Region, Side, VeinType
 from sclero.web.deps import PageActor, get_db
-from sclero.web.forms import domain_errors, is_htmx, read_form, refused_status, validate
+from sclero.web.forms import FormValues, domain_errors, is_htmx, refused_status, validate
 from sclero.web.security import require_csrf
 from sclero.web.templating import render
 from sclero.web.versions import FIELD as VERSION
@@ -113,9 +113,10 @@ def assessment_page(
 
 
 @router.post("/patients/{patient_id}/findings", response_model=None)
-async def add_finding(request: Request, patient_id: int, actor: PageActor, db: DB) -> Response:
+def add_finding(
+    request: Request, patient_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     """Add a finding; HTMX gets the map, form and table back, a plain form a redirect."""
-    values = await read_form(request)
     data, errors = validate(FindingIn, {k: values.get(k) for k in FINDING_FIELDS})
     errors = _readable(errors)
     status = 422
@@ -139,8 +140,9 @@ async def add_finding(request: Request, patient_id: int, actor: PageActor, db: D
 
 
 @router.post("/findings/{finding_id}/edit", response_model=None)
-async def edit_finding(request: Request, finding_id: int, actor: PageActor, db: DB) -> Response:
-    values = await read_form(request)
+def edit_finding(
+    request: Request, finding_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     version = form_version(values)
     data, errors = validate(FindingIn, {k: values.get(k) for k in FINDING_FIELDS})
     errors = _readable(errors)
@@ -165,9 +167,11 @@ async def edit_finding(request: Request, finding_id: int, actor: PageActor, db: 
 
 
 @router.post("/findings/{finding_id}/retire", response_model=None)
-async def retire_finding(request: Request, finding_id: int, actor: PageActor, db: DB) -> Response:
+def retire_finding(
+    request: Request, finding_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     """Retire (resolved or entered in error): off the map, still in the record."""
-    version = form_version(await read_form(request))
+    version = form_version(values)
     with db.uow(actor) as uow:
         try:
             finding = service.retire_finding(uow, finding_id, version)
@@ -228,9 +232,10 @@ def _refused(
 
 
 @router.post("/patients/{patient_id}/duplex", response_model=None)
-async def add_duplex(request: Request, patient_id: int, actor: PageActor, db: DB) -> Response:
+def add_duplex(
+    request: Request, patient_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     """Record a duplex ultrasound result (reflux found or not)."""
-    values = await read_form(request)
     for flag in DUPLEX_FLAGS:
         values[flag] = flag in values
     fields = {k: values.get(k) for k in DuplexIn.model_fields}

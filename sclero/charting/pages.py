@@ -26,7 +26,14 @@ from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.rules.vocabulary import Agent, Region, Side
 from sclero.web.deps import PageActor, get_db
-from sclero.web.forms import domain_errors, is_htmx, read_form, refused_status, validate
+from sclero.web.forms import (
+    FormValues,
+    domain_errors,
+    form_values,
+    is_htmx,
+    refused_status,
+    validate,
+)
 from sclero.web.security import require_csrf
 from sclero.web.templating import render, templates
 
@@ -76,8 +83,13 @@ def new_session(
 
 
 @router.post("/patients/{patient_id}/session/new", response_model=None)
-async def start_session(request: Request, patient_id: int, actor: PageActor, db: DB) -> Response:
-    values = await read_form(request, lists=("checklist",))
+def start_session(
+    request: Request,
+    patient_id: int,
+    actor: PageActor,
+    db: DB,
+    values: Annotated[dict[str, Any], Depends(form_values(("checklist",)))],
+) -> Response:
     checked = set(values["checklist"])
     fields = {k: values.get(k) for k in START_FIELDS}
     fields["checklist"] = {name: name in checked for name in CHECKLIST_ITEMS}
@@ -172,10 +184,11 @@ def session_page(request: Request, session_id: int, actor: PageActor, db: DB) ->
 
 
 @router.post("/sessions/{session_id}/injections", response_model=None)
-async def add_injection(request: Request, session_id: int, actor: PageActor, db: DB) -> Response:
+def add_injection(
+    request: Request, session_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     """Chart one injection; a refusal comes back beside the form with the numbers and the
     typed values, and nothing is saved."""
-    values = await read_form(request)
     data, errors = validate(InjectionIn, {k: values.get(k) for k in INJECTION_FIELDS})
     errors = {("liquid_gas_ratio" if k == "request" else k): v for k, v in errors.items()}
     refusal, status, notice = None, 422, None
@@ -208,19 +221,19 @@ async def add_injection(request: Request, session_id: int, actor: PageActor, db:
 
 
 @router.post("/injections/{injection_id}/void", response_model=None)
-async def void_injection(request: Request, injection_id: int, actor: PageActor, db: DB) -> Response:
+def void_injection(
+    request: Request, injection_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     """Void a charting error with a reason; it stays on the chart, struck through."""
-    values = await read_form(request)
     data, errors = validate(InjectionVoid, {"reason": values.get("reason")})
     return _correction(request, actor, db, injection_id, data, errors, values)
 
 
 @router.post("/injections/{injection_id}/correct", response_model=None)
-async def correct_injection(
-    request: Request, injection_id: int, actor: PageActor, db: DB
+def correct_injection(
+    request: Request, injection_id: int, actor: PageActor, db: DB, values: FormValues
 ) -> Response:
     """Correct an injection: the original voided with the reason, the correction charted."""
-    values = await read_form(request)
     fields = {k: values.get(k) for k in CORRECTED_FIELDS if values.get(k) not in (None, "")}
     data, errors = validate(InjectionCorrection, {"reason": values.get("reason"), **fields})
     return _correction(request, actor, db, injection_id, data, errors, values)
@@ -291,9 +304,10 @@ def tally(request: Request, session_id: int, actor: PageActor, db: DB) -> HTMLRe
 
 
 @router.post("/sessions/{session_id}/close", response_model=None)
-async def close_session(request: Request, session_id: int, actor: PageActor, db: DB) -> Response:
+def close_session(
+    request: Request, session_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     """Close with the compression given and the aftercare confirmed, then offer the sheet."""
-    values = await read_form(request)
     values["aftercare_given"] = bool(values.get("aftercare_given"))
     data, errors = validate(SessionClose, {k: values.get(k) for k in SessionClose.model_fields})
     errors = {("aftercare_given" if k == "request" else k): v for k, v in errors.items()}

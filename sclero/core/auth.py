@@ -10,7 +10,7 @@ from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sclero.core import audit, throttle
@@ -106,26 +106,47 @@ def create_user(
 
 def authenticate(uow: UnitOfWork, username: str, password: str, address: str | None = None) -> User:
     """The active user with these credentials, or NotAuthenticated (same message either way);
-    TooManySignIns while the account or the client `address` is locked by failed attempts."""
+    TooManySignIns while the account or the client `address` is locked by failed attempts.
+
+    The password is checked with no transaction open: argon2 is slow on purpose, and a
+    transaction held meanwhile would keep other users waiting for the database (SQLite's
+    write lock). So the lookups run first (in a unit of work that may only read: `writes=False`
+    takes no write lock), the user is set apart from the session and that read ends, the hash
+    is checked, and what follows (audit entry, failure count, a new hash) is written in a short
+    writing transaction that begins after the check."""
+    locked: throttle.TooManySignIns | None = None
     try:
         throttle.refuse_if_locked(uow, username, address)
-    except throttle.TooManySignIns:
+    except throttle.TooManySignIns as error:
+        locked = error
+    user = uow.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is not None:
+        uow.session.expunge(user)  # keeps what was read when the read ends
+    uow.end_transaction(then_writes=True)
+    if locked:
         uow.actor = _anonymous(address)
         audit.record(uow, "login_throttled", "user", detail={"username": username[:64]})
         uow.commit()
-        raise
-    user = uow.session.scalar(select(User).where(User.username == username.strip().lower()))
+        raise locked
     if user is None or not user.active:
         _hasher.hash(password)  # spend the same time as a real check
         _refuse_sign_in(uow, username, None, address)
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    if not _verifies(user.password_hash, password):
         _refuse_sign_in(uow, username, user.id, address)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
+        uow.session.execute(
+            update(User).where(User.id == user.id).values(password_hash=user.password_hash)
+        )
     throttle.clear_account(uow, username)
     return user
+
+
+def _verifies(stored: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(stored, password))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def _anonymous(address: str | None) -> Actor:

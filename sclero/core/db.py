@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -62,7 +64,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if engine.url.database not in (None, "", ":memory:"):
             _private_file(Path(engine.url.database))
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        _WriterQueue(engine)
     return engine
 
 
@@ -74,16 +76,71 @@ def _private_file(path: Path) -> None:
         path.chmod(0o600)
 
 
-def _sqlite_begin(connection: Any) -> None:
-    # pysqlite's own transaction handling breaks SAVEPOINTs (SQLAlchemy's documented recipe).
-    # IMMEDIATE: nearly every transaction writes (the audit log records reads too), and two
-    # deferred transactions upgrading to write at once fail with "database is locked" instead
-    # of waiting for busy_timeout.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+WRITES: ContextVar[bool] = ContextVar("sclero_writes", default=True)
+"""Whether the units of work of this request (or command) may write. A request that only reads
+(GET, HEAD) sets it False (web/read_only.py): its transactions then take no write lock on SQLite."""
+
+READ_ONLY = "sclero_read_only"
+"""Execution option of the connections of a unit of work that only reads."""
+
+
+WRITER_WAIT_SECONDS = 60.0
+"""How long a writing transaction of this process waits for its turn before it is refused."""
+HOLDS_WRITER = "sclero_holds_writer"
+
+
+class DatabaseBusy(DomainError):
+    """The database stayed busy with other writers for longer than a request may wait."""
+
+    status_code = 503
+    code = "busy"
+
+
+class _WriterQueue:
+    """SQLite takes one writer at a time. The writing transactions of this process queue here,
+    on a lock, for their turn (a waiting thread sleeps until the lock is free, instead of
+    polling the file as busy_timeout does, where a writer can lose its turn again and again
+    under load); busy_timeout still covers other processes (the command line, a worker).
+
+    pysqlite's own transaction handling breaks SAVEPOINTs (SQLAlchemy's documented recipe), so
+    Sclero emits BEGIN itself. A unit of work that writes begins IMMEDIATE: it takes the write
+    lock at its first statement and holds it for its short transaction, so writers queue
+    instead of one failing with "database is locked" when a deferred transaction that has read
+    tries to write. A unit of work that only reads begins DEFERRED: under the write-ahead log
+    it takes no lock and never waits for a writer. (Its one audit row is written afterwards,
+    in a short transaction of its own that begins with that write.)"""
+
+    def __init__(self, engine: Engine) -> None:
+        self.lock = threading.Lock()
+        event.listen(engine, "begin", self.begin)
+        event.listen(engine, "commit", self.end)
+        event.listen(engine, "rollback", self.end)
+        event.listen(engine.pool, "checkin", self.returned)  # a transaction never ended
+
+    def begin(self, connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not self.lock.acquire(timeout=WRITER_WAIT_SECONDS):
+            raise DatabaseBusy("The database is busy with other changes; try again in a moment.")
+        connection.info[HOLDS_WRITER] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end(connection)
+            raise
+
+    def end(self, connection: Any) -> None:
+        if connection.info.pop(HOLDS_WRITER, False):
+            self.lock.release()
+
+    def returned(self, _dbapi_connection: Any, record: Any) -> None:
+        if record is not None and record.info.pop(HOLDS_WRITER, False):
+            self.lock.release()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN (see _sqlite_begin)
+    dbapi_connection.isolation_level = None  # Sclero emits BEGIN itself (see _WriterQueue)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # INSERT OR REPLACE deletes the row it replaces; only with recursive triggers does that
@@ -176,11 +233,17 @@ class UnitOfWork:
         session_factory: Callable[[], Session],
         actor: Actor,
         settings: Settings | None = None,
+        *,
+        read_factory: Callable[[], Session] | None = None,
+        writes: bool | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self._read_factory = read_factory
+        self.writes = writes
         self.actor = actor
         self.settings = settings or get_settings()
         self._session: Session | None = None
+        self._writes_now = True
 
     @property
     def protocol(self) -> Protocol:
@@ -194,8 +257,14 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
-        self._session = self._session_factory()
+        self._session = self._factory(WRITES.get() if self.writes is None else self.writes)
         return self
+
+    def _factory(self, writes: bool) -> Session:
+        self._writes_now = writes
+        if writes or self._read_factory is None:
+            return self._session_factory()
+        return self._read_factory()
 
     def __exit__(
         self,
@@ -214,6 +283,18 @@ class UnitOfWork:
             with self._session_factory() as session:
                 session.info[PENDING_READS] = reads
                 session.commit()
+
+    def end_transaction(self, *, then_writes: bool | None = None) -> None:
+        """End the transaction now (for slow work that must hold no lock, e.g. checking a
+        password); the next query begins a new one — a writing one if `then_writes`. Objects
+        set apart from the session (`expunge`) stay readable."""
+        reads = self.session.info.pop(PENDING_READS, None)
+        self.session.rollback()
+        if then_writes is not None and then_writes != self._writes_now:
+            self.session.close()
+            self._session = self._factory(then_writes)
+        if reads:
+            self.session.info[PENDING_READS] = reads
 
     def commit(self) -> None:
         """Commit the change, with the audit row of what this unit of work read. A versioned row
@@ -249,15 +330,21 @@ class Database:
     """An engine, its session factory, and the settings its units of work carry."""
 
     settings: Settings | None = None  # None: the process's settings (SCLERO_* / .env)
+    read_sessions: sessionmaker[Session] | None = None  # None: reads use `sessions` too
 
     def __init__(self, url: str, settings: Settings | None = None, **engine_kwargs: Any) -> None:
         self.url = url
         self.settings = settings
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+        reader = self.engine.execution_options(**{READ_ONLY: True})
+        self.read_sessions = sessionmaker(reader, expire_on_commit=False)
 
-    def uow(self, actor: Actor) -> UnitOfWork:
-        return UnitOfWork(self.sessions, actor, self.settings)
+    def uow(self, actor: Actor, *, writes: bool | None = None) -> UnitOfWork:
+        """A unit of work of `actor`; `writes` None: as the request says (see WRITES)."""
+        return UnitOfWork(
+            self.sessions, actor, self.settings, read_factory=self.read_sessions, writes=writes
+        )
 
 
 __all__ = [

@@ -15,7 +15,7 @@ from sclero.evaluation.schemas import EvaluationIn
 from sclero.patients import service as patients
 from sclero.rules.vocabulary import Allergy, Condition, Medication
 from sclero.web.deps import PageActor, get_db
-from sclero.web.forms import domain_errors, read_form, validate
+from sclero.web.forms import domain_errors, form_values, validate
 from sclero.web.security import require_csrf
 from sclero.web.templating import render
 from sclero.web.versions import form_version
@@ -42,11 +42,14 @@ def evaluation_form(request: Request, patient_id: int, actor: PageActor, db: DB)
 
 
 @router.post("/patients/{patient_id}/evaluation/preview", response_class=HTMLResponse)
-async def evaluation_preview(
-    request: Request, patient_id: int, actor: PageActor, db: DB
+def evaluation_preview(
+    request: Request,
+    patient_id: int,
+    actor: PageActor,
+    db: DB,
+    values: Annotated[dict[str, Any], Depends(form_values(LISTS))],
 ) -> HTMLResponse:
     """The result panel for the answers typed so far (HTMX swaps it; nothing is saved)."""
-    values = await read_form(request, lists=LISTS)
     form_version(values)  # the preview saves nothing: the version matters only on saving
     data, errors = validate(EvaluationIn, values)
     result = None
@@ -67,9 +70,14 @@ async def evaluation_preview(
 
 
 @router.post("/patients/{patient_id}/evaluation", response_model=None)
-async def save_evaluation(request: Request, patient_id: int, actor: PageActor, db: DB) -> Response:
+def save_evaluation(
+    request: Request,
+    patient_id: int,
+    actor: PageActor,
+    db: DB,
+    values: Annotated[dict[str, Any], Depends(form_values(LISTS))],
+) -> Response:
     """Save the intake with the protocol's decision, then go back to the chart."""
-    values = await read_form(request, lists=LISTS)
     version = form_version(values)
     data, errors = validate(EvaluationIn, values)
     stale = False

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from sclero.core.auth import Role
 from sclero.core.errors import InvalidInput
@@ -61,7 +62,9 @@ async def upload_photo(
         first = error.errors()[0]
         raise InvalidInput(readable(dict(first)), field=field_of(first["loc"])) from None
     content = await file.read()
-    return PhotoOut.model_validate(service.add_photo(uow, patient_id, meta, content))
+    # storing is database and file work: in the thread pool, off the event loop
+    photo = await run_in_threadpool(service.add_photo, uow, patient_id, meta, content)
+    return PhotoOut.model_validate(photo)
 
 
 @router.get("/patients/{patient_id}/photos", response_model=list[PhotoOut], dependencies=[CLINICAL])

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from sclero.core.db import Database, UnitOfWork
+from sclero.core.db import Actor, Database, UnitOfWork
 from sclero.core.errors import DomainError
 from sclero.follow_up import service
 from sclero.follow_up.api import photo_response
@@ -22,7 +23,7 @@ from sclero.follow_up.service import TreatedSession
 from sclero.patients import service as patients
 from sclero.rules.vocabulary import Region, Side
 from sclero.web.deps import PageActor, get_db
-from sclero.web.forms import domain_errors, read_form, validate
+from sclero.web.forms import FormValues, domain_errors, validate
 from sclero.web.security import CSRF_FIELD, require_csrf
 from sclero.web.templating import label, render
 
@@ -118,8 +119,9 @@ def clearance_fields(
 
 
 @router.post("/patients/{patient_id}/follow-ups", response_model=None)
-async def record(request: Request, patient_id: int, actor: PageActor, db: DB) -> Response:
-    values = await read_form(request)
+def record(
+    request: Request, patient_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     with db.uow(actor) as uow:
         chosen = _chosen(service.treated_sessions(uow, patient_id), values.get("session_id"))
     errors: dict[str, str] = {}
@@ -201,6 +203,22 @@ async def upload_photo(request: Request, patient_id: int, actor: PageActor, db: 
     await form.close()  # the spooled upload file: this route reads the form itself
     if not content:
         errors["file"] = "Choose a JPEG or PNG photo to upload."
+    # the rest is database and file work: in the thread pool, off the event loop
+    return await run_in_threadpool(
+        _save_photo, request, actor, db, patient_id, data, values, errors, content
+    )
+
+
+def _save_photo(
+    request: Request,
+    actor: Actor,
+    db: Database,
+    patient_id: int,
+    data: PhotoMeta | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    content: bytes,
+) -> Response:
     status = 422
     if data is not None and not errors:
         try:

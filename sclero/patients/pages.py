@@ -21,7 +21,7 @@ from sclero.patients import service
 from sclero.patients.models import Patient
 from sclero.patients.schemas import PatientIn, PatientUpdate
 from sclero.web.deps import PageActor, get_db
-from sclero.web.forms import domain_errors, is_htmx, read_form, validate
+from sclero.web.forms import FormValues, domain_errors, is_htmx, validate
 from sclero.web.security import require_csrf
 from sclero.web.templating import render
 from sclero.web.versions import form_version
@@ -86,8 +86,7 @@ def new_patient_form(request: Request, actor: PageActor) -> HTMLResponse:
 
 
 @router.post("/patients/new", response_model=None)
-async def create_patient(request: Request, actor: PageActor, db: DB) -> Response:
-    values = await read_form(request)
+def create_patient(request: Request, actor: PageActor, db: DB, values: FormValues) -> Response:
     values[CONFIRM] = values.get(CONFIRM) == "true"
     data, errors = validate(PatientIn, values)
     duplicates: list[dict[str, Any]] = []
@@ -115,9 +114,10 @@ def edit_patient_form(request: Request, patient_id: int, actor: PageActor, db: D
 
 
 @router.post("/patients/{patient_id}/edit", response_model=None)
-async def edit_patient(request: Request, patient_id: int, actor: PageActor, db: DB) -> Response:
+def edit_patient(
+    request: Request, patient_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     """Save the corrected details, made on the version the form was opened on."""
-    values = await read_form(request)
     version = form_version(values)
     fields = {name: values.get(name) for name in service.DETAIL_FIELDS}
     data, errors = validate(PatientUpdate, fields)

@@ -27,7 +27,7 @@ from sclero.planning.schemas import ApproveIn, ConsentIn, PlanIn, PlanItemEdit
 from sclero.rules import STOPPING_DECISIONS
 from sclero.rules.vocabulary import Agent, Technique
 from sclero.web.deps import PageActor, get_db
-from sclero.web.forms import domain_errors, read_form, validate
+from sclero.web.forms import FormValues, domain_errors, validate
 from sclero.web.security import require_csrf
 from sclero.web.templating import render
 from sclero.web.versions import form_version
@@ -64,9 +64,10 @@ def patient_plan(request: Request, patient_id: int, actor: PageActor, db: DB) ->
 
 
 @router.post("/patients/{patient_id}/plan", response_model=None)
-async def propose(request: Request, patient_id: int, actor: PageActor, db: DB) -> Response:
+def propose(
+    request: Request, patient_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     """A physician asks the engine for a draft plan; a blocking screening is refused (409)."""
-    values = await read_form(request)
     data, errors = validate(PlanIn, values)
     refusal: dict[str, Any] = {"message": next(iter(errors.values()), ""), "findings": []}
     status = 422
@@ -98,13 +99,17 @@ def plan_detail(request: Request, plan_id: int, actor: PageActor, db: DB) -> HTM
 
 
 @router.post("/plans/{plan_id}/items/{item_id}", response_model=None)
-async def edit_item(
-    request: Request, plan_id: int, item_id: int, actor: PageActor, db: DB
+def edit_item(
+    request: Request,
+    plan_id: int,
+    item_id: int,
+    actor: PageActor,
+    db: DB,
+    values: FormValues,
 ) -> Response:
     """A physician changes one item; the reason for departing from the proposal is required."""
     if actor.role != Role.PHYSICIAN:  # the service checks too; refuse before reading the form
         raise Forbidden(f"Your role ({actor.role}) may not change a treatment plan.")
-    values = await read_form(request)
     version = form_version(values)
     data, errors = validate(PlanItemEdit, values)
     with db.uow(actor) as uow:
@@ -136,8 +141,9 @@ async def edit_item(
 
 
 @router.post("/plans/{plan_id}/approve", response_model=None)
-async def approve(request: Request, plan_id: int, actor: PageActor, db: DB) -> Response:
-    values = await read_form(request)
+def approve(
+    request: Request, plan_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     version = form_version(values)
     reason = (values.get("physician_decision_reason") or "").strip() or None
     data, _ = validate(ApproveIn, {"physician_decision_reason": reason})
@@ -164,9 +170,10 @@ async def approve(request: Request, plan_id: int, actor: PageActor, db: DB) -> R
 
 
 @router.post("/plans/{plan_id}/consent", response_model=None)
-async def sign_consent(request: Request, plan_id: int, actor: PageActor, db: DB) -> Response:
+def sign_consent(
+    request: Request, plan_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     """Record the patient's signature (typed name + confirmation of understanding)."""
-    values = await read_form(request)
     fields = {CONFIRM: False, **values}
     fields["representative_relationship"] = values.get("representative_relationship") or None
     data, errors = validate(ConsentIn, fields)

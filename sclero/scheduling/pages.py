@@ -25,7 +25,7 @@ from sclero.scheduling import service
 from sclero.scheduling.choices import AppointmentKind, AppointmentStatus
 from sclero.scheduling.schemas import AppointmentIn, Reschedule, StatusChange
 from sclero.web.deps import PageActor, get_db
-from sclero.web.forms import domain_errors, read_form, validate
+from sclero.web.forms import FormValues, domain_errors, form_values, validate
 from sclero.web.security import require_csrf
 from sclero.web.templating import label, render
 from sclero.web.versions import FIELD as VERSION
@@ -141,8 +141,13 @@ def appointments(request: Request, patient_id: int, actor: PageActor, db: DB) ->
 
 
 @router.post("/patients/{patient_id}/appointments", response_model=None)
-async def book(request: Request, patient_id: int, actor: PageActor, db: DB) -> Response:
-    values = await read_form(request, lists=("regions",))
+def book(
+    request: Request,
+    patient_id: int,
+    actor: PageActor,
+    db: DB,
+    values: Annotated[dict[str, Any], Depends(form_values(("regions",)))],
+) -> Response:
     kind = values.get("kind")
     data, errors = validate(
         AppointmentIn,
@@ -187,8 +192,9 @@ def _interval_errors(error: IntervalTooShort) -> dict[str, str]:
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response_model=None)
-async def reschedule(request: Request, appointment_id: int, actor: PageActor, db: DB) -> Response:
-    values = await read_form(request)
+def reschedule(
+    request: Request, appointment_id: int, actor: PageActor, db: DB, values: FormValues
+) -> Response:
     data, errors = validate(
         Reschedule,
         {
@@ -200,10 +206,13 @@ async def reschedule(request: Request, appointment_id: int, actor: PageActor, db
 
 
 @router.post("/appointments/{appointment_id}/status", response_model=None)
-async def change_status(
-    request: Request, appointment_id: int, actor: PageActor, db: DB
+def change_status(
+    request: Request,
+    appointment_id: int,
+    actor: PageActor,
+    db: DB,
+    values: FormValues,
 ) -> Response:
-    values = await read_form(request)
     data, errors = validate(
         StatusChange, {"status": values.get("status"), "reason": values.get("reason")}
     )

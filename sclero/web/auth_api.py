@@ -69,7 +69,7 @@ def token(
     settings: Annotated[Settings, Depends(get_settings_dep)],
 ) -> TokenOut:
     """Sign in with username and password; returns a bearer token for the API."""
-    with db.uow(SYSTEM_ACTOR) as uow:
+    with db.uow(SYSTEM_ACTOR, writes=False) as uow:  # the lookups take no write lock
         user = auth.authenticate(uow, form.username, form.password, client_address(request))
         actor = user.as_actor(client_address(request))
         uow.actor = actor

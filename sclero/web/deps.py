@@ -79,7 +79,7 @@ def optional_actor(
         return None
     if kind == "session" and request.url.path.startswith("/api/"):
         require_csrf_header(request)
-    with db.uow(SYSTEM_ACTOR) as uow:
+    with db.uow(SYSTEM_ACTOR, writes=False) as uow:  # a lookup: no write lock, even in a POST
         user = auth.resolve_token(uow, value, kind)
         actor = None if user is None else user.as_actor(client_address(request))
     request.state.actor = actor  # for the audit entry of a refused request

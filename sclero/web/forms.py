@@ -3,9 +3,10 @@ what the user typed together with a message per field when it is refused."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
 from sclero.core.errors import DomainError
@@ -30,6 +31,21 @@ async def read_form(request: Request, lists: tuple[str, ...] = ()) -> dict[str, 
     for key in lists:
         data.setdefault(key, [])
     return data
+
+
+def form_values(lists: tuple[str, ...] = ()) -> Callable[[Request], Awaitable[dict[str, Any]]]:
+    """A dependency giving a page handler its submitted form (see read_form). The form is read
+    here, asynchronously, so the handler itself can be a plain function: Starlette runs it in
+    its thread pool, and its database work never holds up the event loop."""
+
+    async def values(request: Request) -> dict[str, Any]:
+        return await read_form(request, lists)
+
+    return values
+
+
+FormValues = Annotated[dict[str, Any], Depends(form_values())]
+"""The submitted form of a page handler without checkbox groups."""
 
 
 def validate(model: type[M], data: dict[str, Any]) -> tuple[M | None, dict[str, str]]:

@@ -14,7 +14,7 @@ from sclero.core.errors import NotAuthenticated
 from sclero.core.throttle import TooManySignIns
 from sclero.rules.citations import citations
 from sclero.web.deps import SESSION_COOKIE, PageActor, client_address, get_db, issue_session
-from sclero.web.forms import read_form
+from sclero.web.forms import FormValues
 from sclero.web.security import require_csrf
 from sclero.web.templating import render
 
@@ -46,13 +46,14 @@ def login_form(request: Request, next: str = "/") -> HTMLResponse:
 
 
 @router.post("/login", response_model=None)
-async def login(
-    request: Request, db: Annotated[Database, Depends(get_db)]
+def login(
+    request: Request, db: Annotated[Database, Depends(get_db)], form: FormValues
 ) -> HTMLResponse | RedirectResponse:
-    form = await read_form(request)
+    """Sign in (a plain function: the password check runs in the thread pool, never on the
+    event loop, and outside any transaction — see auth.authenticate)."""
     username, password = form.get("username") or "", form.get("password") or ""
     try:
-        with db.uow(SYSTEM_ACTOR) as uow:
+        with db.uow(SYSTEM_ACTOR, writes=False) as uow:  # the lookups take no write lock
             user = auth.authenticate(uow, username, password, client_address(request))
             uow.actor = user.as_actor(client_address(request))
             audit.record(uow, "login", "user", user.id)
