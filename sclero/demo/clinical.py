@@ -68,6 +68,7 @@ COLOURS = {
     "varicose": ("blue",),
     "saphenous_trunk": ("blue",),
     "perforator": ("blue",),
+    "recurrent": ("blue",),
 }
 CEAP = {
     "telangiectasia": "C1",
@@ -75,6 +76,7 @@ CEAP = {
     "varicose": "C2",
     "saphenous_trunk": "C2",
     "perforator": "C2",
+    "recurrent": "C2r",
 }
 
 
@@ -186,6 +188,7 @@ def _diameter(rng: random.Random, vein_type: str) -> float:
         "varicose": (3.0, 7.5),
         "saphenous_trunk": (5.0, 10.0),
         "perforator": (3.5, 6.0),
+        "recurrent": (3.0, 8.0),
     }[vein_type]
     return round(rng.uniform(low, high), 1)
 
@@ -216,17 +219,19 @@ def make_findings(rng: random.Random, first_id: int) -> list[Finding]:
             vein_type = "varicose"
             if rng.random() < 0.06:
                 vein_type = rng.choice(("saphenous_trunk", "perforator"))
+            elif rng.random() < 0.1:
+                vein_type = "recurrent"  # after earlier treatment: refer / foam by a specialist
         side = rng.choice(("left", "right"))
-        if vein_type in {"varicose", "saphenous_trunk", "perforator"}:
+        if vein_type in {"varicose", "saphenous_trunk", "perforator", "recurrent"}:
             region = rng.choice(VARICOSE_REGIONS)
-        elif rng.random() < 0.005:
+        elif rng.random() < 0.02:
             region, side = "face", rng.choice(("left", "right", "midline"))
         else:
             region = rng.choices(LEG_REGIONS, weights=LEG_WEIGHTS)[0]
         if (side, region) in seen:
             continue
         seen.add((side, region))
-        named = vein_type in {"saphenous_trunk", "perforator"}
+        named = vein_type in {"saphenous_trunk", "perforator", "recurrent"}
         findings.append(
             Finding(
                 id=first_id + len(findings),

@@ -250,3 +250,31 @@ def adverse_events(
             }
         )
     return rows
+
+
+SHOWCASE_DAYS = 28  # sessions this recent may carry the demo's open urgent event
+SHOWCASE_RATE = 0.3
+
+
+def showcase_urgent_event(
+    rng: random.Random, session_day: date, today: date, protocol: Protocol
+) -> dict[str, Any] | None:
+    """Now and then, after a recent session, an open urgent event (chest pain and breathlessness:
+    possible pulmonary embolism) far above the reference's rate: a demo clinic shows how Today,
+    the chart and session start hold the patient until a physician has reviewed it."""
+    age = (today - session_day).days
+    if not 1 <= age <= SHOWCASE_DAYS or rng.random() >= SHOWCASE_RATE:
+        return None
+    symptoms = ["chest_pain", "breathlessness"]
+    triaged = triage(symptoms, protocol)
+    return {
+        "event_type": "proximal_dvt_pe",
+        "symptoms": symptoms,
+        "triage_level": triaged.level,
+        "triage": triaged.to_document(),
+        "onset_date": date.fromordinal(session_day.toordinal() + rng.randint(1, age)),
+        "severity": "severe",
+        "management": "Sent to urgent care; awaiting the hospital's findings.",
+        "outcome": "resolving",
+        "status": "open",
+    }

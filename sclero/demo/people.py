@@ -58,9 +58,12 @@ def _ascii(text: str) -> str:
 
 
 def birth_date_for(rng: random.Random, today: date) -> date:
-    """Mostly 25–70 years old, a few younger adults and older people."""
+    """Mostly 25–70 years old, a few younger adults, older people and minors (whose treatment a
+    physician decides and whose consent a parent signs)."""
     roll = rng.random()
-    if roll < 0.05:
+    if roll < 0.02:
+        age = rng.randint(14, 17)
+    elif roll < 0.05:
         age = rng.randint(18, 24)
     elif roll < 0.93:
         age = rng.randint(25, 69)

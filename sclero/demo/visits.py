@@ -15,6 +15,7 @@ from sclero.adverse_events.models import AdverseEvent
 from sclero.charting.schemas import CHECKLIST_ITEMS
 from sclero.charting.service import closing_record
 from sclero.demo import course
+from sclero.demo.people import FEMALE_NAMES, MALE_NAMES, age_on
 from sclero.demo.store import Clinic
 from sclero.patients.choices import HoldReason
 from sclero.planning.consent import consent_text
@@ -164,12 +165,27 @@ def plan(
             "patient_id": person["id"],
             "plan_id": plan_id,
             "text": _consent_text(clinic, plan_row, items),
-            "signed_by_name": f"{person['first_name']} {person['last_name']}",
+            **_signer(clinic, rng, person, created.date()),
             "signed_at": created + timedelta(minutes=rng.randint(8, 20)),
             "witnessed_by_id": clinic.staff["nurse"],
         },
     )
     return plan_id
+
+
+def _signer(
+    clinic: Clinic, rng: random.Random, person: dict[str, Any], day: date
+) -> dict[str, Any]:
+    """Who signs the consent: the patient, or for a minor a parent, naming the relationship."""
+    if age_on(person["birth_date"], day) >= clinic.protocol.minor_below_age_years:
+        name = f"{person['first_name']} {person['last_name']}"
+        return {"signed_by_name": name, "representative_relationship": None}
+    relationship = rng.choice(("mother", "father", "legal guardian"))
+    first = rng.choice(MALE_NAMES if relationship == "father" else FEMALE_NAMES)
+    return {
+        "signed_by_name": f"{first} {person['last_name']}",
+        "representative_relationship": relationship,
+    }
 
 
 def _physician_decision(result: dict[str, Any], physician: int) -> dict[str, Any]:
@@ -283,7 +299,9 @@ def _session(
         },
     )
     foam = any(i["technique"] == "foam" for i in charted.injections)
-    for event in course.adverse_events(rng, foam, starts.date(), clinic.today, clinic.protocol):
+    events = course.adverse_events(rng, foam, starts.date(), clinic.today, clinic.protocol)
+    showcase = course.showcase_urgent_event(rng, starts.date(), clinic.today, clinic.protocol)
+    for event in [*events, *([showcase] if showcase else [])]:
         reported = datetime.combine(event["onset_date"], time(10)) + timedelta(
             days=rng.randint(0, 3)
         )
