@@ -152,10 +152,12 @@ def users_create(
 ) -> None:
     """Add a staff user."""
     from sclero.core import auth
+    from sclero.core.accounts import check_password_policy
     from sclero.core.errors import DomainError
 
     database = _database()
     try:
+        check_password_policy(password, username)
         with database.uow(SYSTEM_ACTOR) as uow:
             user = auth.create_user(
                 uow,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sclero.core.accounts import DEMO_PASSWORD as DEMO_PASSWORD  # refused outside the demo
 from sclero.core.auth import Role, User, hash_password
 from sclero.core.time import utcnow
 
-DEMO_PASSWORD = "sclero-demo-2026"  # noqa: S105 - documented demo-only password
 DEMO_USERS = (
     ("physician", "Dr. Demo Physician", Role.PHYSICIAN),
     ("nurse", "Demo Nurse", Role.NURSE),

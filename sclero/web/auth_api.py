@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import ConfigDict, StringConstraints
 
-from sclero.core import audit, auth
+from sclero.core import accounts, audit, auth
 from sclero.core.auth import Role
 from sclero.core.db import SYSTEM_ACTOR, Database
 from sclero.core.schemas import Out, Strict
@@ -25,6 +26,7 @@ from sclero.web.deps import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
+Trimmed = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
 class TokenOut(Strict):
@@ -34,10 +36,26 @@ class TokenOut(Strict):
 
 
 class UserIn(Strict):
-    username: str
-    full_name: str
-    role: str
+    # A password is kept exactly as typed (sign-in does not trim it either); the rest is trimmed.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    username: Trimmed
+    full_name: Trimmed
+    role: Trimmed
     password: str
+
+
+class PasswordIn(Strict):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    password: str
+
+
+class PasswordChangeIn(Strict):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    current_password: str
+    new_password: str
 
 
 class UserOut(Out):
@@ -102,6 +120,7 @@ def me(actor: CurrentActor) -> dict[str, Any]:
     "/users", response_model=UserOut, status_code=201, dependencies=[Depends(allow(Role.ADMIN))]
 )
 def create_user(data: UserIn, uow: UoW) -> UserOut:
+    accounts.check_password_policy(data.password, data.username)
     user = auth.create_user(
         uow,
         username=data.username,
@@ -128,3 +147,47 @@ def audit_log(
         uow, patient_id=patient_id, username=username, action=action, limit=limit, offset=offset
     )
     return [AuditOut.model_validate(r) for r in rows]
+
+
+@router.get("/users", response_model=list[UserOut], dependencies=[Depends(allow(Role.ADMIN))])
+def list_users(uow: UoW) -> list[UserOut]:
+    return [UserOut.model_validate(user) for user in accounts.list_users(uow)]
+
+
+@router.post(
+    "/users/{user_id}/deactivate",
+    response_model=UserOut,
+    dependencies=[Depends(allow(Role.ADMIN))],
+)
+def deactivate_user(user_id: int, uow: UoW) -> UserOut:
+    """The account can no longer sign in; its sessions and API tokens end at once."""
+    return UserOut.model_validate(accounts.set_active(uow, user_id, False))
+
+
+@router.post(
+    "/users/{user_id}/activate", response_model=UserOut, dependencies=[Depends(allow(Role.ADMIN))]
+)
+def activate_user(user_id: int, uow: UoW) -> UserOut:
+    return UserOut.model_validate(accounts.set_active(uow, user_id, True))
+
+
+@router.post(
+    "/users/{user_id}/password",
+    response_model=UserOut,
+    dependencies=[Depends(allow(Role.ADMIN))],
+)
+def reset_password(user_id: int, data: PasswordIn, uow: UoW) -> UserOut:
+    """An admin sets a new password; the user's sign-ins end."""
+    return UserOut.model_validate(accounts.reset_password(uow, user_id, data.password))
+
+
+@router.post("/auth/password", status_code=204)
+def change_password(data: PasswordChangeIn, uow: UoW) -> None:
+    """Change one's own password; every other sign-in of this user ends."""
+    accounts.change_own_password(uow, data.current_password, data.new_password)
+
+
+@router.post("/auth/logout-everywhere", status_code=204)
+def logout_everywhere(uow: UoW) -> None:
+    """End every session and API token of the signed-in user (a lost phone, a shared screen)."""
+    accounts.sign_out_everywhere(uow)

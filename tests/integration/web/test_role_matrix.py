@@ -17,7 +17,12 @@ PUBLIC = {
     "/fhir/CodeSystem",
     "/fhir/CodeSystem/{code_system_id}",
 }
-ANY_SIGNED_IN = {"/api/v1/auth/me", "/api/v1/auth/logout"}
+ANY_SIGNED_IN = {
+    "/api/v1/auth/me",
+    "/api/v1/auth/logout",
+    "/api/v1/auth/logout-everywhere",
+    "/api/v1/auth/password",
+}
 
 
 def declared_roles(route: APIRoute) -> tuple[str, ...] | None:
