@@ -43,6 +43,7 @@ demo: setup ## Load 300 demo patients into the configured database
 bench: setup ## Run the benchmarks (engine, demo generator, reports, load on the real server)
 	uv run python benchmarks/bench_engine.py
 	uv run python benchmarks/bench_demo.py
+	uv run python benchmarks/bench_search.py
 	uv run python benchmarks/bench_reports.py --patients 20000
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	uv run python benchmarks/bench_load.py
