@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from sclero.core.settings import get_settings
+from sclero.rules import vocabulary
 
 
 def utcnow() -> datetime:
@@ -47,7 +48,7 @@ def to_clinic_wall_time(moment: datetime) -> datetime:
     return moment.astimezone(clinic_zone()).replace(tzinfo=None)
 
 
-DATE_FORMAT = "%d %b %Y"  # how the clinic writes a date: 29 Dec 2026 (pages and messages)
+DATE_FORMAT = vocabulary.DATE_FORMAT  # how the clinic writes a date: 29 Dec 2026
 
 
 def clinic_date(day: date) -> str:

@@ -78,9 +78,10 @@ def check_interval(
         message = f"At least {days} days since the last session on these regions."
         return IntervalCheck(True, earliest, (), message, sources, days)
     assert earliest is not None  # conflicts come from earlier sessions
+    sites = ", ".join(v.label_of(region).lower() for region in conflicts)
     message = (
-        f"Too soon: {', '.join(conflicts)} treated less than {days} days before; "
-        f"earliest date {earliest.isoformat()}."
+        f"Too soon: {sites} treated less than {days} days before; "
+        f"earliest date {earliest.strftime(v.DATE_FORMAT)}."
     )
     return IntervalCheck(False, earliest, conflicts, message, sources, days)
 

@@ -209,6 +209,9 @@ _LABELS: dict[str, str] = {
 }
 
 
+DATE_FORMAT = "%d %b %Y"  # how the clinic writes a date in messages and pages: 29 Dec 2026
+
+
 def label_of(code: str) -> str:
     """The label of any vocabulary code (the code made readable when it has none)."""
     return _LABELS.get(code, code.replace("_", " ").capitalize())

@@ -30,7 +30,49 @@ def field_of(location: tuple[Any, ...] | list[Any]) -> str:
     return text or "request"
 
 
+REQUIRED = "This field is required."
+PLAIN: dict[str, str] = {
+    "missing": REQUIRED,
+    "float_parsing": "Enter a number.",
+    "float_type": "Enter a number.",
+    "int_parsing": "Enter a whole number.",
+    "int_type": "Enter a whole number.",
+    "date_parsing": "Enter a date.",
+    "date_from_datetime_parsing": "Enter a date.",
+    "datetime_parsing": "Enter a date and time.",
+    "datetime_from_date_parsing": "Enter a date and time.",
+    "bool_parsing": "Choose yes or no.",
+}
+"""Pydantic's error types in the clinic's words (never "Input should be a valid string")."""
+
+
 def readable(error: dict[str, Any]) -> str:
+    kind, value, limits = error.get("type"), error.get("input"), error.get("ctx") or {}
+    if value in (None, "") and kind in {"string_type", "string_too_short", "missing"}:
+        return REQUIRED
+    if kind in PLAIN:
+        return PLAIN[kind]
+    if kind == "string_too_short":
+        return f"Write at least {limits.get('min_length')} characters."
+    if kind == "string_too_long":
+        return f"Write at most {limits.get('max_length')} characters."
+    for name, words in (
+        ("gt", "more than"),
+        ("ge", "at least"),
+        ("lt", "less than"),
+        ("le", "at most"),
+    ):
+        if name in limits and kind in {
+            "greater_than",
+            "greater_than_equal",
+            "less_than",
+            "less_than_equal",
+        }:
+            return (
+                f"Enter a value {words} {limits[name]:g}."
+                if isinstance(limits[name], (int, float))
+                else f"Enter a value {words} {limits[name]}."
+            )
     message = str(error.get("msg", "invalid value"))
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
