@@ -124,6 +124,9 @@ def test_injections_are_charted_and_refused_over_the_limit(
     assert 'data-testid="refusal"' in text
     assert re.search(r"Given\D+21 mg", text) and re.search(r"Limit\D+20 mg", text)
     assert re.search(r"Remaining\D+2 mg", text)
+    # The reason once (not again in a list), and advice that fits a limit in mg.
+    assert text.count("brings the session total to 21 mg") == 1
+    assert "Lower the volume or the concentration, or ask a physician." in text
     assert 'value="0.3"' in text and 'value="L123"' in text  # the typed values are kept
     assert 'name="override_reason"' not in text  # a nurse is not offered an override
     assert count(db, Injection) == 6
