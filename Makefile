@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 UV_VERSION := 0.13.9
 
-.PHONY: help setup run test test-sqlite test-postgres lint format bench demo migrate
+.PHONY: help setup run test test-sqlite test-postgres lint format bench soak demo migrate
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ migrate: setup ## Apply migrations to the configured database
 
 demo: setup ## Load 300 demo patients into the configured database
 	uv run sclero demo --patients 300
+
+soak: setup ## Crash soak: SIGKILL the real server mid-write, check every acknowledged write
+	uv run python benchmarks/soak_crash.py --cycles 20
 
 bench: setup ## Run the benchmarks (engine, demo generator, reports, load on the real server)
 	uv run python benchmarks/bench_engine.py
