@@ -32,7 +32,7 @@ from sclero.reports import pages as reports_pages
 from sclero.scheduling import api as scheduling_api
 from sclero.scheduling import pages as scheduling_pages
 from sclero.scheduling.choices import AppointmentKind, AppointmentStatus
-from sclero.web import api_docs, auth_api, errors, openapi
+from sclero.web import account_pages, api_docs, auth_api, errors, openapi
 from sclero.web import pages as web_pages
 from sclero.web.headers import SecurityHeaders
 from sclero.web.limits import BodyLimit
@@ -55,6 +55,7 @@ API_ROUTERS = (
 
 PAGE_ROUTERS = (
     web_pages.router,
+    account_pages.router,
     patients_pages.router,
     record_pages.router,
     scheduling_pages.router,

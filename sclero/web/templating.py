@@ -41,6 +41,8 @@ NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Calendar", "/calendar", (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)),
     ("Outcomes", "/reports/outcomes", (Role.PHYSICIAN, Role.CLINIC_LEAD)),
     ("Audit log", "/audit", (Role.ADMIN,)),
+    ("Staff", "/admin/users", (Role.ADMIN,)),
+    ("Account", "/account", tuple(Role)),
 )
 
 DECISION_STYLE = {
