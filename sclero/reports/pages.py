@@ -15,7 +15,6 @@ from sclero.core.db import Database
 from sclero.core.errors import InvalidInput
 from sclero.reports import pdf, service
 from sclero.reports.cache import ReportCache
-from sclero.reports.figures import render_svg
 from sclero.reports.filters import CHOICES, ReportFilters, parse_filters
 from sclero.reports.sheet import build_sheet
 from sclero.web.deps import PageActor, get_db
@@ -66,6 +65,8 @@ def dashboard(request: Request, actor: PageActor, db: DB) -> HTMLResponse:
 @router.get("/reports/outcomes/figures/{key}.svg")
 def figure(key: str, request: Request, actor: PageActor, db: DB) -> Response:
     """One figure of the dashboard as an SVG image."""
+    from sclero.reports.figures import render_svg  # matplotlib: not at every worker's start
+
     with db.uow(actor) as uow:
         filters = _filters(request, uow.today())
         computed = _cache(request).get((filters, uow.today()))

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 from sclero.core.settings import Settings
-from sclero.reports.figures import render_svg
 from sclero.reports.report import OutcomesReport
 from sclero.web.templating import PACKAGE, templates
 
@@ -18,6 +17,8 @@ PRINT_CSS = PACKAGE / "web" / "static" / "outcomes-print.css"
 def report_html(report: OutcomesReport, settings: Settings, printed_on: date) -> str:
     """The whole report as one HTML document (figures as data: URIs, so WeasyPrint needs
     nothing from the network)."""
+    from sclero.reports.figures import render_svg  # matplotlib: loaded when a report is drawn
+
     figures = {
         key: "data:image/svg+xml;base64,"
         + base64.b64encode(render_svg(table, report.headline)).decode("ascii")
