@@ -217,6 +217,10 @@ def test_no_sequence_of_calls_charts_a_forbidden_injection(
     walk.plan()
     walk.start("nurse")
     assert walk.session_id is not None, "the happy path reaches a session"
+    planned = {"site": SITES[0], "agent": "polidocanol", "technique": "liquid",
+               "concentration_percent": 0.5, "volume_ml": 0.1, "role": "nurse",
+               "override": False}  # fmt: skip
+    walk.inject(planned)  # the plan's own injection: the oracle checks at least one each walk
     for name, *args in steps:
         getattr(walk, name)(*args)
 
