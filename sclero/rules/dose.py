@@ -292,7 +292,8 @@ def _check_point(
         violations.append(
             DoseViolation(
                 "no_protocol_range",
-                f"The protocol has no {new.technique} {new.agent} for {new.vein_type} veins.",
+                f"The protocol has no {v.label_of(new.technique).lower()} {v.label_of(new.agent)} "
+                f"for {_veins(new.vein_type)}.",
                 new.concentration_percent, None, None, "%", sources,
             )
         )  # fmt: skip
@@ -306,10 +307,18 @@ def _check_point(
             DoseViolation(
                 "volume_per_injection_above_max",
                 f"{new.volume_ml:g} mL in one injection is above the {volume.max_ml:g} mL maximum "
-                f"per injection point for {new.vein_type} veins.",
+                f"per injection point for {_veins(new.vein_type)}.",
                 new.volume_ml, volume.max_ml, None, "mL", volume.sources, volume.confirmed,
             )
         )  # fmt: skip
+
+
+def _veins(vein_type: str | None) -> str:
+    """A vein type as a message names it: "saphenous trunk veins", not the code."""
+    if vein_type is None:
+        return "this vein"
+    text = v.label_of(vein_type).lower()
+    return text if "vein" in text else f"{text} veins"
 
 
 def _check_concentration(
@@ -323,7 +332,7 @@ def _check_concentration(
 ) -> None:
     given = new.concentration_percent
     if given > high + _EPSILON:
-        message = f"{given:g} % is above the {high:g} % maximum for {new.vein_type} veins."
+        message = f"{given:g} % is above the {high:g} % maximum for {_veins(new.vein_type)}."
         violations.append(
             DoseViolation(
                 "concentration_above_max", message, given, high, None, "%", sources, confirmed
@@ -331,7 +340,7 @@ def _check_concentration(
         )
     elif low is not None and given < low - _EPSILON:
         message = (
-            f"{given:g} % is below the usual {low:g}–{high:g} % range for {new.vein_type} veins."
+            f"{given:g} % is below the usual {low:g}–{high:g} % range for {_veins(new.vein_type)}."
         )
         precautions.append(DosePrecaution("concentration_below_range", message, sources, confirmed))
 
