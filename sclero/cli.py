@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -74,7 +74,6 @@ def audit_archive(
     """Move audit entries older than a date into a checked file (run as the schema's owner)."""
     from datetime import date, datetime
 
-    from sclero.core import audit
     from sclero.core.audit_archive import ArchiveRefused, archive_before
 
     try:
@@ -89,10 +88,19 @@ def audit_archive(
     except ArchiveRefused as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
-    with database.uow(SYSTEM_ACTOR) as uow:
-        audit.record(uow, "archive", "audit_log", detail={"before": before, "entries": moved})
-        uow.commit()
+    _record_system_action(database, "archive", "audit_log", {"before": before, "entries": moved})
     console.print(f"[green]Archived {moved} audit entries[/green] older than {before} to {output}.")
+
+
+def _record_system_action(
+    database: Database, action: str, entity: str, detail: dict[str, Any]
+) -> None:
+    """One audit entry for what an operator did on the command line (backup, restore, archive)."""
+    from sclero.core import audit
+
+    with database.uow(SYSTEM_ACTOR) as uow:
+        audit.record(uow, action, entity, detail=detail)
+        uow.commit()
 
 
 @app.command()
@@ -100,7 +108,6 @@ def backup(
     archive: Annotated[Path, typer.Argument(help="The archive to write (a new file)")],
 ) -> None:
     """A consistent online backup (database, photos, secret key) in one checked archive."""
-    from sclero.core import audit
     from sclero.core.backup import BackupError, create_backup
 
     settings = get_settings()
@@ -110,9 +117,7 @@ def backup(
     except BackupError as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
-    with _database().uow(SYSTEM_ACTOR) as uow:
-        audit.record(uow, "backup", "installation", detail={"files": len(manifest.files)})
-        uow.commit()
+    _record_system_action(_database(), "backup", "installation", {"files": len(manifest.files)})
     console.print(
         f"[green]Backup written to {archive}[/green]: {manifest.database} database at migration "
         f"{manifest.revision}, {len(manifest.files)} files, checksums in the manifest."
@@ -124,7 +129,6 @@ def restore(
     archive: Annotated[Path, typer.Argument(help="An archive written by `sclero backup`")],
 ) -> None:
     """Restore a backup into an empty installation (refuses to overwrite; checks every file)."""
-    from sclero.core import audit
     from sclero.core.backup import BackupError, restore_backup
 
     settings = get_settings()
@@ -135,9 +139,8 @@ def restore(
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     upgrade_database(settings.resolved_database_url)  # a backup from an older release
-    with _database().uow(SYSTEM_ACTOR) as uow:
-        audit.record(uow, "restore", "installation", detail={"created_at": manifest.created_at})
-        uow.commit()
+    detail = {"created_at": manifest.created_at}
+    _record_system_action(_database(), "restore", "installation", detail)
     console.print(f"[green]Restored the backup of {manifest.created_at}.[/green]")
 
 
