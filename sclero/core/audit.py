@@ -311,7 +311,8 @@ def list_entries(
     limit: int = 100,
     offset: int = 0,
 ) -> list[AuditEntry]:
-    """Audit entries, newest first, filtered (admins only)."""
+    """Audit entries, newest first, filtered (admins only). The reading is itself audited, with
+    its filters and the entries it showed: who looked at whose access history is on record."""
     uow.require_role("admin")
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
     if patient_id is not None:
@@ -320,4 +321,16 @@ def list_entries(
         query = query.where(AuditEntry.username == username)
     if action:
         query = query.where(AuditEntry.action == action)
-    return list(uow.session.scalars(query))
+    rows = list(uow.session.scalars(query))
+    filters = {"patient_id": patient_id, "username": username and username[:64]}
+    filters["action"] = action and action[:20]
+    shown = [rows[-1].id, rows[0].id] if rows else []
+    detail = {
+        "filters": {key: value for key, value in filters.items() if value},
+        "limit": limit,
+        "offset": offset,
+        "entries": len(rows),
+        "ids": shown,  # the range of entry ids shown, oldest and newest
+    }
+    record(uow, "read", "audit_log", detail=detail)
+    return rows
