@@ -3,6 +3,7 @@ session as the service adds it (helpers of the service: they neither audit nor c
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -122,21 +123,26 @@ def plan_regions(uow: UnitOfWork, plan_id: int) -> list[str]:
 
 
 def require_interval(
-    uow: UnitOfWork, patient_id: int, regions: list[str], override_reason: str | None
+    uow: UnitOfWork,
+    patient_id: int,
+    on: date,
+    regions: list[str] | None,
+    override_reason: str | None,
+    *,
+    field: str,
+    remedy: str,
 ) -> None:
-    check = check_interval(
-        history.as_previous_sessions(uow, patient_id),
-        uow.today(),
-        regions,
-        uow.protocol,
-    )
-    if check.allowed:
-        return
-    if override_reason and uow.actor.role == Role.PHYSICIAN:
+    """Refuse a session on `on` sooner than the protocol's interval after the last one at any of
+    `regions` — `None` meaning every region treated before, the safer reading — unless a
+    physician gives a written reason. `remedy` tells the user what a physician may do."""
+    past = history.as_previous_sessions(uow, patient_id)
+    wanted = sorted({r for s in past for r in s.regions}) if regions is None else regions
+    check = check_interval(past, on, wanted, uow.protocol)
+    if check.allowed or (override_reason and is_physician(uow)):
         return
     raise IntervalTooShort(
-        f"{check.message} A physician may override with a written reason.",
-        field="interval_override_reason",
+        f"{check.message} {remedy}",
+        field=field,
         earliest_date=str(check.earliest_date),
         regions=list(check.conflicting_regions),
         sources=list(check.sources),

@@ -51,7 +51,13 @@ def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> Treat
     plan = opening.ready_plan(uow, patient_id)
     opening.require_checklist(uow, data)
     opening.require_interval(
-        uow, patient_id, opening.plan_regions(uow, plan.id), data.interval_override_reason
+        uow,
+        patient_id,
+        uow.today(),
+        opening.plan_regions(uow, plan.id),
+        data.interval_override_reason,
+        field="interval_override_reason",
+        remedy="A physician may override with a written reason.",
     )
     opening.require_weight_confirmed(uow, plan.weight_kg, data)
     if data.weight_kg and data.weight_kg != patient.weight_kg:
@@ -281,6 +287,10 @@ def list_sessions(uow: UnitOfWork, patient_id: int) -> list[TreatmentSession]:
         .options(selectinload(TreatmentSession.injections))  # the chart counts them: no N+1
     )
     return patients.read_record(uow, patient_id, "treatment_session", query)
+
+
+require_interval = opening.require_interval
+"""The interval rule as every step applies it (scheduling books with it)."""
 
 
 def past_sessions(uow: UnitOfWork, patient_id: int) -> list[PreviousSession]:

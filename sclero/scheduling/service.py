@@ -12,7 +12,7 @@ from sclero.charting import service as charting
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
-from sclero.core.errors import Conflict, IntervalTooShort, InvalidInput
+from sclero.core.errors import Conflict, InvalidInput
 from sclero.core.time import clinic_date, to_clinic_wall_time
 from sclero.core.versioning import check_version, snapshot
 from sclero.patients import service as patients
@@ -129,24 +129,17 @@ def _require_physician_for_reason(uow: UnitOfWork, reason: str | None) -> None:
 
 
 def _require_interval(
-    uow: UnitOfWork,
-    patient_id: int,
-    on: date,
-    regions: list[str] | None,
-    override_reason: str | None,
+    uow: UnitOfWork, patient_id: int, on: date, regions: list[str] | None, reason: str | None
 ) -> None:
-    past = charting.past_sessions(uow, patient_id)
     # Without named regions, every region treated before counts: the safer reading.
-    wanted = regions or sorted({r for s in past for r in s.regions})
-    check = check_interval(past, on, wanted, uow.protocol)
-    if check.allowed or (override_reason and uow.actor.role == Role.PHYSICIAN):
-        return
-    raise IntervalTooShort(
-        f"{check.message} A physician may book it sooner with a written reason.",
+    charting.require_interval(
+        uow,
+        patient_id,
+        on,
+        regions or None,
+        reason,
         field="starts_at",
-        earliest_date=str(check.earliest_date),
-        regions=list(check.conflicting_regions),
-        sources=list(check.sources),
+        remedy="A physician may book it sooner with a written reason.",
     )
 
 
