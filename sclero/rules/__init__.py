@@ -13,15 +13,14 @@ from sclero.rules.case import (
     classify_vein,
     parse_case,
 )
-from sclero.rules.dose import (
+from sclero.rules.dose import check_injection, session_limits
+from sclero.rules.dose_facts import (
     DoseCheck,
     DosePrecaution,
     DoseTally,
     DoseViolation,
     InjectionFacts,
     SessionLimits,
-    check_injection,
-    session_limits,
 )
 from sclero.rules.engine import evaluate, evaluate_document
 from sclero.rules.errors import CaseError, ProtocolError

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sclero.rules import vocabulary as v
-from sclero.rules.dose import InjectionFacts
+from sclero.rules.dose_facts import InjectionFacts
 from sclero.rules.errors import CaseError
 from sclero.rules.parsing import code, list_of, mapping, only
 from sclero.rules.plausibility import as_number

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from sclero.rules.case import Case, Patient, parse_case
-from sclero.rules.dose import DoseCheck, check_injection, session_limits
+from sclero.rules.dose import check_injection, session_limits
+from sclero.rules.dose_facts import DoseCheck
 from sclero.rules.errors import CaseError
 from sclero.rules.interval import IntervalCheck, check_interval, earliest_for
 from sclero.rules.loading import default_protocol

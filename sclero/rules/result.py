@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sclero.rules.dose import DoseCheck, SessionLimits
+from sclero.rules.dose_facts import DoseCheck, SessionLimits
 from sclero.rules.interval import IntervalCheck
 from sclero.rules.planning import CompressionPlan, FiredReferral, PlanItem
 from sclero.rules.protocol import RANK, Protocol, Rule
