@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from sclero.cli import exchange, records
+from sclero.cli.common import cli_actor, console, err, open_database, refuse
 from sclero.core.db import (
     SYSTEM_ACTOR,
     Actor,
     Database,
-    DatabaseNotMigrated,
     analyze,
-    ensure_migrated,
     upgrade_database,
 )
 from sclero.core.settings import get_settings
@@ -28,16 +27,12 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.")
 users_app = typer.Typer(help="Staff users.")
-audit_app = typer.Typer(help="The audit log.")
-export_app = typer.Typer(help="FHIR R4 export of patient records.")
 report_app = typer.Typer(help="Reports on the clinic's work.")
 app.add_typer(db_app, name="db")
 app.add_typer(report_app, name="report")
 app.add_typer(users_app, name="users")
-app.add_typer(audit_app, name="audit")
-app.add_typer(export_app, name="export")
-console = Console()
-err = Console(stderr=True)
+app.add_typer(records.audit_app, name="audit")
+app.add_typer(exchange.export_app, name="export")
 
 
 @db_app.command("upgrade")
@@ -47,101 +42,6 @@ def db_upgrade() -> None:
     upgrade_database(url)
     analyze(url)
     console.print("[green]Database is up to date.[/green]")
-
-
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the audit log's hash chain; name the first entry that was changed or removed."""
-    from sclero.core.audit import verify_chain
-
-    database = _database()
-    with database.engine.connect() as connection:
-        checked, broken = verify_chain(connection)
-    if broken is not None:
-        err.print(
-            f"[red]The audit log is broken at entry {broken.entry_id}: {broken.reason}.[/red] "
-            f"{checked} entries before it are intact."
-        )
-        raise typer.Exit(1)
-    console.print(f"[green]The audit log is intact:[/green] {checked} entries, chain unbroken.")
-
-
-@audit_app.command("archive")
-def audit_archive(
-    before: Annotated[str, typer.Option(help="Archive entries older than this date (YYYY-MM-DD)")],
-    output: Annotated[Path, typer.Option(help="The archive file to write (.ndjson.gz, new)")],
-) -> None:
-    """Move audit entries older than a date into a checked file (run as the schema's owner)."""
-    from datetime import date, datetime
-
-    from sclero.core.audit_archive import ArchiveRefused, archive_before
-
-    try:
-        cutoff = datetime.combine(date.fromisoformat(before), datetime.min.time())
-    except ValueError:
-        err.print(f"[red]--before must be a date like 2025-01-01, not {before!r}.[/red]")
-        raise typer.Exit(2) from None
-    database = _database()
-    try:
-        with database.engine.begin() as connection:
-            moved = archive_before(connection, cutoff, output, SYSTEM_ACTOR.username)
-    except ArchiveRefused as error:
-        err.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from None
-    _record_system_action(database, "archive", "audit_log", {"before": before, "entries": moved})
-    console.print(f"[green]Archived {moved} audit entries[/green] older than {before} to {output}.")
-
-
-def _record_system_action(
-    database: Database, action: str, entity: str, detail: dict[str, Any]
-) -> None:
-    """One audit entry for what an operator did on the command line (backup, restore, archive)."""
-    from sclero.core import audit
-
-    with database.uow(SYSTEM_ACTOR) as uow:
-        audit.record(uow, action, entity, detail=detail)
-        uow.commit()
-
-
-@app.command()
-def backup(
-    archive: Annotated[Path, typer.Argument(help="The archive to write (a new file)")],
-) -> None:
-    """A consistent online backup (database, photos, secret key) in one checked archive."""
-    from sclero.core.backup import BackupError, create_backup
-
-    settings = get_settings()
-    try:
-        with console.status("Backing up…") as status:
-            manifest = create_backup(settings, archive, lambda step: status.update(step + "…"))
-    except BackupError as error:
-        err.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from None
-    _record_system_action(_database(), "backup", "installation", {"files": len(manifest.files)})
-    console.print(
-        f"[green]Backup written to {archive}[/green]: {manifest.database} database at migration "
-        f"{manifest.revision}, {len(manifest.files)} files, checksums in the manifest."
-    )
-
-
-@app.command()
-def restore(
-    archive: Annotated[Path, typer.Argument(help="An archive written by `sclero backup`")],
-) -> None:
-    """Restore a backup into an empty installation (refuses to overwrite; checks every file)."""
-    from sclero.core.backup import BackupError, restore_backup
-
-    settings = get_settings()
-    try:
-        with console.status("Restoring…") as status:
-            manifest = restore_backup(settings, archive, lambda step: status.update(step + "…"))
-    except BackupError as error:
-        err.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from None
-    upgrade_database(settings.resolved_database_url)  # a backup from an older release
-    detail = {"created_at": manifest.created_at}
-    _record_system_action(_database(), "restore", "installation", detail)
-    console.print(f"[green]Restored the backup of {manifest.created_at}.[/green]")
 
 
 @users_app.command("create")
@@ -158,7 +58,7 @@ def users_create(
     from sclero.core.accounts import check_password_policy
     from sclero.core.errors import DomainError
 
-    database = _database()
+    database = open_database()
     try:
         check_password_policy(password, username)
         with database.uow(SYSTEM_ACTOR) as uow:
@@ -186,7 +86,7 @@ def demo(
 
     from sclero.demo.generator import ensure_demo_users, generate_clinic
 
-    database = _database()
+    database = open_database()
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -232,7 +132,7 @@ def serve(
 
     settings = get_settings()
     upgrade_database(settings.resolved_database_url)
-    database = _database()
+    database = open_database()
     if not no_demo:
         _first_start_demo(database, demo_patients)
     console.print(f"Sclero on [bold]http://{host}:{port}/[/bold]  (API docs: /docs)")
@@ -283,7 +183,7 @@ def worker() -> None:
 
     from sclero.exchange.worker import reader_for, run_forever
 
-    database = _database()
+    database = open_database()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     console.print("Export worker running (Ctrl-C stops it).")
@@ -352,105 +252,6 @@ def evaluate(
         raise typer.Exit(code)
 
 
-@export_app.command("patient")
-def export_patient(
-    patient_id: int,
-    user: Annotated[str, typer.Option("--user", help="The clinician exporting (audited)")],
-    out: Annotated[str, typer.Option("--out", help="File to write, or - for stdout")] = "-",
-    base_url: Annotated[str, typer.Option(help="Base URL in the Bundle's links")] = (
-        "http://127.0.0.1:8000"
-    ),
-) -> None:
-    """Write one patient's whole record as a FHIR Bundle (Patient/$everything)."""
-    import json
-    from pathlib import Path
-
-    from sclero.core.errors import DomainError
-    from sclero.exchange.everything import everything
-    from sclero.exchange.sources import Context
-
-    database = _database()
-    try:
-        with database.uow(_cli_actor(database, user)) as uow:
-            bundle = everything(uow, patient_id, Context(base_url=base_url))
-    except DomainError as error:
-        err.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(2) from None
-    text = json.dumps(bundle, ensure_ascii=False, indent=1)
-    if out == "-":
-        print(text)
-    else:
-        Path(out).write_text(text, encoding="utf-8")
-        err.print(f"Wrote {bundle['total']} resources to {out}.")
-
-
-@app.command("import")
-def import_file(
-    file: Annotated[str, typer.Argument(help="A FHIR Bundle (JSON) or NDJSON of resources")],
-    user: Annotated[str, typer.Option("--user", help="The clinician importing (audited)")],
-    match: Annotated[
-        str, typer.Option(help="ask: refuse a name + birth date match; confirm: take it; new")
-    ] = "ask",
-) -> None:
-    """Import Patient, Condition, AllergyIntolerance and MedicationStatement: all or nothing;
-    prints the transaction-response Bundle (every unmapped code listed) as JSON."""
-    import json
-    from pathlib import Path
-
-    from sclero.core.errors import DomainError
-    from sclero.exchange.importing import (
-        MAX_FILE_BYTES,
-        import_bundle,
-        parse_json,
-        parse_ndjson,
-        response_bundle,
-    )
-    from sclero.exchange.outcome import FhirRefused, outcome
-
-    if match not in ("ask", "confirm", "new"):
-        err.print("[red]--match is ask, confirm or new.[/red]")
-        raise typer.Exit(2)
-    path = Path(file)
-    if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
-        err.print(f"[red]{file} is not a file of at most {MAX_FILE_BYTES} bytes.[/red]")
-        raise typer.Exit(2)
-    database = _database()
-    try:
-        raw = path.read_bytes()
-        document = (
-            parse_ndjson(raw.decode("utf-8", "replace"))
-            if path.suffix == ".ndjson"
-            else parse_json(raw)
-        )
-        with database.uow(_cli_actor(database, user)) as uow:
-            result = import_bundle(uow, document, match=match)
-    except FhirRefused as refused:
-        print(json.dumps(outcome(refused.issues), indent=1))
-        raise typer.Exit(2) from None
-    except DomainError as error:
-        err.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(2) from None
-    print(json.dumps(response_bundle(result, document), indent=1))
-    err.print(
-        f"Imported: {result.counts['created']} created, {len(set(result.patients.values()))} "
-        f"patient(s), {result.counts['unmapped']} entry(ies) not mapped (listed above)."
-    )
-
-
-def _cli_actor(database: Database, username: str) -> Actor:
-    """The staff user a command acts as (their role applies; the audit log names them)."""
-    from sqlalchemy import select
-
-    from sclero.core.auth import User
-
-    with database.sessions() as session:
-        user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None or not user.active:
-        err.print(f"[red]There is no active user {username!r}.[/red]")
-        raise typer.Exit(2)
-    return user.as_actor("cli")
-
-
 CLI_READER = Actor(user_id=None, username="command-line", role="physician", address="local")
 """Who reads a report from the command line: the machine's operator, who can read the database
 anyway; the audit log names them "command-line"."""
@@ -471,7 +272,6 @@ def report_outcomes(
 ) -> None:
     """The clinic outcomes report (default: the last twelve months). Shares are fractions
     between 0 and 1 in keys and columns named `…_share`."""
-    from pathlib import Path
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress
 
@@ -481,11 +281,11 @@ def report_outcomes(
     from sclero.reports.queries import AGGREGATES
 
     if output_format not in export.FORMATS:
-        _refuse(f"Unknown format {output_format!r}; choose json, csv or pdf.")
+        refuse(f"Unknown format {output_format!r}; choose json, csv or pdf.")
     if output_format == "pdf" and not output:
-        _refuse("A PDF needs a file: add --output report.pdf.")
-    database = _database()
-    reader = _cli_actor(database, user) if user else CLI_READER
+        refuse("A PDF needs a file: add --output report.pdf.")
+    database = open_database()
+    reader = cli_actor(database, user) if user else CLI_READER
     with Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), console=err
     ) as progress:
@@ -498,7 +298,7 @@ def report_outcomes(
                 )
                 content = export.render(report, output_format, uow.settings, uow.today(), table)
         except DomainError as error:
-            _refuse(error.message)
+            refuse(error.message)
     if output:
         Path(output).write_bytes(content)
         err.print(f"Wrote {output}.")
@@ -506,20 +306,7 @@ def report_outcomes(
         typer.echo(content.decode("utf-8"), nl=False)
 
 
-def _refuse(message: str) -> None:
-    err.print(f"[red]{message}[/red]")
-    raise typer.Exit(2)
-
-
-def _database() -> Database:
-    database = Database(get_settings().resolved_database_url)
-    try:
-        ensure_migrated(database.engine)
-    except DatabaseNotMigrated as error:
-        err.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from None
-    return database
-
-
-if __name__ == "__main__":
-    app()
+# The operator's and the exchange's commands, listed after the daily ones in `--help`.
+app.command()(records.backup)
+app.command()(records.restore)
+app.command("import")(exchange.import_file)

@@ -1,0 +1,5 @@
+"""`python -m sclero.cli`: the full command line."""
+
+from sclero.cli import app
+
+app()
