@@ -38,6 +38,8 @@ import httpx2 as httpx
 from rich.console import Console
 from rich.table import Table
 
+from sclero.cli import NODELAY_HTTP
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / ".data"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -347,6 +349,8 @@ def bare_baseline(workers: int, clients: list[int], seconds: int) -> dict[int, R
         "warning",
         "--workers",
         str(workers),
+        "--http",  # the protocol `sclero serve` uses (TCP_NODELAY on: sclero/web/transport.py)
+        NODELAY_HTTP,
     ]
     base = f"http://127.0.0.1:{port}"
     with server(command, dict(os.environ), port) as pid:

@@ -150,7 +150,19 @@ def serve(
         start_thread(database, reader_for(database))
     freeze_startup_objects()
     # Sclero reads X-Forwarded-For itself, and only from SCLERO_TRUSTED_PROXIES (web/deps.py).
-    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        http=NODELAY_HTTP,
+        log_level="warning",
+        proxy_headers=False,
+    )
+
+
+NODELAY_HTTP = "sclero.web.transport:NoDelayH11Protocol"
+"""uvicorn's h11 protocol with TCP_NODELAY on (sclero/web/transport.py says why); by import path,
+so the workers import it themselves and the command line does not load uvicorn to name it."""
 
 
 def _serve_workers(host: str, port: int, processes: int, *, export_worker: bool) -> None:
@@ -169,6 +181,7 @@ def _serve_workers(host: str, port: int, processes: int, *, export_worker: bool)
         workers=processes,
         host=host,
         port=port,
+        http=NODELAY_HTTP,
         log_level="warning",
         proxy_headers=False,
     )
