@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from queue import Queue
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from sclero.core.audit import chain_rows
+from sclero.demo.bulk import insert_rows
 from sclero.models import metadata
 from sclero.rules import Protocol
 
@@ -77,19 +81,86 @@ class Rows:
     def extend(self, table: str, rows: list[dict[str, Any]]) -> None:
         self.by_table[table].extend(rows)
 
+    def take(self) -> dict[str, list[dict[str, Any]]]:
+        """The waiting rows, handed over; none wait afterwards."""
+        taken, self.by_table = dict(self.by_table), defaultdict(list)
+        return taken
+
     def write(self, session: Session) -> dict[str, int]:
-        """Insert every row (one executemany per table) and return the counts."""
-        counts = {}
-        for name in WRITE_ORDER:
-            rows = self.by_table.get(name)
-            if rows:
-                table: Table = metadata.tables[name]
-                if name == "audit_log":
-                    chain_rows(session.connection(), rows)
-                session.execute(insert(table), rows)
-                counts[name] = len(rows)
-        self.by_table.clear()
-        return counts
+        """Insert every waiting row now and return the counts."""
+        return write_tables(session, self.take())
+
+
+def write_tables(session: Session, by_table: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    """Insert rows per table (one COPY or executemany each, parents first); the counts."""
+    counts = {}
+    for name in WRITE_ORDER:
+        rows = by_table.get(name)
+        if rows:
+            table: Table = metadata.tables[name]
+            if name == "audit_log":
+                chain_rows(session.connection(), rows)
+            counts[name] = insert_rows(session, table, rows)
+    return counts
+
+
+class Writer:
+    """Writes and commits batches in a thread of its own while the next batch is generated: the
+    database (the PostgreSQL server, SQLite's C code) works while Python makes rows. At most
+    one batch waits, so memory stays flat. The session is used by this thread only until
+    `close()` returns."""
+
+    def __init__(self, session: Session, done: Callable[[int], None] | None = None) -> None:
+        self.session, self.done = session, done
+        self.counts: Counter[str] = Counter()
+        self._queue: Queue[tuple[dict[str, list[dict[str, Any]]], int] | None] = Queue(1)
+        self._error: BaseException | None = None
+        self._abandoned = False
+        self._thread = threading.Thread(target=self._run, name="demo-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, by_table: dict[str, list[dict[str, Any]]], done: int) -> None:
+        """Queue one batch (waits while the previous one is still queued)."""
+        self._raise()
+        self._queue.put((by_table, done))
+
+    def close(self) -> Counter[str]:
+        """Wait for every queued batch to be committed; the counts written."""
+        self._queue.put(None)
+        self._thread.join()
+        self._raise()
+        return self.counts
+
+    def abandon(self) -> None:
+        """Stop without writing what is still queued (the generating thread failed)."""
+        self._abandoned = True
+        self._queue.put(None)
+        self._thread.join()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None or self._abandoned:
+                continue  # drain: the generating thread sees the error at its next submit
+            try:
+                self.counts.update(write_tables(self.session, item[0]))
+                fast_commits(self.session)
+                self.session.commit()
+                if self.done is not None:
+                    self.done(item[1])
+            except BaseException as error:  # handed to the generating thread
+                self.session.rollback()
+                self._error = error
+
+
+def fast_commits(session: Session) -> None:
+    """On PostgreSQL, this transaction's commit does not wait for its WAL to reach the disk: a
+    crash may lose the last batches of a demo load, never leave it inconsistent."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def reset_sequences(session: Session) -> None:
@@ -115,3 +186,5 @@ class Clinic:
     ids: Ids
     rows: Rows
     new_today_from: int  # patients with this index or higher have their first visit today
+    history_days: int  # first visits spread over this many days before today
+    return_rate: float = 0.0  # chance that a patient comes back for another course

@@ -208,6 +208,10 @@ def _consent_text(clinic: Clinic, plan_row: dict[str, Any], items: list[dict[str
     return consent_text(cast(TreatmentPlan, plan), clinic.protocol)
 
 
+RETURN_GAP_DAYS = (60, 240)
+"""Days from the end of one course to the first session of the next, when a patient returns."""
+
+
 def treat(
     clinic: Clinic,
     rng: random.Random,
@@ -217,12 +221,32 @@ def treat(
     result: dict[str, Any],
     targets: list[course.Target],
 ) -> None:
-    """Up to three sessions, each followed by a follow-up, until the regions clear."""
+    """Courses of up to three sessions, each session followed by a follow-up; after a course the
+    patient comes back for another one (new veins in the same regions) at the clinic's return
+    rate, which is zero unless the generator was asked for more sessions than patients bring."""
+    day = planned_on + timedelta(days=rng.randint(7, 28))
+    while True:
+        ready = _course(clinic, rng, person, plan_id, day, result, targets)
+        if ready is None or rng.random() >= clinic.return_rate:
+            return
+        day = ready + timedelta(days=rng.randint(*RETURN_GAP_DAYS))
+
+
+def _course(
+    clinic: Clinic,
+    rng: random.Random,
+    person: dict[str, Any],
+    plan_id: int,
+    day: date,
+    result: dict[str, Any],
+    targets: list[course.Target],
+) -> date | None:
+    """One course until the regions clear; the day a next course may start from, or None while
+    a visit of this one is still booked."""
     responses = {t.area: course.region_response(rng) for t in targets}
     treated: Counter[tuple[str, str]] = Counter()
     levels: dict[tuple[str, str], int] = {}
-    day = planned_on + timedelta(days=rng.randint(7, 28))
-    interval = clinic.protocol.interval_days
+    interval, ready = clinic.protocol.interval_days, day
     for number in range(1, 4):
         todo = [t for t in targets if levels.get(t.area, -1) < 3]
         regions = sorted({t.finding.region for t in todo})
@@ -230,7 +254,7 @@ def treat(
             clinic, rng, person["id"], "session", day, regions
         )
         if day >= clinic.today:
-            return  # the next session is booked
+            return None  # the next session is booked
         session_id, charted = _session(
             clinic, rng, person, plan_id, appointment_id, starts, result, todo
         )
@@ -238,15 +262,17 @@ def treat(
         follow_day = day + timedelta(days=clinic.protocol.follow_up_days + rng.randint(-2, 7))
         _, follow_at, follow_day = appointment(clinic, rng, person["id"], "follow_up", follow_day)
         if follow_day >= clinic.today:
-            return  # the follow-up is booked
+            return None  # the follow-up is booked
         for area in charted.areas:
             level = course.clearance_level(rng, treated[area], responses[area])
             levels[area] = max(level, levels.get(area, 0))
         more = number < 3 and any(level < 3 for level in levels.values())
         _follow_up(clinic, rng, person["id"], session_id, follow_at, levels, more)
+        ready = max(follow_day, day + timedelta(days=interval))
         if not more or rng.random() < 0.1:
-            return  # cleared, or the patient did not come back
-        day = max(follow_day, day + timedelta(days=interval)) + timedelta(days=rng.randint(0, 21))
+            break  # cleared, or the patient did not come back
+        day = ready + timedelta(days=rng.randint(0, 21))
+    return ready
 
 
 def _session(
