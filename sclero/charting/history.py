@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from sclero.charting.models import Injection, TreatmentSession
 from sclero.core.db import UnitOfWork
@@ -33,18 +32,24 @@ def same_day_injections(uow: UnitOfWork, session: TreatmentSession) -> list[Inje
 def treated_sessions(
     uow: UnitOfWork, patient_id: int, exclude_session_id: int | None = None
 ) -> list[dict[str, Any]]:
-    """Sessions that treated something, oldest first: clinic date and treated regions."""
-    rows = uow.session.scalars(
-        select(TreatmentSession)
-        .where(TreatmentSession.patient_id == patient_id)
-        .order_by(TreatmentSession.started_at)
-        .options(selectinload(TreatmentSession.charted))
+    """Sessions that treated something, oldest first: clinic date and treated regions (one
+    grouped read of columns: the chart and every booking ask for it, so no ORM objects)."""
+    rows = uow.session.execute(
+        select(TreatmentSession.id, TreatmentSession.started_at, Injection.region)
+        .join(Injection, Injection.session_id == TreatmentSession.id)
+        .where(TreatmentSession.patient_id == patient_id, Injection.voided_at.is_(None))
+        .distinct()
+        .order_by(TreatmentSession.started_at, TreatmentSession.id, Injection.region)
     )
-    history = []
-    for session in rows:
-        regions = sorted({i.region for i in session.charted if not i.voided})
-        if regions and session.id != exclude_session_id:
-            history.append({"date": local_date(session.started_at), "regions": regions})
+    history: list[dict[str, Any]] = []
+    last_id = None
+    for session_id, started_at, region in rows:
+        if session_id == exclude_session_id:
+            continue
+        if session_id != last_id:
+            history.append({"date": local_date(started_at), "regions": []})
+            last_id = session_id
+        history[-1]["regions"].append(region)
     return history
 
 

@@ -76,6 +76,7 @@ def _page(
             "photo_values": photo_values or {"taken_on": uow.today().isoformat()},
             "photo_errors": photo_errors or {},
             "scale": uow.protocol.clearance_labels,
+            "summaries": {f.id: service.clearance_summary(uow, f) for f in follow_ups},
             "satisfaction_scale": SATISFACTION_SCALE,
             "level_field": level_field,
             "sides": [(s.value, label(s.value)) for s in Side],

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from sclero.charting import service as charting
 from sclero.core import audit
@@ -82,8 +83,29 @@ def list_follow_ups(uow: UnitOfWork, patient_id: int) -> list[FollowUp]:
         select(FollowUp)
         .where(FollowUp.patient_id == patient_id)
         .order_by(FollowUp.performed_on.desc(), FollowUp.id.desc())
+        .options(selectinload(FollowUp.clearances))  # every listing summarises them: no N+1
     )
     return patients.read_record(uow, patient_id, "follow_up", query)
+
+
+@dataclass(frozen=True)
+class ClearanceSummary:
+    """How many of a follow-up's regions reached the protocol's success level."""
+
+    cleared: int
+    regions: int
+    text: str  # "2/3 regions 75–100 % gone"
+
+
+def clearance_summary(uow: UnitOfWork, follow_up: FollowUp) -> ClearanceSummary:
+    """The follow-up's regions at or above the clearance scale's `success_level` (the protocol's
+    clearance_scale: its sources say what counts as a success), in the scale's own words."""
+    scale = uow.protocol.spec.clearance_scale
+    success = uow.protocol.clearance_labels.get(scale.success_level, f"level {scale.success_level}")
+    cleared = sum(1 for c in follow_up.clearances if c.level >= scale.success_level)
+    regions = len(follow_up.clearances)
+    noun = "region" if regions == 1 else "regions"
+    return ClearanceSummary(cleared, regions, f"{cleared}/{regions} {noun} {success}")
 
 
 def store() -> PhotoStore:

@@ -72,7 +72,7 @@ def _clinical(uow: UnitOfWork, patient_id: int, suggestions: Any) -> dict[str, A
         *(_evaluation_event(e, base) for e in evaluations),
         *(_plan_event(p) for p in plans),
         *(_session_event(s) for s in sessions),
-        *(_follow_up_event(f, base) for f in follow_ups),
+        *(_follow_up_event(f, follow_up.clearance_summary(uow, f).text, base) for f in follow_ups),
         *(_adverse_event(a, base) for a in events),
         *(_photo_event(p, base) for p in photos),
     ]
@@ -107,10 +107,8 @@ def _session_event(s: Any) -> Event:
     )
 
 
-def _follow_up_event(f: Any, base: str) -> Event:
-    return Event(
-        _at(f.performed_on), "follow_up", "Follow-up", _clearance_text(f), f"{base}/follow-ups"
-    )
+def _follow_up_event(f: Any, clearance: str, base: str) -> Event:
+    return Event(_at(f.performed_on), "follow_up", "Follow-up", clearance, f"{base}/follow-ups")
 
 
 def _adverse_event(a: Any, base: str) -> Event:
@@ -161,12 +159,6 @@ def _alerts(
             Alert("warning", f"Follow-up due since {suggestions.follow_up_due:%d %b %Y}.")
         )
     return alerts
-
-
-def _clearance_text(follow_up: Any) -> str:
-    levels = [c.level for c in follow_up.clearances]
-    cleared = sum(1 for level in levels if level == 3)
-    return f"{cleared}/{len(levels)} region(s) ≥ 75 % clear"
 
 
 def _at(day: date) -> datetime:

@@ -47,7 +47,7 @@ def test_a_follow_up_scores_each_treated_region_and_level_4_is_refused(
     assert recorded.status_code == 303
     listing = nurse.get(recorded.headers["location"]).text
     assert "Follow-up recorded." in listing
-    assert "1/1 region ≥ 75 % clear" in listing and "Level 3 — 75–100 % gone" in listing
+    assert "1/1 region 75–100 % gone" in listing and "Level 3 — 75–100 % gone" in listing
     assert "Satisfaction 4/5" in listing and "More sessions needed" in listing
 
 
