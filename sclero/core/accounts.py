@@ -3,7 +3,7 @@ own password change and "sign out everywhere"; the password policy they all appl
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from sclero.core import audit
 from sclero.core.auth import (
@@ -89,10 +89,17 @@ def check_password_policy(password: str, username: str) -> None:
         raise InvalidInput("The password must not contain the username.", field="password")
 
 
-def list_users(uow: UnitOfWork) -> list[User]:
+def list_users(uow: UnitOfWork, *, limit: int | None = None, offset: int = 0) -> list[User]:
+    """Staff accounts by username; `limit` and `offset` give one page of them."""
     uow.require_role(Role.ADMIN)
     audit.record(uow, "read", "users")
-    return list(uow.session.scalars(select(User).order_by(User.username)))
+    query = select(User).order_by(User.username, User.id).limit(limit).offset(offset)
+    return list(uow.session.scalars(query))
+
+
+def count_users(uow: UnitOfWork) -> int:
+    uow.require_role(Role.ADMIN)
+    return uow.session.scalar(select(func.count()).select_from(User)) or 0
 
 
 def _revoke_all(uow: UnitOfWork, user_id: int) -> None:

@@ -63,7 +63,7 @@ def patient_list(
         "birth_date": birth_date or "",
         "phone": phone or "",
         "page": page,
-        "pages": max(1, -(-total // PAGE_SIZE)),
+        "size": PAGE_SIZE,
         "errors": {"birth_date": error} if error else {},
     }
     name = "patients/_results.html" if is_htmx(request) else "patients/list.html"

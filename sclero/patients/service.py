@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVar
 
+from sqlalchemy import Row as SqlRow
 from sqlalchemy import Select, func, select
 
 from sclero.core import audit
@@ -27,6 +28,7 @@ from sclero.patients.models import (
 )
 from sclero.patients.schemas import HistoryIn, PatientIn, PatientUpdate
 
+PlainRow = SqlRow[*tuple[Any, ...]]  # a Core row: columns, no ORM object
 IDENTITY_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 Row = TypeVar("Row")
@@ -112,6 +114,17 @@ def load_patients(uow: UnitOfWork, patient_ids: set[int]) -> dict[int, Patient]:
         return {}
     rows = uow.session.scalars(select(Patient).where(Patient.id.in_(sorted(patient_ids))))
     return {patient.id: patient for patient in rows}
+
+
+def name_rows(uow: UnitOfWork, patient_ids: set[int]) -> dict[int, PlainRow]:
+    """Id, record number and name of these patients, by id, as plain rows rather than ORM
+    objects, for long lists such as the calendar (helper: no role check, no audit)."""
+    if not patient_ids:
+        return {}
+    query = select(Patient.id, Patient.mrn, Patient.first_name, Patient.last_name).where(
+        Patient.id.in_(sorted(patient_ids))
+    )
+    return {row.id: row for row in uow.session.execute(query)}
 
 
 def lock_patient(uow: UnitOfWork, patient_id: int) -> Patient:
@@ -300,10 +313,30 @@ def open_holds(uow: UnitOfWork, patient_id: int | None = None) -> list[PatientHo
     return list(uow.session.scalars(query.order_by(PatientHold.placed_at, PatientHold.id)))
 
 
-def clinic_holds(uow: UnitOfWork) -> list[tuple[PatientHold, Patient]]:
-    """Every hold awaiting a physician's review, with its patient, oldest first (Today; audited)."""
+def clinic_holds(uow: UnitOfWork, *, limit: int, offset: int = 0) -> tuple[list[PlainRow], int]:
+    """One page of the holds awaiting a physician's review, oldest first, each with its patient's
+    name (plain rows: reason, summary, source_id, placed_at, patient_id, first_name, last_name),
+    and how many there are in all (Today; audited)."""
     uow.require_role(*IDENTITY_ROLES)
-    holds = open_holds(uow)
-    people = load_patients(uow, {h.patient_id for h in holds})
-    audit.record(uow, "read", "hold", detail={"patient_ids": sorted(people)})
-    return [(hold, people[hold.patient_id]) for hold in holds]
+    waiting = PatientHold.reviewed_at.is_(None)
+    total = uow.session.scalar(select(func.count()).select_from(PatientHold).where(waiting)) or 0
+    query = (
+        select(
+            PatientHold.id,
+            PatientHold.reason,
+            PatientHold.summary,
+            PatientHold.source_id,
+            PatientHold.placed_at,
+            PatientHold.patient_id,
+            Patient.first_name,
+            Patient.last_name,
+        )
+        .join(Patient, Patient.id == PatientHold.patient_id)
+        .where(waiting)
+        .order_by(PatientHold.placed_at, PatientHold.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = list(uow.session.execute(query))
+    audit.record(uow, "read", "hold", detail={"patient_ids": sorted({r.patient_id for r in rows})})
+    return rows, total

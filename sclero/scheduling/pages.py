@@ -35,6 +35,12 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)]
 DB = Annotated[Database, Depends(get_db)]
 
 DEFAULT_HOUR = 9
+# How much one page shows, so it stays small (≤ 200 KB) however busy the clinic is;
+# tests/integration/test_dense_clinic_pages.py holds the bound.
+WEEK_PER_DAY = 30  # the week shows each day's first 30 and links to the whole day
+DAY_PAGE = 100
+TODAY_PER_KIND = 30
+HOLDS_PAGE = 25
 LOOKS = {
     "kind_labels": AppointmentKind.labels(),
     "kind_style": AppointmentKind.styles(),
@@ -44,13 +50,23 @@ LOOKS = {
 
 
 @router.get("/today", response_class=HTMLResponse)
-def today_page(request: Request, actor: PageActor, db: DB) -> HTMLResponse:
-    """Today's appointments by kind, in time order."""
+def today_page(
+    request: Request,
+    actor: PageActor,
+    db: DB,
+    holds: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
+    """Today's appointments by kind, in time order (the first of each kind, with a link to the
+    rest in the day calendar), and the holds awaiting review a page at a time."""
     day = today()
     with db.uow(actor) as uow:
-        rows = service.between(uow, day, 1)
-        groups = {kind: [(a, p) for a, p in rows if a.kind == kind] for kind in AppointmentKind}
-        holds = patients.clinic_holds(uow)
+        groups = {
+            kind: service.calendar_days(uow, [day], limit=TODAY_PER_KIND, kind=kind)[0]
+            for kind in AppointmentKind
+        }
+        hold_rows, hold_total = patients.clinic_holds(
+            uow, limit=HOLDS_PAGE, offset=(holds - 1) * HOLDS_PAGE
+        )
         return render(
             request,
             "scheduling/today.html",
@@ -58,8 +74,11 @@ def today_page(request: Request, actor: PageActor, db: DB) -> HTMLResponse:
                 "day": day,
                 "groups": groups,
                 "kind_labels": AppointmentKind.labels(),
-                "count": len(rows),
-                "holds": holds,
+                "count": sum(group.total for group in groups.values()),
+                "holds": hold_rows,
+                "hold_total": hold_total,
+                "hold_page": holds,
+                "hold_size": HOLDS_PAGE,
                 "clinical": actor.role in (Role.PHYSICIAN, Role.NURSE),
             },
             actor=actor,
@@ -290,9 +309,13 @@ def calendar(
     db: DB,
     view: Annotated[str, Query(max_length=10)] = "week",
     start: Annotated[str | None, Query(max_length=10)] = None,
+    kind: Annotated[str | None, Query(max_length=20)] = None,
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> HTMLResponse:
-    """A day or a week (Monday to Sunday) of appointments, with previous/next/today."""
+    """A week (Monday to Sunday: the first appointments of each day, and a link to the whole
+    day) or one day a page at a time, optionally of one kind, with previous/next/today."""
     view = view if view in ("day", "week") else "week"
+    kind = kind if kind in AppointmentKind.codes() else None
     error = None
     try:
         first = date.fromisoformat(start) if start else today()
@@ -300,13 +323,12 @@ def calendar(
         first, error = today(), "Enter the start date as YYYY-MM-DD; showing today instead."
     if view == "week":
         first -= timedelta(days=first.weekday())
+        page = 1
     span = 7 if view == "week" else 1
+    size = WEEK_PER_DAY if view == "week" else DAY_PAGE
     days = [first + timedelta(days=i) for i in range(span)]
     with db.uow(actor) as uow:
-        rows = service.between(uow, first, span)
-        by_day: dict[date, list[Any]] = {d: [] for d in days}
-        for appointment, patient in rows:
-            by_day[appointment.starts_at.date()].append((appointment, patient))
+        lists = service.calendar_days(uow, days, limit=size, offset=(page - 1) * size, kind=kind)
         return render(
             request,
             "scheduling/calendar.html",
@@ -314,9 +336,11 @@ def calendar(
                 "view": view,
                 "first": first,
                 "last": days[-1],
-                "days": days,
-                "by_day": by_day,
-                "count": len(rows),
+                "lists": lists,
+                "kind": kind,
+                "page": page,
+                "size": size,
+                "count": sum(day.total for day in lists),
                 "previous": first - timedelta(days=span),
                 "next": first + timedelta(days=span),
                 "today": today(),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from icalendar import Calendar, Event
-from sqlalchemy import select
+from sqlalchemy import Row, func, select
 
 from sclero.charting import service as charting
 from sclero.core import audit
@@ -251,6 +252,71 @@ def between(uow: UnitOfWork, start: date, days: int) -> list[tuple[Appointment, 
         },
     )
     return rows
+
+
+@dataclass(frozen=True)
+class DayList:
+    """One day of the calendar as it is shown: a slice of its appointments in time order, each
+    paired with its patient's name (plain rows), and how many the day has in all."""
+
+    day: date
+    rows: list[tuple[Row[*tuple[Any, ...]], Row[*tuple[Any, ...]]]]
+    total: int
+    offset: int
+
+
+SHOWN = (
+    Appointment.id,
+    Appointment.patient_id,
+    Appointment.kind,
+    Appointment.status,
+    Appointment.starts_at,
+    Appointment.duration_minutes,
+    Appointment.notes,
+)
+"""The columns the calendar shows: a long list loads these, never the whole ORM object."""
+
+
+def calendar_days(
+    uow: UnitOfWork, days: list[date], *, limit: int, offset: int = 0, kind: str | None = None
+) -> list[DayList]:
+    """For each day, `limit` of its appointments from `offset` (optionally of one kind) and the
+    day's total, so a page stays small however busy the clinic is (audited: the patients shown)."""
+    uow.require_role(*DESK_ROLES)
+    if not 1 <= len(days) <= 31:
+        raise InvalidInput("Show between 1 and 31 days.", field="days")
+    slices = [_day_slice(uow, day, limit, offset, kind) for day in days]
+    names = patients.name_rows(uow, {row.patient_id for _, rows, _ in slices for row in rows})
+    audit.record(
+        uow,
+        "read",
+        "appointment",
+        detail={"from": days[0].isoformat(), "days": len(days), "patient_ids": sorted(names)},
+    )
+    return [
+        DayList(day, [(row, names[row.patient_id]) for row in rows], total, offset)
+        for day, rows, total in slices
+    ]
+
+
+def _day_slice(
+    uow: UnitOfWork, day: date, limit: int, offset: int, kind: str | None
+) -> tuple[date, list[Row[*tuple[Any, ...]]], int]:
+    begin = datetime.combine(day, datetime.min.time())
+    where = [Appointment.starts_at >= begin, Appointment.starts_at < begin + timedelta(days=1)]
+    if kind is not None:
+        where.append(Appointment.kind == kind)
+    total = uow.session.scalar(select(func.count()).select_from(Appointment).where(*where)) or 0
+    if total <= offset:
+        return day, [], total
+    query = (
+        select(*SHOWN)
+        .where(*where)
+        .order_by(Appointment.starts_at, Appointment.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return day, list(uow.session.execute(query)), total
 
 
 def patient_appointments(uow: UnitOfWork, patient_id: int) -> list[Appointment]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sclero.core import accounts
@@ -20,20 +20,35 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)]
 Db = Annotated[Database, Depends(get_db)]
 
 
+USERS_PAGE = 50
+
+
 def _users_page(
-    request: Request, actor: Any, db: Database, *, status: int = 200, **context: Any
+    request: Request, actor: Any, db: Database, *, status: int = 200, page: int = 1, **context: Any
 ) -> HTMLResponse:
     with db.uow(actor) as uow:
-        users = accounts.list_users(uow)
+        users = accounts.list_users(uow, limit=USERS_PAGE, offset=(page - 1) * USERS_PAGE)
+        total = accounts.count_users(uow)
     return render(
-        request, "users.html", {"users": users, **context}, actor=actor, status_code=status
+        request,
+        "users.html",
+        {"users": users, "total": total, "page": page, "size": USERS_PAGE, **context},
+        actor=actor,
+        status_code=status,
     )
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
-def users_page(request: Request, actor: PageActor, db: Db, done: str = "") -> HTMLResponse:
+def users_page(
+    request: Request,
+    actor: PageActor,
+    db: Db,
+    done: str = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> HTMLResponse:
+    """The staff accounts, 50 a page."""
     messages = {"active": "Account updated.", "password": "Password reset; their sign-ins ended."}
-    return _users_page(request, actor, db, message=messages.get(done, ""))
+    return _users_page(request, actor, db, page=page, message=messages.get(done, ""))
 
 
 @router.post("/admin/users/{user_id}/active", response_model=None)

@@ -189,3 +189,36 @@ def test_a_physician_closes_an_event_with_its_outcome(page: Any, patient: int) -
     assert page.get_by_test_id("event-status").first.inner_text() == "Closed"
     screenshot(page, "adverse-events-closed")
     assert axe_violations(page) == []
+
+
+def test_a_busy_day_shows_its_first_appointments_in_the_week_and_pages_in_the_day(
+    page: Any,
+) -> None:
+    """The week shows each day's first 30 and links to the whole day; the day pages by 100."""
+    sign_in(page, "frontdesk")
+    busy = date.today() + timedelta(days=400)
+    desk = page_poster(page, api_token(page, "frontdesk"))
+    found = page.request.get("/api/v1/patients?limit=35", headers=desk.headers).json()
+    ids = [p["id"] for p in found["items"]]
+    assert len(ids) == 35
+    for hour in (8, 11, 15):
+        for n, patient in enumerate(ids):
+            starts = f"{busy.isoformat()}T{hour:02d}:{n % 6 * 10:02d}"
+            desk(f"/patients/{patient}/appointments", {"kind": "evaluation", "starts_at": starts})
+    page.goto(f"/calendar?view=week&start={busy.isoformat()}")
+    day = page.locator(f"section[aria-labelledby='d-{busy.isoformat()}']")
+    assert day.get_by_test_id("appointment").count() == 30
+    more = day.get_by_role("link", name=re.compile(f"Show all 105 on {busy:%A}"))
+    assert more.is_visible()
+    screenshot(page, "calendar-week-busy-day")
+    assert axe_violations(page) == []
+    more.click()
+    assert page.get_by_test_id("appointment").count() == 100
+    pages = page.get_by_role("navigation", name=re.compile("Appointments of"))
+    assert "1–100 of 105 appointments · page 1 of 2" in pages.inner_text()
+    screenshot(page, "calendar-day-paged")
+    assert axe_violations(page) == []
+    pages.get_by_role("link", name=re.compile("Next")).click()
+    assert page.get_by_test_id("appointment").count() == 5
+    assert "101–105 of 105" in pages.inner_text()
+    screenshot(page, "calendar-day-page-2")
