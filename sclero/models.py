@@ -19,6 +19,7 @@ from sclero.patients.models import (
     PatientSearchTerm,
 )
 from sclero.planning.models import Consent, PlanItem, TreatmentPlan
+from sclero.reports import summary as report_summary
 from sclero.scheduling.models import Appointment
 
 metadata = Base.metadata
@@ -49,4 +50,5 @@ __all__ = [
     "User",
     "VeinFinding",
     "metadata",
+    "report_summary",
 ]

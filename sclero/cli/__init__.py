@@ -12,7 +12,15 @@ from typing import Annotated
 import typer
 
 from sclero.cli import exchange, records
-from sclero.cli.common import cli_actor, console, err, open_database, refuse
+from sclero.cli.common import (
+    build_report_summary_once,
+    cli_actor,
+    console,
+    err,
+    open_database,
+    rebuild_report_summary,
+    refuse,
+)
 from sclero.core.db import (
     SYSTEM_ACTOR,
     Actor,
@@ -40,6 +48,7 @@ def db_upgrade() -> None:
     """Apply every migration to the configured database, then refresh the planner's statistics."""
     url = get_settings().resolved_database_url
     upgrade_database(url)
+    build_report_summary_once(open_database())
     analyze(url)
     console.print("[green]Database is up to date.[/green]")
 
@@ -117,8 +126,10 @@ def demo(
                 progress=lambda done: progress.update(task, completed=done),
                 sessions=sessions,
             )
+    seconds = rebuild_report_summary(database)
     analyze(database.url)
     console.print(summary)
+    console.print(f"Rebuilt the outcomes report's summary in {seconds:.1f} s.")
 
 
 @app.command()
@@ -148,6 +159,7 @@ def serve(
     database = open_database()
     if not no_demo:
         _first_start_demo(database, demo_patients)
+    build_report_summary_once(database)
     console.print(f"Sclero on [bold]http://{host}:{port}/[/bold]  (API docs: /docs)")
     if _has_demo_logins(database):
         console.print(
@@ -258,6 +270,7 @@ def _first_start_demo(database: Database, patients: int) -> None:
         ensure_demo_users(session)
         session.commit()
         generate_clinic(session, patients)
+    rebuild_report_summary(database)
     analyze(database.url)
 
 
@@ -330,6 +343,14 @@ def report_outcomes(
         err.print(f"Wrote {output}.")
     else:
         typer.echo(content.decode("utf-8"), nl=False)
+
+
+@report_app.command("rebuild")
+def report_rebuild() -> None:
+    """Derive the outcomes report's summary tables again from the clinic's records: after a
+    bulk load or an upgrade (every change made through Sclero keeps them in step itself)."""
+    seconds = rebuild_report_summary(open_database())
+    console.print(f"Rebuilt the outcomes report's summary in {seconds:.1f} s.")
 
 
 # The operator's and the exchange's commands, listed after the daily ones in `--help`.

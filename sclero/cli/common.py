@@ -42,3 +42,28 @@ def open_database() -> Database:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     return database
+
+
+def rebuild_report_summary(database: Database) -> float:
+    """Rebuild the outcomes report's summary (bulk loads write past the ORM's bookkeeping that
+    keeps it in step); the seconds it took."""
+    import time
+
+    from sclero.core.db import SYSTEM_ACTOR
+    from sclero.reports import service
+
+    started = time.perf_counter()
+    with database.uow(SYSTEM_ACTOR, writes=True) as uow:
+        service.rebuild_summary(uow)
+    return time.perf_counter() - started
+
+
+def build_report_summary_once(database: Database) -> None:
+    """After a migration: build the outcomes report's summary if this database never had one."""
+    from sclero.reports import summary
+
+    with database.engine.connect() as connection:
+        if summary.state(connection) is not None:
+            return
+    seconds = rebuild_report_summary(database)
+    console.print(f"Built the outcomes report's summary in {seconds:.1f} s.")

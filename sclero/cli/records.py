@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sclero.cli.common import console, err, open_database
+from sclero.cli.common import build_report_summary_once, console, err, open_database
 from sclero.core.db import SYSTEM_ACTOR, Database, upgrade_database
 from sclero.core.settings import get_settings
 
@@ -105,6 +105,7 @@ def restore(
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     upgrade_database(settings.resolved_database_url)  # a backup from an older release
+    build_report_summary_once(open_database())
     detail = {"created_at": manifest.created_at}
     _record_system_action(open_database(), "restore", "installation", detail)
     console.print(f"[green]Restored the backup of {manifest.created_at}.[/green]")

@@ -16,13 +16,14 @@ from sclero.planning.models import TreatmentPlan
 from sclero.reports.scope import (
     FOLLOW_UPS,
     INJECTIONS,
+    LIVE,
     SESSIONS,
     Query,
     Scope,
+    Source,
     count_where,
     scoped_sessions,
     success_flag,
-    treated_regions,
 )
 from sclero.reports.sql import days_between, json_items, month_of
 from sclero.scheduling.choices import AppointmentStatus
@@ -41,9 +42,9 @@ SESSION_GROUPS = 4  # clearance by sessions received: 1, 2, 3 and "4 or more"
 LIMIT_BANDS = ((0.5, "under 50 %"), (0.75, "50–74 %"), (0.9, "75–89 %"), (1.0, "90–100 %"))
 
 
-def success(scope: Scope, dimension: str | None = None) -> Query:
+def success(scope: Scope, dimension: str | None = None, source: Source = LIVE) -> Query:
     """Treated regions, those scored at a follow-up, and those that reached success."""
-    regions = treated_regions(scope, dimension)
+    regions = source.regions(scope, dimension)
     columns: list[Any] = [
         func.count().label("regions"),
         func.count(regions.c.best).label("assessed"),
@@ -58,10 +59,10 @@ def success(scope: Scope, dimension: str | None = None) -> Query:
     )
 
 
-def clearance_by_sessions(scope: Scope) -> Query:
+def clearance_by_sessions(scope: Scope, source: Source = LIVE) -> Query:
     """Per number of sessions a region received (4 = four or more): regions, scored, successes
     and how many reached each clearance level at best."""
-    regions = treated_regions(scope)
+    regions = source.regions(scope)
     group = case(
         (regions.c.sessions >= SESSION_GROUPS, SESSION_GROUPS), else_=regions.c.sessions
     ).label("sessions")
@@ -79,10 +80,10 @@ def clearance_by_sessions(scope: Scope) -> Query:
     )
 
 
-def time_to_success(scope: Scope) -> Query:
+def time_to_success(scope: Scope, source: Source = LIVE) -> Query:
     """Kaplan–Meier input per week since a region's first session: regions that reached success
     that week (events), were last seen uncleared that week (censored), and were still at risk."""
-    regions = treated_regions(scope)
+    regions = source.regions(scope)
     reached = regions.c.first_success.is_not(None)
     end = func.coalesce(regions.c.first_success, regions.c.last_seen)
     days = days_between(end, regions.c.first_at)
@@ -106,9 +107,9 @@ def time_to_success(scope: Scope) -> Query:
     ).order_by(grouped.c.week)
 
 
-def sessions_per_patient(scope: Scope) -> Query:
+def sessions_per_patient(scope: Scope, source: Source = LIVE) -> Query:
     """How many patients received 1, 2, 3 … sessions."""
-    sessions = scoped_sessions(scope)
+    sessions = source.sessions(scope)
     per_patient = (
         select(sessions.c.patient_id, func.count().label("sessions"))
         .group_by(sessions.c.patient_id)
@@ -143,10 +144,10 @@ def totals(scope: Scope) -> Query:
     )
 
 
-def adverse_events(scope: Scope) -> Query:
+def adverse_events(scope: Scope, source: Source = LIVE) -> Query:
     """Adverse events after the scoped sessions, by type and severity: how many, in how many
     patients, and the mean days from the session to the onset."""
-    sessions = scoped_sessions(scope)
+    sessions = source.sessions(scope)
     e = EVENTS.c
     onset = days_between(e.onset_date, sessions.c.started_at)
     return (
@@ -163,9 +164,9 @@ def adverse_events(scope: Scope) -> Query:
     )
 
 
-def adverse_event_outcomes(scope: Scope) -> Query:
+def adverse_event_outcomes(scope: Scope, source: Source = LIVE) -> Query:
     """Adverse events after the scoped sessions, by type and outcome."""
-    sessions = scoped_sessions(scope)
+    sessions = source.sessions(scope)
     e = EVENTS.c
     outcome = func.coalesce(e.outcome, "not_recorded").label("outcome")
     return (
@@ -196,6 +197,12 @@ def limit_use(scope: Scope) -> Query:
         .group_by(sessions.c.id)
         .cte("limit_used")
     )
+    return limit_bands(used)
+
+
+def limit_bands(used: Any) -> Query:
+    """Per limit (columns agent_mg, foam_ml, liquid_ml of `used`: each session's share of its
+    limit), the sessions in each band, over the limit, the mean and highest share."""
     parts = []
     for limit in ("agent_mg", "foam_ml", "liquid_ml"):
         share = used.c[limit]
@@ -254,9 +261,9 @@ def override_reasons(scope: Scope, limit: int = 20) -> Query:
     )
 
 
-def interval_overrides(scope: Scope, limit: int = 20) -> Query:
+def interval_overrides(scope: Scope, limit: int = 20, source: Source = LIVE) -> Query:
     """Sessions started before the protocol's interval on a physician's override, by reason."""
-    sessions = scoped_sessions(scope)
+    sessions = source.sessions(scope)
     reason = sessions.c.interval_override_reason
     return (
         select(reason.label("reason"), func.count().label("sessions"))
@@ -267,9 +274,9 @@ def interval_overrides(scope: Scope, limit: int = 20) -> Query:
     )
 
 
-def sessions_per_month(scope: Scope) -> Query:
+def sessions_per_month(scope: Scope, source: Source = LIVE) -> Query:
     """Sessions and patients treated per calendar month."""
-    sessions = scoped_sessions(scope)
+    sessions = source.sessions(scope)
     month = month_of(sessions.c.started_at).label("month")
     return (
         select(
@@ -304,6 +311,11 @@ def follow_up_timeliness(scope: Scope) -> Query:
         .group_by(sessions.c.id, sessions.c.started_at)
         .subquery("first_follow_up")
     )
+    return timeliness(scope, first)
+
+
+def timeliness(scope: Scope, first: Any) -> Query:
+    """Sessions (columns started_at and `first`, the day of their first follow-up) by status."""
     late_after = scope.follow_up_days + FOLLOW_UP_WINDOW_DAYS
     waited = days_between(first.c.first, first.c.started_at)
     since = days_between(literal(scope.today), first.c.started_at)

@@ -4,14 +4,14 @@ with the protocol's success definition, benchmark band and published event rates
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
-from sclero.reports import queries
+from sclero.reports import queries, summary_queries
 from sclero.reports.filters import ReportFilters
 from sclero.reports.scope import Scope
 from sclero.reports.stats import kaplan_meier, share, wilson
@@ -77,6 +77,14 @@ class Headline:
 
 
 @dataclass(frozen=True)
+class SummaryUse:
+    """The report came from the summary tables, kept in step with every change and last
+    rebuilt from nothing at `rebuilt_at` (UTC, ISO 8601)."""
+
+    rebuilt_at: str
+
+
+@dataclass(frozen=True)
 class OutcomesReport:
     filters: ReportFilters
     protocol_id: str
@@ -84,10 +92,13 @@ class OutcomesReport:
     headline: Headline
     tables: dict[str, ReportTable]
     sources: dict[str, str]  # source id → citation, for every id the report names
+    summary: SummaryUse | None = None  # None: computed from the live tables
 
     def to_document(self) -> dict[str, Any]:
         return {
             "filters": self.filters.as_dict(),
+            "computed_from": "summary" if self.summary else "live",
+            "summary_rebuilt_at": None if self.summary is None else self.summary.rebuilt_at,
             "protocol": {"id": self.protocol_id, "version": self.protocol_version},
             "headline": self.headline.to_document(),
             "tables": {key: table.to_document() for key, table in self.tables.items()},
@@ -105,9 +116,12 @@ def build_report(
     today: date,
     progress: Callable[[str], None] | None = None,
     only: Collection[str] | None = None,
+    *,
+    summary_rebuilt_at: datetime | None = None,
 ) -> OutcomesReport:
     """Run the aggregates for `filters` on `connection` and shape the report (every table, or
-    the tables named in `only`; the headline always). `progress` hears each aggregate's name."""
+    the tables named in `only`; the headline always). `progress` hears each aggregate's name.
+    With `summary_rebuilt_at` the aggregates read the summary tables, else the live ones."""
     scale = protocol.spec.clearance_scale
     scope = Scope(
         filters=filters,
@@ -117,20 +131,22 @@ def build_report(
         today=today,
     )
 
+    aggregates = queries.AGGREGATES if summary_rebuilt_at is None else summary_queries.AGGREGATES
     done: dict[str, list[Mapping[str, Any]]] = {}
 
     def run(name: str) -> list[Mapping[str, Any]]:
         if name in done:
             return done[name]
-        rows = [
-            _plain(row) for row in connection.execute(queries.AGGREGATES[name](scope)).mappings()
-        ]
+        rows = [_plain(row) for row in connection.execute(aggregates[name](scope)).mappings()]
         if progress is not None:
             progress(name)
         done[name] = rows
         return rows
 
-    return _shape(run, filters, protocol, only)
+    used = None
+    if summary_rebuilt_at is not None:
+        used = SummaryUse(summary_rebuilt_at.replace(microsecond=0).isoformat() + "+00:00")
+    return replace(_shape(run, filters, protocol, only), summary=used)
 
 
 def _plain(row: RowMapping) -> Mapping[str, Any]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from sqlalchemy import (
     CTE,
     ColumnElement,
+    FromClause,
     Select,
     Subquery,
     case,
@@ -153,24 +154,7 @@ def treated_regions(scope: Scope, dimension: str | None = None) -> Subquery:
         .group_by(*keys)
         .subquery("regions")
     )
-    clearance = _clearance_by_region(scope)
-    joined = regions.outerjoin(
-        clearance,
-        (clearance.c.patient_id == regions.c.patient_id)
-        & (clearance.c.side == regions.c.side)
-        & (clearance.c.region == regions.c.region),
-    )
-    columns: list[Any] = [
-        regions.c.patient_id,
-        regions.c.first_at,
-        regions.c.sessions,
-        clearance.c.best,
-        clearance.c.first_success,
-        clearance.c.last_seen,
-    ]
-    if dimension is not None:
-        columns.append(regions.c.dimension)
-    return select(*columns).select_from(joined).subquery("treated_regions")
+    return region_outcomes(scope, regions, _clearance_by_region(scope), dimension)
 
 
 def _clearance_by_region(scope: Scope) -> Subquery:
@@ -193,6 +177,50 @@ def _clearance_by_region(scope: Scope) -> Subquery:
     )
 
 
+class Source(Protocol):
+    """Where the report's scoped sessions and treated regions come from: the live tables
+    (`LIVE`) or the summary tables (`summary_queries.SUMMARY`); both give the same columns."""
+
+    def sessions(self, scope: Scope) -> CTE: ...
+
+    def regions(self, scope: Scope, dimension: str | None = None) -> Subquery: ...
+
+
+class _Live:
+    def sessions(self, scope: Scope) -> CTE:
+        return scoped_sessions(scope)
+
+    def regions(self, scope: Scope, dimension: str | None = None) -> Subquery:
+        return treated_regions(scope, dimension)
+
+
+LIVE: Source = _Live()
+
+
+def region_outcomes(
+    scope: Scope, regions: Subquery, clearance: FromClause, dimension: str | None
+) -> Subquery:
+    """Treated regions (patient, side, region[, dimension], first_at, sessions) joined with
+    their clearance (best, first_success, last_seen): the rows every clearance figure counts."""
+    joined = regions.outerjoin(
+        clearance,
+        (clearance.c.patient_id == regions.c.patient_id)
+        & (clearance.c.side == regions.c.side)
+        & (clearance.c.region == regions.c.region),
+    )
+    columns: list[Any] = [
+        regions.c.patient_id,
+        regions.c.first_at,
+        regions.c.sessions,
+        clearance.c.best,
+        clearance.c.first_success,
+        clearance.c.last_seen,
+    ]
+    if dimension is not None:
+        columns.append(regions.c.dimension)
+    return select(*columns).select_from(joined).subquery("treated_regions")
+
+
 def success_flag(scope: Scope, best: ColumnElement[Any]) -> ColumnElement[int]:
     return case((best >= scope.success_level, 1), else_=0)
 
@@ -203,9 +231,12 @@ def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 __all__ = [
+    "LIVE",
     "Query",
     "Scope",
+    "Source",
     "count_where",
+    "region_outcomes",
     "scoped_injections",
     "scoped_sessions",
     "success_flag",

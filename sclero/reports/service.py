@@ -8,7 +8,7 @@ from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import NotFound
-from sclero.reports import queries
+from sclero.reports import queries, summary
 from sclero.reports.filters import ReportFilters
 from sclero.reports.report import BUILDERS, OutcomesReport, build_report
 
@@ -22,7 +22,7 @@ def outcomes_report(
     """The clinic outcomes report for `filters`, audited as one report read (who, which report,
     which filters). It lists no patient, so no patient is named in the entry."""
     uow.require_role(*REPORT_READERS)
-    report = build_report(uow.session.connection(), filters, uow.protocol, uow.today(), progress)
+    report = _build(uow, filters, progress=progress)
     audit.record(uow, "read", "report", detail={"report": "outcomes", "filters": filters.as_dict()})
     return report
 
@@ -37,7 +37,7 @@ def outcomes_figure_data(
     _known_table(key)
     if computed is not None and key in computed.tables:
         return computed
-    return build_report(uow.session.connection(), filters, uow.protocol, uow.today(), only={key})
+    return _build(uow, filters, only={key})
 
 
 def export_outcomes(
@@ -52,16 +52,43 @@ def export_outcomes(
     uow.require_role(*REPORT_READERS)
     if key is not None:
         _known_table(key)
-    report = computed or build_report(
-        uow.session.connection(),
-        filters,
-        uow.protocol,
-        uow.today(),
-        only=None if key is None else {key},
-    )
+    report = computed or _build(uow, filters, only=None if key is None else {key})
     detail = {"report": "outcomes", "format": what, "table": key, "filters": filters.as_dict()}
     audit.record(uow, "export", "report", detail=detail)
     return report
+
+
+def _build(
+    uow: UnitOfWork,
+    filters: ReportFilters,
+    *,
+    progress: Callable[[str], None] | None = None,
+    only: set[str] | None = None,
+) -> OutcomesReport:
+    """The report from the summary tables once they were built for the protocol's success
+    level, else from the live tables."""
+    connection = uow.session.connection()
+    built = summary.state(connection)
+    if built is not None and built.success_level != uow.protocol.spec.clearance_scale.success_level:
+        built = None  # the protocol's success level changed: live until `sclero report rebuild`
+    return build_report(
+        connection,
+        filters,
+        uow.protocol,
+        uow.today(),
+        progress,
+        only,
+        summary_rebuilt_at=None if built is None else built.rebuilt_at,
+    )
+
+
+def rebuild_summary(uow: UnitOfWork) -> None:
+    """Derive the report's summary tables again from the live tables (after a bulk load or a
+    migration), audited; an admin's or the operator's task."""
+    uow.require_role(Role.ADMIN)
+    summary.rebuild(uow.session.connection(), uow.protocol.spec.clearance_scale.success_level)
+    audit.record(uow, "rebuild", "report", detail={"report": "outcomes summary"})
+    uow.commit()
 
 
 def report_clinicians(uow: UnitOfWork) -> list[tuple[int, str]]:

@@ -100,3 +100,21 @@ def test_bad_input_is_one_line_and_exit_code_2(
     result = runner.invoke(app, ["report", "outcomes", *arguments])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_rebuild_builds_the_summary_the_report_then_reads(clinic_file: Path) -> None:
+    before = json.loads(runner.invoke(app, ["report", "outcomes", *RANGE]).stdout)
+    assert before["computed_from"] == "live"  # a Core bulk load: not yet summarised
+    result = runner.invoke(app, ["report", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "Rebuilt the outcomes report's summary" in result.stdout
+    after = json.loads(runner.invoke(app, ["report", "outcomes", *RANGE]).stdout)
+    assert after["computed_from"] == "summary" and after["summary_rebuilt_at"]
+    for document in (before, after):
+        document.pop("computed_from"), document.pop("summary_rebuilt_at")
+    assert after == before
+    database = Database(f"sqlite:///{clinic_file}")
+    with database.sessions() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "rebuild")).one()
+    database.engine.dispose()
+    assert (entry.username, entry.entity) == ("system", "report")

@@ -1,0 +1,277 @@
+"""The outcomes report's aggregates read from the summary tables (`summary.py`): the same rows,
+column for column, as the live statements of `queries.py` — the tests compare the two on known
+clinics and after random edits. Figures that share their shape with the live ones reuse them
+with the summary as their `Source`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+
+from sclero.reports import queries
+from sclero.reports.queries import USERS
+from sclero.reports.scope import Query, Scope, Source, count_where, region_outcomes
+from sclero.reports.sql import days_between
+from sclero.reports.summary import (
+    CLEARANCE_FACTS,
+    OVERRIDE_FACTS,
+    PATIENT_FACTS,
+    REGION_FACTS,
+    RULE_FACTS,
+    SATISFACTION_SCORES,
+    SESSION_FACTS,
+)
+
+S, R = SESSION_FACTS.c, REGION_FACTS.c
+
+
+def _region_conditions(scope: Scope) -> list[ColumnElement[bool]]:
+    f = scope.filters
+    conditions: list[ColumnElement[bool]] = [
+        R.started_at >= scope.starts,
+        R.started_at < scope.ends,
+    ]
+    if f.clinician_id is not None:
+        conditions.append(R.performed_by_id == f.clinician_id)
+    for column, value in (
+        (R.vein_type, f.vein_type),
+        (R.region, f.region),
+        (R.technique, f.technique),
+        (R.agent, f.agent),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if f.concentration_min is not None:
+        conditions.append(R.concentration_percent >= f.concentration_min)
+    if f.concentration_max is not None:
+        conditions.append(R.concentration_percent <= f.concentration_max)
+    return conditions
+
+
+def _filters_injections(scope: Scope) -> bool:
+    f = scope.filters
+    values = (f.vein_type, f.region, f.technique, f.agent, f.concentration_min)
+    return any(v is not None for v in (*values, f.concentration_max))
+
+
+def _patients_with_sessions(scope: Scope) -> Any:
+    """The patients who received exactly `filters.sessions` scoped sessions."""
+    base = _sessions_query(scope, with_count=False).subquery("base")
+    return (
+        select(base.c.patient_id)
+        .group_by(base.c.patient_id)
+        .having(func.count() == scope.filters.sessions)
+    )
+
+
+def _sessions_query(scope: Scope, *, with_count: bool = True) -> Select[Any]:
+    query = select(
+        S.session_id.label("id"),
+        S.patient_id,
+        S.started_at,
+        S.performed_by_id,
+        S.interval_override_reason,
+        S.foam,
+        S.limit_overrides,
+        S.agent_share,
+        S.foam_share,
+        S.liquid_share,
+        S.first_follow_up,
+        *[S[f"satisfaction_{n}"] for n in SATISFACTION_SCORES],
+    ).where(S.started_at >= scope.starts, S.started_at < scope.ends)
+    if scope.filters.clinician_id is not None:
+        query = query.where(S.performed_by_id == scope.filters.clinician_id)
+    if _filters_injections(scope):
+        matching = select(R.session_id).where(*_region_conditions(scope))
+        query = query.where(S.session_id.in_(matching))
+    if with_count and scope.filters.sessions is not None:
+        query = query.where(S.patient_id.in_(_patients_with_sessions(scope)))
+    return query
+
+
+class _Summary:
+    def sessions(self, scope: Scope) -> CTE:
+        return _sessions_query(scope).cte("scoped_sessions")
+
+    def regions(self, scope: Scope, dimension: str | None = None) -> Subquery:
+        keys: list[Any] = [R.patient_id, R.side, R.region]
+        if dimension is not None:
+            keys.append(R[dimension].label("dimension"))
+        query = select(
+            *keys,
+            func.min(R.started_at).label("first_at"),
+            func.count(func.distinct(R.session_id)).label("sessions"),
+        ).where(*_region_conditions(scope))
+        if scope.filters.sessions is not None:
+            query = query.where(R.patient_id.in_(_patients_with_sessions(scope)))
+        regions = query.group_by(*keys).subquery("regions")
+        clearance = CLEARANCE_FACTS.alias("clearance")
+        return region_outcomes(scope, regions, clearance, dimension)
+
+
+SUMMARY: Source = _Summary()
+
+
+def totals(scope: Scope) -> Query:
+    sessions = SUMMARY.sessions(scope)
+    return select(
+        func.count().label("sessions"),
+        func.count(func.distinct(sessions.c.patient_id)).label("patients"),
+        func.coalesce(func.sum(sessions.c.foam), 0).label("foam_sessions"),
+        count_where(sessions.c.interval_override_reason.is_not(None)).label("interval_overrides"),
+        func.coalesce(func.sum(sessions.c.limit_overrides), 0).label("limit_overrides"),
+    )
+
+
+def limit_use(scope: Scope) -> Query:
+    sessions = SUMMARY.sessions(scope)
+    used = select(
+        sessions.c.agent_share.label("agent_mg"),
+        sessions.c.foam_share.label("foam_ml"),
+        sessions.c.liquid_share.label("liquid_ml"),
+    ).cte("limit_used")
+    return queries.limit_bands(used)
+
+
+def _overrides(scope: Scope) -> Any:
+    sessions = SUMMARY.sessions(scope)
+    o = OVERRIDE_FACTS.c
+    return OVERRIDE_FACTS.join(sessions, sessions.c.id == o.session_id)
+
+
+def overrides_by_clinician(scope: Scope) -> Query:
+    joined = _overrides(scope)
+    o, u = OVERRIDE_FACTS.c, USERS.c
+    injections = func.sum(o.injections)
+    return (
+        select(
+            u.full_name,
+            injections.label("injections"),
+            func.count(func.distinct(o.session_id)).label("sessions"),
+        )
+        .select_from(joined.join(USERS, u.id == o.override_by_id, isouter=True))
+        .group_by(u.full_name)
+        .order_by(injections.desc(), u.full_name)
+    )
+
+
+def override_reasons(scope: Scope, limit: int = 20) -> Query:
+    joined = _overrides(scope)
+    o = OVERRIDE_FACTS.c
+    injections = func.sum(o.injections)
+    return (
+        select(o.reason.label("reason"), injections.label("injections"))
+        .select_from(joined)
+        .group_by(o.reason)
+        .order_by(injections.desc(), o.reason)
+        .limit(limit)
+    )
+
+
+def follow_up_timeliness(scope: Scope) -> Query:
+    sessions = SUMMARY.sessions(scope)
+    first = select(sessions.c.started_at, sessions.c.first_follow_up.label("first")).subquery(
+        "first_follow_up"
+    )
+    return queries.timeliness(scope, first)
+
+
+def lost_to_follow_up(scope: Scope) -> Query:
+    sessions = SUMMARY.sessions(scope)
+    p = PATIENT_FACTS.c
+    last = (
+        select(sessions.c.patient_id, func.max(sessions.c.started_at).label("last"))
+        .group_by(sessions.c.patient_id)
+        .subquery("last_session")
+    )
+    not_seen_after = or_(
+        p.last_follow_up.is_(None), days_between(p.last_follow_up, last.c.last) < 0
+    )
+    not_booked = or_(p.last_booked.is_(None), p.last_booked < datetime.combine(scope.today, time()))
+    overdue = days_between(literal(scope.today), last.c.last) > (
+        scope.follow_up_days + queries.FOLLOW_UP_WINDOW_DAYS
+    )
+    return select(
+        func.count().label("patients"),
+        count_where(and_(overdue, not_seen_after, not_booked)).label("lost"),
+    ).select_from(last.outerjoin(PATIENT_FACTS, p.patient_id == last.c.patient_id))
+
+
+def satisfaction(scope: Scope) -> Query:
+    sessions = SUMMARY.sessions(scope)
+    counts = select(
+        *[func.sum(sessions.c[f"satisfaction_{n}"]).label(f"s{n}") for n in SATISFACTION_SCORES]
+    ).cte("satisfaction_counts")
+    scores = union_all(
+        *[
+            select(literal(n).label("satisfaction"), counts.c[f"s{n}"].label("follow_ups"))
+            for n in SATISFACTION_SCORES
+        ]
+    ).subquery("scores")
+    return (
+        select(scores.c.satisfaction, scores.c.follow_ups)
+        .where(scores.c.follow_ups > 0)
+        .order_by(scores.c.satisfaction)
+    )
+
+
+def _rules(scope: Scope, kind: str, counted: Any, label: str) -> Query:
+    r = RULE_FACTS.c
+    return (
+        select(r.rule, func.count(func.distinct(counted)).label(label))
+        .where(r.kind == kind, r.performed_at >= scope.starts, r.performed_at < scope.ends)
+        .group_by(r.rule)
+        .order_by(r.rule)
+    )
+
+
+def rules_fired(scope: Scope) -> Query:
+    return _rules(scope, "fired", RULE_FACTS.c.evaluation_id, "evaluations")
+
+
+def rules_overridden(scope: Scope) -> Query:
+    return _rules(scope, "overridden", RULE_FACTS.c.plan_id, "plans")
+
+
+def _shared(build: Callable[..., Query], **kw: Any) -> Callable[[Scope], Query]:
+    return lambda scope: build(scope, source=SUMMARY, **kw)
+
+
+AGGREGATES: dict[str, Callable[[Scope], Query]] = {
+    "totals": totals,
+    "success": _shared(queries.success),
+    "success_by_vein_type": _shared(queries.success, dimension="vein_type"),
+    "success_by_technique": _shared(queries.success, dimension="technique"),
+    "success_by_agent": _shared(queries.success, dimension="agent"),
+    "clearance_by_sessions": _shared(queries.clearance_by_sessions),
+    "time_to_success": _shared(queries.time_to_success),
+    "sessions_per_patient": _shared(queries.sessions_per_patient),
+    "adverse_events": _shared(queries.adverse_events),
+    "adverse_event_outcomes": _shared(queries.adverse_event_outcomes),
+    "limit_use": limit_use,
+    "overrides_by_clinician": overrides_by_clinician,
+    "override_reasons": override_reasons,
+    "interval_overrides": _shared(queries.interval_overrides),
+    "sessions_per_month": _shared(queries.sessions_per_month),
+    "appointments_per_month": queries.appointments_per_month,  # one indexed table: read live
+    "follow_up_timeliness": follow_up_timeliness,
+    "lost_to_follow_up": lost_to_follow_up,
+    "satisfaction": satisfaction,
+    "rules_fired": rules_fired,
+    "rules_overridden": rules_overridden,
+}
+"""Every aggregate of `queries.AGGREGATES`, from the summary tables."""
