@@ -41,6 +41,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(users_app, name="users")
 app.add_typer(records.audit_app, name="audit")
 app.add_typer(exchange.export_app, name="export")
+app.add_typer(records.photos_app, name="photos")
 
 
 @db_app.command("upgrade")
@@ -153,10 +154,13 @@ def serve(
     from sclero.app import create_app
     from sclero.demo.staff import DEMO_PASSWORD
     from sclero.exchange.worker import reader_for, start_thread
+    from sclero.follow_up.service import sweep_photo_files
 
     settings = get_settings()
     upgrade_database(settings.resolved_database_url)
     database = open_database()
+    with database.uow(SYSTEM_ACTOR) as uow:
+        sweep_photo_files(uow)  # what a server killed mid-upload left, once 15 minutes old
     if not no_demo:
         _first_start_demo(database, demo_patients)
     build_report_summary_once(database)

@@ -109,3 +109,33 @@ def restore(
     detail = {"created_at": manifest.created_at}
     _record_system_action(open_database(), "restore", "installation", detail)
     console.print(f"[green]Restored the backup of {manifest.created_at}.[/green]")
+
+
+photos_app = typer.Typer(help="Clinical photo files.")
+
+
+@photos_app.command("sweep")
+def photos_sweep(
+    older_than: Annotated[
+        int | None, typer.Option(min=0, help="Only files at least this many minutes old [15]")
+    ] = None,
+) -> None:
+    """Remove photo files no photo names (a server killed mid-upload leaves its file), then check
+    that every photo's files are there; exits 1 if one is missing. `sclero serve` sweeps files
+    older than 15 minutes when it starts; 0 here is safe only while no server runs."""
+    from sclero.follow_up.service import missing_photo_files, sweep_photo_files
+
+    database = open_database()
+    with database.uow(SYSTEM_ACTOR) as uow:
+        if older_than is None:
+            removed = sweep_photo_files(uow)
+        else:
+            removed = sweep_photo_files(uow, older_than * 60)
+    with database.uow(SYSTEM_ACTOR) as uow:
+        missing = missing_photo_files(uow)
+    console.print(f"Removed {removed} photo file(s) that no photo names.")
+    if missing:
+        shown = ", ".join(str(photo_id) for photo_id in missing[:20])
+        err.print(f"[red]{len(missing)} photo(s) have a missing file: {shown}.[/red]")
+        raise typer.Exit(1)
+    console.print("[green]Every photo has its file and thumbnail.[/green]")

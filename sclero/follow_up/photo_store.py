@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ALLOWED_TYPES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
@@ -38,6 +41,7 @@ class PhotoStore:
             handle.flush()
             os.fsync(handle.fileno())  # on disk before the row that names it is committed
         os.replace(tmp, target)
+        _fsync_folder(target.parent)  # the new name survives a power cut, too
         return digest, True
 
     def discard(self, sha256: str) -> None:
@@ -46,6 +50,46 @@ class PhotoStore:
 
     def get(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
+
+    def has(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    def files(self) -> Iterator[Path]:
+        """Every file under the root: photos, thumbnails and leftovers of interrupted writes."""
+        if self.root.is_dir():
+            yield from (path for path in self.root.glob("*/*") if path.is_file())
+
+    def sweep(self, kept: set[str], older_than_seconds: float) -> int:
+        """Remove what no photo row names — a write killed before its commit leaves its file, or
+        a half-written temporary one — once older than `older_than_seconds` (a younger one may
+        be an upload another worker is committing right now). Returns how many were removed."""
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for path in self.files():
+            if _is_digest(path.name) and path.name in kept:
+                continue
+            try:
+                if path.stat().st_mtime <= cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # removed by another sweep meanwhile
+        return removed
+
+
+def _is_digest(name: str) -> bool:
+    return _DIGEST.fullmatch(name) is not None
+
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _fsync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def digest_of(content: bytes) -> str:

@@ -156,6 +156,38 @@ def add_photo(uow: UnitOfWork, patient_id: int, meta: PhotoMeta, content: bytes)
     return photo
 
 
+ORPHAN_GRACE_SECONDS = 15 * 60
+"""How old a file no photo row names must be before a sweep removes it: far longer than any
+upload takes to commit, so a sweep never races another worker's upload."""
+
+
+def sweep_photo_files(uow: UnitOfWork, older_than_seconds: float = ORPHAN_GRACE_SECONDS) -> int:
+    """Remove the photo files no row names (left by a server killed mid-upload); audited as the
+    operator's action when anything was removed. Returns how many files were removed."""
+    kept = {
+        digest
+        for pair in uow.session.execute(select(Photo.sha256, Photo.thumbnail_sha256))
+        for digest in pair
+        if digest
+    }
+    removed = store().sweep(kept, older_than_seconds)
+    if removed:
+        audit.record(uow, "sweep", "photo_files", detail={"removed": removed})
+    uow.commit()
+    return removed
+
+
+def missing_photo_files(uow: UnitOfWork) -> list[int]:
+    """The photos whose file or thumbnail is not on disk (there should be none)."""
+    files = store()
+    rows = uow.session.execute(select(Photo.id, Photo.sha256, Photo.thumbnail_sha256))
+    return [
+        photo_id
+        for photo_id, digest, thumbnail in rows
+        if not files.has(digest) or (thumbnail and not files.has(thumbnail))
+    ]
+
+
 def load_follow_up(uow: UnitOfWork, follow_up_id: int, patient_id: int) -> FollowUp:
     follow_up = uow.session.get(FollowUp, follow_up_id)
     if follow_up is None or follow_up.patient_id != patient_id:

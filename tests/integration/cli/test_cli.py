@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from sclero.cli import app
 from sclero.core.auth import User
 from sclero.core.db import Database
 from sclero.core.settings import get_settings
+from sclero.follow_up.models import Photo
 from sclero.patients.models import Patient
 
 runner = CliRunner()
@@ -112,3 +114,26 @@ def test_evaluate_refuses_text_that_is_not_json(tmp_path: Path) -> None:
     result = runner.invoke(app, ["evaluate", str(case)])
     assert result.exit_code == 2
     assert "Cannot read the case" in result.output
+
+
+def test_photos_sweep_reports_a_photo_whose_file_is_missing(
+    database_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCLERO_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["demo", "--patients", "2"]).exit_code == 0
+    clean = runner.invoke(app, ["photos", "sweep", "--older-than", "0"])
+    assert clean.exit_code == 0, clean.output
+    assert "Every photo has its file and thumbnail" in clean.output
+    database = Database(f"sqlite:///{database_file}")
+    with database.sessions() as session:
+        session.add(
+            Photo(patient_id=1, side="left", region="leg_medial", taken_on=date(2026, 1, 5),
+                  sha256="0" * 64, content_type="image/png", size_bytes=1)
+        )  # fmt: skip
+        session.commit()
+    database.engine.dispose()
+    broken = runner.invoke(app, ["photos", "sweep"])
+    assert broken.exit_code == 1
+    assert "1 photo(s) have a missing file" in broken.output

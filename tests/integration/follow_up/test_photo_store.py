@@ -3,8 +3,11 @@ leaves no file, a kept row has its photo and thumbnail."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -12,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from sclero.core import auth
-from sclero.core.db import Database
+from sclero.core.db import SYSTEM_ACTOR, Database
 from sclero.follow_up import images
 from sclero.follow_up import service as follow_up
 from sclero.follow_up.schemas import PhotoMeta
@@ -63,3 +66,55 @@ def test_a_failed_commit_removes_the_files_it_wrote(
     clean = images.clean(content)
     for data in (clean.content, clean.thumbnail):
         assert not follow_up.store().path_for(images.digest(data)).exists()
+
+
+def _aged(path: Path, seconds: float) -> Path:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+    return path
+
+
+def _stray(name: str, content: bytes = b"left by a killed upload") -> Path:
+    path = follow_up.store().root / name[:2] / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+def test_a_sweep_removes_old_files_no_photo_names_and_keeps_every_photo_s_files(
+    db: Database, users: dict[str, auth.User], pid: int
+) -> None:
+    """A server killed between writing a photo's file and committing its row leaves the file
+    (and a kill mid-write a temporary one): the sweep removes them once past the grace period,
+    never a file a photo names, never a young file another worker may be committing."""
+    with db.uow(users["nurse"].as_actor()) as uow:
+        kept = follow_up.add_photo(uow, pid, _meta(), unique_png())
+    grace = follow_up.ORPHAN_GRACE_SECONDS
+    named = follow_up.store().path_for(kept.sha256)
+    _aged(named, grace * 2)  # an old photo stays: its row names it
+    orphan = _aged(_stray(secrets.token_hex(32)), grace + 60)
+    half_written = _aged(_stray("ab" + "tmp" + secrets.token_hex(4)), grace + 60)
+    young = _stray(secrets.token_hex(32))  # an upload being committed right now
+    with db.uow(SYSTEM_ACTOR) as uow:
+        removed = follow_up.sweep_photo_files(uow)
+    assert removed >= 2
+    assert not orphan.exists() and not half_written.exists()
+    assert young.exists() and named.exists()
+    assert kept.thumbnail_sha256 and follow_up.store().has(kept.thumbnail_sha256)
+    with db.uow(SYSTEM_ACTOR) as uow:
+        assert follow_up.missing_photo_files(uow) == []
+    young.unlink()
+
+
+def test_a_photo_whose_file_is_gone_is_named_by_the_check(
+    db: Database, users: dict[str, auth.User], pid: int
+) -> None:
+    with db.uow(users["nurse"].as_actor()) as uow:
+        photo = follow_up.add_photo(uow, pid, _meta(), unique_png())
+    follow_up.store().path_for(photo.sha256).unlink()
+    with db.uow(SYSTEM_ACTOR) as uow:
+        assert photo.id in follow_up.missing_photo_files(uow)
+
+
+def _meta() -> PhotoMeta:
+    return PhotoMeta(side="left", region="leg_medial", taken_on=date.today())
