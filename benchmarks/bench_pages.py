@@ -48,7 +48,9 @@ PAGES = (
     "/patients/{patient_id}/follow-ups",
     "/patients/{patient_id}/adverse-events",
     "/calendar?view=week",
+    "/calendar?view=day",
 )
+SIZES: dict[str, int] = {}  # bytes of HTML each page answered (the bound is 200 KB)
 
 
 def prepare(url: str | None, patients: int) -> Database:
@@ -117,6 +119,7 @@ def timed(client: TestClient, path: str, repeat: int) -> list[float]:
         times.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}")
+        SIZES[path] = len(response.content)
     return times
 
 
@@ -151,7 +154,7 @@ def main() -> None:
             results.setdefault(page, []).extend(timed(client, page.format(**ids), args.repeat))
         memory.append(rss_mb())
     gc.callbacks.remove(pauses)
-    report(results, baseline, args.patients)
+    report(results, baseline, args.patients, {p: SIZES[p.format(**ids)] for p in PAGES})
     Console().print(f"Garbage collector: {pauses.summary()}")
     Console().print(
         "Resident memory after each round (MB): " + ", ".join(f"{m:.0f}" for m in memory)
@@ -159,15 +162,19 @@ def main() -> None:
     plot(results, baseline, args.plot)
 
 
-def report(results: dict[str, list[float]], baseline: float, patients: int) -> None:
+def report(
+    results: dict[str, list[float]], baseline: float, patients: int, sizes: dict[str, int]
+) -> None:
     table = Table(title=f"Page render times, {patients} patients (ms, in-process)")
-    for column in ("page", "median", "p95", "× /healthz"):
+    for column in ("page", "median", "p95", "× /healthz", "KB"):
         table.add_column(column, justify="left" if column == "page" else "right")
-    table.add_row("/healthz (baseline)", f"{baseline:.1f}", "", "1.0")
+    table.add_row("/healthz (baseline)", f"{baseline:.1f}", "", "1.0", "")
     for page, times in results.items():
         p95 = statistics.quantiles(times, n=20)[-1]
         median = statistics.median(times)
-        table.add_row(page, f"{median:.1f}", f"{p95:.1f}", f"{median / baseline:.0f}")
+        size = sizes[page] / 1024
+        row = (f"{median:.1f}", f"{p95:.1f}", f"{median / baseline:.0f}", f"{size:.0f}")
+        table.add_row(page, *row)
     Console().print(table)
 
 
