@@ -1,14 +1,16 @@
 """The outcomes report's aggregates on a large generated clinic, each against a hand-written SQL
-query in the same run, on SQLite and PostgreSQL.
+query in the same run, on SQLite and PostgreSQL: from the summary tables (what the dashboard
+reads) and from the live tables.
 
     uv run python benchmarks/bench_reports.py [--patients 20000] [--repeat 3]
         [--sqlite-url URL] [--postgres-url URL] [--years 1]
 
 Each database is generated with the demo generator unless it already holds a clinic (then it is
 reused: pass the URL of one you loaded with `sclero demo`). Every aggregate runs `--repeat` times
-as our SQLAlchemy Core statement and as the hand-written SQL of benchmarks/hand_sql.py; the
-table prints the medians and the ratio (ours / hand-written), and checks both give the same rows.
-The whole dashboard (every aggregate plus shaping, no figures) is timed too.
+from the summary tables, from the live tables (our SQLAlchemy Core statements) and as the
+hand-written SQL of benchmarks/hand_sql.py over the live tables; the table prints the medians, the
+ratios to the hand-written SQL, and checks all three give the same rows. The summary's full
+rebuild and the whole dashboard (every aggregate plus shaping, no figures) from each are timed.
 """
 
 from __future__ import annotations
@@ -35,13 +37,14 @@ from sclero.core.time import today as clinic_today
 from sclero.demo.generator import generate_clinic
 from sclero.demo.staff import ensure_demo_users
 from sclero.patients.models import Patient
+from sclero.reports import summary, summary_queries
 from sclero.reports.filters import ReportFilters
 from sclero.reports.queries import AGGREGATES, FOLLOW_UP_WINDOW_DAYS
 from sclero.reports.report import build_report
 from sclero.reports.scope import Scope
 from sclero.rules import default_protocol
 
-console = Console()
+console = Console(width=160)  # the whole table, whatever the terminal
 
 
 def prepare(url: str, patients: int) -> Database:
@@ -116,41 +119,50 @@ def bench_database(label: str, database: Database, years: int, repeat: int) -> l
     protocol = default_protocol()
     today = clinic_today()
     filters = ReportFilters(date_from=today - timedelta(days=365 * years), date_to=today)
+    level = protocol.spec.clearance_scale.success_level
+    with database.engine.begin() as connection:
+        rebuild, _ = timed(lambda: summary.rebuild(connection, level), 1)
     with database.engine.connect() as connection:
         dialect = connection.dialect.name
-        scope = Scope(
-            filters,
-            dialect,
-            protocol.spec.clearance_scale.success_level,
-            protocol.follow_up_days,
-            today,
-        )
+        scope = Scope(filters, dialect, level, protocol.follow_up_days, today)
         params = hand_parameters(scope)
-        rows = [_size_row(label, connection)]
+        rows = [_size_row(label, connection), [label, "summary rebuild", f"{rebuild * 1000:.0f}"]]
         for name, build in AGGREGATES.items():
+            kept, kept_rows = timed(
+                lambda n=name: connection.execute(summary_queries.AGGREGATES[n](scope)).all(),
+                repeat,
+            )
             ours, our_rows = timed(lambda b=build: connection.execute(b(scope)).all(), repeat)
             statement = hand_statement(name, dialect)
             hand, hand_rows = timed(lambda s=statement: connection.execute(s, params).all(), repeat)
-            same = normalised(our_rows) == normalised(hand_rows)
+            same = normalised(kept_rows) == normalised(our_rows) == normalised(hand_rows)
             rows.append(
                 [
                     label,
                     name,
+                    f"{kept * 1000:.1f}",
                     f"{ours * 1000:.1f}",
                     f"{hand * 1000:.1f}",
+                    f"{kept / hand:.2f}",
                     f"{ours / hand:.2f}",
                     "yes" if same else "NO",
                 ]
             )
+        built = summary.state(connection)
+        assert built is not None
+        whole_kept, _ = timed(
+            lambda: build_report(
+                connection, filters, protocol, today, summary_rebuilt_at=built.rebuilt_at
+            ),
+            repeat,
+        )
         whole, _ = timed(lambda: build_report(connection, filters, protocol, today), repeat)
         rows.append(
             [
                 label,
                 "whole dashboard (every aggregate + shaping)",
+                f"{whole_kept * 1000:.1f}",
                 f"{whole * 1000:.1f}",
-                "",
-                "",
-                "",
             ]
         )
         connection.rollback()
@@ -164,11 +176,19 @@ def _size_row(label: str, connection: Connection) -> list[str]:
     return [
         label,
         f"size: {patients} patients, {sessions} sessions, {injections} injections",
-        "",
-        "",
-        "",
-        "",
     ]
+
+
+COLUMNS = (
+    "database",
+    "aggregate",
+    "summary ms",
+    "live ms",
+    "hand SQL ms",
+    "summary / hand",
+    "live / hand",
+    "same rows",
+)
 
 
 def main() -> None:
@@ -184,12 +204,12 @@ def main() -> None:
         urls["PostgreSQL"] = args.postgres_url
     title = f"Outcomes report aggregates, {args.years} year(s), median of {args.repeat}"
     table = Table(title=title)
-    for column in ("database", "aggregate", "ours ms", "hand SQL ms", "ratio", "same rows"):
+    for column in COLUMNS:
         table.add_column(column, justify="left" if column in ("database", "aggregate") else "right")
     for label, url in urls.items():
         database = prepare(url, args.patients)
         for row in bench_database(label, database, args.years, args.repeat):
-            table.add_row(*row)
+            table.add_row(*row, *[""] * (len(COLUMNS) - len(row)))
         database.engine.dispose()
     console.print(table)
     console.print(f"run on {date.today()}")

@@ -7,13 +7,14 @@ import calendar
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from sclero.core.db import Database
 from sclero.core.errors import InvalidInput
-from sclero.reports import pdf, service
+from sclero.reports import drill, pdf, service
 from sclero.reports.cache import ReportCache
 from sclero.reports.filters import CHOICES, ReportFilters, parse_filters
 from sclero.reports.sheet import build_sheet
@@ -58,8 +59,38 @@ def dashboard(request: Request, actor: PageActor, db: DB) -> HTMLResponse:
         clinicians=clinicians,
         query=filters.query_string(),
         errors={},
+        may_drill=actor.role in service.DRILL_READERS,
     )
     return render(request, "reports/outcomes.html", context, actor=actor)
+
+
+@router.get("/reports/outcomes/patients", response_class=HTMLResponse)
+def drill_down(request: Request, actor: PageActor, db: DB) -> HTMLResponse:
+    """The patients behind a figure (physicians), a page at a time, with links to their charts."""
+    params = request.query_params
+    with db.uow(actor) as uow:
+        filters = _filters(request, uow.today())
+        page = _page(params.get("page"))
+        found = service.drill_down(
+            uow, filters, params.get("kind", ""), page, params.get("event_type") or None
+        )
+    keep = {k: v for k, v in params.items() if k != "page"}
+    context = {
+        "found": found,
+        "filters": filters,
+        "query": filters.query_string(),
+        "page_query": urlencode(keep),
+        "page_size": drill.PAGE_SIZE,
+    }
+    return render(request, "reports/drill_down.html", context, actor=actor)
+
+
+def _page(value: str | None) -> int:
+    if not value:
+        return 1
+    if not value.isdigit() or not 1 <= int(value) <= 1_000_000:
+        raise InvalidInput(f"{value!r} is not a page number.", "page")
+    return int(value)
 
 
 @router.get("/reports/outcomes/figures/{key}.svg")

@@ -345,6 +345,7 @@ def _adverse_events_table(run: Runner, headline: Headline, protocol: Protocol) -
         sources.update(cited)
         rows.append(
             {
+                "code": str(r["event_type"]),  # not a column: the drill-down's link
                 "event_type": label_of(str(r["event_type"])),
                 "severity": str(r["severity"]).capitalize(),
                 "events": int(r["events"]),

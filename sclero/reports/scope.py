@@ -210,6 +210,8 @@ def region_outcomes(
     )
     columns: list[Any] = [
         regions.c.patient_id,
+        regions.c.side,
+        regions.c.region,
         regions.c.first_at,
         regions.c.sessions,
         clearance.c.best,

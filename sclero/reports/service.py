@@ -7,10 +7,12 @@ from collections.abc import Callable
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
-from sclero.core.errors import NotFound
-from sclero.reports import queries, summary
+from sclero.core.errors import InvalidInput, NotFound
+from sclero.reports import drill, queries, summary, summary_queries
 from sclero.reports.filters import ReportFilters
 from sclero.reports.report import BUILDERS, OutcomesReport, build_report
+from sclero.reports.scope import LIVE, Scope
+from sclero.rules.vocabulary import label_of
 
 REPORT_READERS = (Role.PHYSICIAN, Role.CLINIC_LEAD)
 """Roles that read the clinic's outcomes (aggregates over every patient; no patient named)."""
@@ -58,6 +60,66 @@ def export_outcomes(
     return report
 
 
+DRILL_READERS = (Role.PHYSICIAN,)
+"""Roles that see the patients behind a figure (a clinic lead sees the aggregates only)."""
+
+
+def drill_down(
+    uow: UnitOfWork,
+    filters: ReportFilters,
+    kind: str,
+    page: int = 1,
+    event_type: str | None = None,
+) -> drill.DrillPage:
+    """The patients behind one figure of the dashboard for `filters`, a page at a time, read
+    from the dashboard's own source; audited as a report read naming every patient listed."""
+    uow.require_role(*DRILL_READERS)
+    if kind not in drill.KINDS:
+        raise NotFound(f"The outcomes report has no list {kind!r}.", field="kind")
+    connection = uow.session.connection()
+    source = LIVE if _summary_state(uow) is None else summary_queries.SUMMARY
+    scope = _scope(uow, filters, connection.dialect.name)
+    title = drill.KINDS[kind]
+    if kind == "adverse_event":
+        known = {event.code for event in uow.protocol.spec.adverse_events.events}
+        if event_type not in known:
+            raise InvalidInput("Choose one of the protocol's adverse event types.", "event_type")
+        query = drill.adverse_event(scope, source, event_type)
+        title = f"{title}: {label_of(event_type)}"
+    else:
+        query = drill.not_cleared(scope, source)
+    found = drill.drill_page(connection, kind, query, page, title)
+    detail = {
+        "report": "outcomes",
+        "list": kind,
+        "event_type": event_type,
+        "filters": filters.as_dict(),
+        "page": found.page,
+        "patient_ids": found.patient_ids,
+    }
+    audit.record(uow, "read", "report", detail=detail)
+    return found
+
+
+def _scope(uow: UnitOfWork, filters: ReportFilters, dialect: str) -> Scope:
+    return Scope(
+        filters=filters,
+        dialect=dialect,
+        success_level=uow.protocol.spec.clearance_scale.success_level,
+        follow_up_days=uow.protocol.follow_up_days,
+        today=uow.today(),
+    )
+
+
+def _summary_state(uow: UnitOfWork) -> summary.SummaryState | None:
+    """The summary's state when the report may read it: built, for the protocol's success
+    level (a changed level reads live until `sclero report rebuild`)."""
+    built = summary.state(uow.session.connection())
+    if built is not None and built.success_level != uow.protocol.spec.clearance_scale.success_level:
+        return None
+    return built
+
+
 def _build(
     uow: UnitOfWork,
     filters: ReportFilters,
@@ -68,9 +130,7 @@ def _build(
     """The report from the summary tables once they were built for the protocol's success
     level, else from the live tables."""
     connection = uow.session.connection()
-    built = summary.state(connection)
-    if built is not None and built.success_level != uow.protocol.spec.clearance_scale.success_level:
-        built = None  # the protocol's success level changed: live until `sclero report rebuild`
+    built = _summary_state(uow)
     return build_report(
         connection,
         filters,
