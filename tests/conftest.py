@@ -26,7 +26,7 @@ from sclero.core.settings import get_settings
 
 # Real argon2id, at the library's cheapest parameters so hundreds of sign-ins stay quick.
 auth._hasher = PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
-pytest_plugins = ["tests.factories.cases"]  # `protocol` and `make_case` for the engine tests
+pytest_plugins = ["tests.factories.cases", "tests.factories.clock"]  # engine cases; `clock`
 PASSWORD = "correct-horse-battery"
 ROLES = ("physician", "nurse", "front_desk", "admin", "clinic_lead")
 Headers = dict[str, dict[str, str]]

@@ -10,12 +10,13 @@ from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, select, update
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sclero.core import audit, throttle
 from sclero.core.db import Actor, Base, Timestamped, UnitOfWork
 from sclero.core.errors import Conflict, InvalidInput, NotAuthenticated
+from sclero.core.settings import Settings
 from sclero.core.time import utcnow
 
 
@@ -68,6 +69,10 @@ class AuthToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When it was last used, recorded at most once per `touch_interval` (None: not since
+    # created), and why it ended when it ended by itself ("idle" or "lifetime").
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
+    ended_reason: Mapped[str | None] = mapped_column(String(20))
 
     user: Mapped[User] = relationship(lazy="joined")
 
@@ -188,14 +193,105 @@ def issue_token(uow: UnitOfWork, user: User, kind: str, lifetime: timedelta) -> 
     return token
 
 
-def resolve_token(uow: UnitOfWork, token: str, kind: str) -> User | None:
-    """The active user a live token belongs to, or None."""
+class SignInEnded(NotAuthenticated):
+    """The sign-in ended by itself: unused for longer than the idle timeout, or older than its
+    lifetime. `reason` is "idle" or "lifetime"; the message says which and when."""
+
+    code = "signed_out"
+
+    def __init__(self, reason: str, settings: Settings) -> None:
+        if reason == IDLE:
+            minutes = settings.session_idle_minutes
+            message = f"Signed out after {minutes} minutes of inactivity. Sign in again."
+        else:
+            hours = settings.session_hours
+            span = f"{hours} hour{'s' * (hours != 1)}"
+            message = f"Signed out: a sign-in lasts at most {span}. Sign in again."
+        super().__init__(message)
+        self.reason = reason
+
+
+IDLE, LIFETIME = "idle", "lifetime"
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def touch_interval(idle: timedelta) -> timedelta:
+    """How often a sign-in's last use is written: once a minute (a quarter of the idle timeout
+    when that is shorter), so reads do not write. The recorded last use lags the real one by
+    less than this, so a sign-in ends after between `idle - touch_interval` and `idle` of
+    inactivity: never later than the setting."""
+    return min(TOUCH_INTERVAL, idle / 4)
+
+
+def resolve_token(
+    uow: UnitOfWork, token: str, kind: str, address: str | None = None
+) -> User | None:
+    """The active user a live token belongs to, or None (unknown, signed out, deactivated).
+    A token unused for the idle timeout or past its lifetime raises SignInEnded, and is ended
+    and audited the first time it is seen so. Its last use is recorded at most once per
+    touch_interval: most requests only read here."""
     row = uow.session.scalar(
         select(AuthToken).where(AuthToken.token_hash == _token_hash(token), AuthToken.kind == kind)
     )
-    if row is None or row.revoked or row.expires_at < utcnow() or not row.user.active:
+    if row is None or not row.user.active or (row.revoked and row.ended_reason is None):
         return None
-    return row.user
+    now, settings = utcnow(), uow.settings
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    last_used = row.last_used_at or row.created_at
+    reason = row.ended_reason or _lapsed(row, now, last_used, idle, settings.session_hours)
+    user, token_id = row.user, row.id
+    uow.session.expunge(user)  # stays readable when the read below ends
+    if reason:
+        if not row.revoked:
+            _end_by_itself(uow, token_id, user.as_actor(address), reason, kind)
+        raise SignInEnded(reason, settings)
+    touch = touch_interval(idle)
+    if now - last_used >= touch:
+        uow.end_transaction(then_writes=True)
+        uow.session.execute(
+            update(AuthToken)
+            .where(AuthToken.id == token_id, AuthToken.revoked.is_(False))
+            .where(  # unless another worker just did
+                or_(AuthToken.last_used_at.is_(None), AuthToken.last_used_at <= now - touch)
+            )
+            .values(last_used_at=now)
+        )
+        uow.commit()
+    return user
+
+
+def _lapsed(
+    row: AuthToken, now: datetime, last_used: datetime, idle: timedelta, hours: int
+) -> str | None:
+    # the lifetime the token was issued with, or a shorter one set since
+    if row.expires_at <= now or now - row.created_at >= timedelta(hours=hours):
+        return LIFETIME
+    if now - last_used >= idle:
+        return IDLE
+    return None
+
+
+def _end_by_itself(uow: UnitOfWork, token_id: int, actor: Actor, reason: str, kind: str) -> None:
+    """End the token and audit the sign-out, once: of two workers that see it lapse together
+    only the one whose update ends it writes the entry."""
+    uow.end_transaction(then_writes=True)
+    ended = uow.session.execute(
+        update(AuthToken)
+        .where(AuthToken.id == token_id, AuthToken.revoked.is_(False))
+        .values(revoked=True, ended_reason=reason)
+    )
+    if getattr(ended, "rowcount", 0) == 1:
+        settings = uow.settings
+        limit = (
+            {"idle_minutes": settings.session_idle_minutes}
+            if reason == IDLE
+            else {"hours": settings.session_hours}
+        )
+        uow.actor = actor
+        audit.record(
+            uow, "logout", "user", actor.user_id, detail={"reason": reason, "kind": kind, **limit}
+        )
+    uow.commit()
 
 
 def revoke_token(uow: UnitOfWork, token: str) -> None:

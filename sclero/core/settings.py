@@ -24,8 +24,18 @@ class Settings(BaseSettings):
         default="", description="Signs CSRF tokens; generated into data_dir when empty"
     )
     protocol_path: Path | None = Field(default=None, description="A clinic's own protocol file")
-    session_hours: int = Field(default=12, ge=1, le=24 * 7)
-    api_token_days: int = Field(default=30, ge=1, le=365)
+    session_hours: int = Field(
+        default=12,
+        ge=1,
+        le=24 * 7,
+        description="Absolute lifetime of a sign-in (page session or API token), however used",
+    )
+    session_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        description="A sign-in (page or API) unused for this long ends (ASVS 4.0 V3.3.2, L2)",
+    )
     secure_cookies: bool = False
     sign_in_max_failures_account: int = Field(
         default=5, ge=1, description="Failed sign-ins of one account in the window before a lock"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -9,9 +11,29 @@ from sclero.core.settings import get_settings
 from sclero.rules import vocabulary
 
 
+def _system_now() -> datetime:
+    return datetime.now(UTC)
+
+
+_now: Callable[[], datetime] = _system_now
+
+
 def utcnow() -> datetime:
     """Now, as a naive UTC datetime (how every timestamp is stored)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    return _now().astimezone(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def clock(now: Callable[[], datetime]) -> Iterator[None]:
+    """Read "now" (an aware datetime) from `now` meanwhile, in this whole process: how a test
+    lets half an hour pass without waiting for it. Every timestamp Sclero takes comes from
+    here (`utcnow`, `today`)."""
+    global _now
+    before, _now = _now, now
+    try:
+        yield
+    finally:
+        _now = before
 
 
 def clinic_zone(name: str | None = None) -> tzinfo | None:
@@ -23,7 +45,7 @@ def clinic_zone(name: str | None = None) -> tzinfo | None:
 def today(zone_name: str | None = None) -> date:
     """The clinic's current date (a follow-up "today" is today where the clinic is); services
     ask their unit of work (`uow.today()`), which passes the installation's time zone."""
-    return datetime.now(UTC).astimezone(clinic_zone(zone_name)).date()
+    return _now().astimezone(clinic_zone(zone_name)).date()
 
 
 def local_date(utc_timestamp: datetime) -> date:

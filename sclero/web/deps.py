@@ -7,6 +7,7 @@ from datetime import timedelta
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -73,22 +74,32 @@ def optional_actor(
     token: Annotated[str | None, Depends(bearer)],
 ) -> Actor | None:
     """The user behind the bearer token or the session cookie, if any. A change through the JSON
-    API on the strength of the cookie alone must also carry the page's CSRF token."""
+    API on the strength of the cookie alone must also carry the page's CSRF token. A sign-in
+    that ended by itself (idle, lifetime) counts as none; `current_actor` and `page_actor` say
+    why (request.state.sign_in_ended)."""
     kind, value = ("api", token) if token else ("session", request.cookies.get(SESSION_COOKIE))
     if not value:
         return None
     if kind == "session" and request.url.path.startswith("/api/"):
         require_csrf_header(request)
-    with db.uow(SYSTEM_ACTOR, writes=False) as uow:  # a lookup: no write lock, even in a POST
-        user = auth.resolve_token(uow, value, kind)
-        actor = None if user is None else user.as_actor(client_address(request))
+    address = client_address(request)
+    try:
+        with db.uow(SYSTEM_ACTOR, writes=False) as uow:  # a lookup: no write lock, even in a POST
+            user = auth.resolve_token(uow, value, kind, address)
+            actor = None if user is None else user.as_actor(address)
+    except auth.SignInEnded as ended:
+        request.state.sign_in_ended = ended
+        actor = None
     request.state.actor = actor  # for the audit entry of a refused request
     return actor
 
 
-def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+def current_actor(
+    request: Request, actor: Annotated[Actor | None, Depends(optional_actor)]
+) -> Actor:
     if actor is None:
-        raise NotAuthenticated("Sign in first.")
+        ended: auth.SignInEnded | None = getattr(request.state, "sign_in_ended", None)
+        raise ended or NotAuthenticated("Sign in first.")
     return actor
 
 
@@ -96,20 +107,47 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
 class LoginRequired(Exception):
-    """A page was asked for without a signed-in user; the app redirects to the sign-in page."""
+    """A page was asked for without a signed-in user; the app redirects to the sign-in page,
+    which then leads back to `next_path` (and says why, when the sign-in `ended` by itself)."""
 
-    def __init__(self, next_path: str) -> None:
+    def __init__(self, next_path: str, ended: str | None = None) -> None:
         super().__init__(next_path)
         self.next_path = next_path
+        self.ended = ended
 
 
 def page_actor(request: Request, actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
     if actor is None:
-        raise LoginRequired(request.url.path)
+        ended: auth.SignInEnded | None = getattr(request.state, "sign_in_ended", None)
+        raise LoginRequired(where_going(request), ended.reason if ended else None)
     return actor
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]
+
+
+def where_going(request: Request) -> str:
+    """The page to come back to after signing in: the one asked for (with its query), or, for a
+    form post or an HTMX request, the page it was sent from when that is one of ours."""
+    if request.method == "GET" and not request.headers.get("HX-Request"):
+        query = request.url.query
+        return request.url.path + (f"?{query}" if query else "")
+    sent_from = request.headers.get("HX-Current-URL") or request.headers.get("referer") or ""
+    parts = urlsplit(sent_from)
+    if parts.netloc == request.url.netloc and parts.path.startswith("/"):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.url.path
+
+
+def safe_next(value: str | None) -> str:
+    r"""Only a path on this site may follow sign-in (no open redirect): one slash, then no
+    second slash or backslash (browsers read `/\x` as `//x`), no control characters (a
+    browser drops the tab of `/<TAB>/x`)."""
+    if not value or not value.startswith("/") or value[1:2] in {"/", "\\"}:
+        return "/"
+    if "\\" in value or any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
+        return "/"
+    return value
 
 
 def allow(*roles: str) -> Callable[[Actor], Actor]:
@@ -133,12 +171,9 @@ UoW = Annotated[UnitOfWork, Depends(get_uow)]
 
 
 def issue_session(db: Database, user_id: int, settings: Settings, kind: str) -> str:
-    """A new token for a signed-in user: web session (hours) or API token (days)."""
-    lifetime = (
-        timedelta(hours=settings.session_hours)
-        if kind == "session"
-        else timedelta(days=settings.api_token_days)
-    )
+    """A new token for a signed-in user, a web session or an API token: either lasts at most
+    `session_hours`, and ends sooner when unused for `session_idle_minutes`."""
+    lifetime = timedelta(hours=settings.session_hours)
     with db.uow(SYSTEM_ACTOR) as uow:
         user = uow.session.get(auth.User, user_id)
         assert user is not None

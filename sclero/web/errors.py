@@ -15,7 +15,7 @@ from sclero.core import audit
 from sclero.core.errors import DomainError, Forbidden
 from sclero.core.throttle import TooManySignIns
 from sclero.rules import CaseError
-from sclero.web.deps import LoginRequired
+from sclero.web.deps import SESSION_COOKIE, LoginRequired, safe_next
 from sclero.web.limits import BodyTooLarge
 from sclero.web.security import CsrfRejected
 from sclero.web.templating import render
@@ -150,9 +150,19 @@ def too_large(request: Request, _exc: Exception) -> Response:
 
 
 def login_required(request: Request, exc: LoginRequired) -> Response:
+    """To the sign-in page, which leads back to where the user was going (and says why they
+    were signed out, when the sign-in ended by itself: its cookie is dropped too)."""
+    target = f"/login?next={quote(safe_next(exc.next_path))}"
+    if exc.ended:
+        target += f"&ended={exc.ended}"
+    response: Response
     if request.headers.get("HX-Request"):
-        return Response(status_code=401, headers={"HX-Redirect": "/login"})
-    return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+        response = Response(status_code=401, headers={"HX-Redirect": target})
+    else:
+        response = RedirectResponse(target, status_code=303)
+    if exc.ended:
+        response.delete_cookie(SESSION_COOKIE)
+    return response
 
 
 def csrf_rejected(request: Request, _exc: CsrfRejected) -> Response:

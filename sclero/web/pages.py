@@ -13,7 +13,14 @@ from sclero.core.db import SYSTEM_ACTOR, Database
 from sclero.core.errors import NotAuthenticated
 from sclero.core.throttle import TooManySignIns
 from sclero.rules.citations import citations
-from sclero.web.deps import SESSION_COOKIE, PageActor, client_address, get_db, issue_session
+from sclero.web.deps import (
+    SESSION_COOKIE,
+    PageActor,
+    client_address,
+    get_db,
+    issue_session,
+    safe_next,
+)
 from sclero.web.forms import FormValues
 from sclero.web.security import require_csrf
 from sclero.web.templating import render
@@ -41,8 +48,12 @@ def sources_page(
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/") -> HTMLResponse:
-    return render(request, "login.html", {"next_path": _safe_next(next)})
+def login_form(request: Request, next: str = "/", ended: str = "") -> HTMLResponse:
+    """The sign-in form; `ended` (idle, lifetime) says why the last sign-in ended."""
+    notice = ""
+    if ended in {auth.IDLE, auth.LIFETIME}:  # a fixed message, never the query's text
+        notice = auth.SignInEnded(ended, request.app.state.settings).message
+    return render(request, "login.html", {"next_path": safe_next(next), "notice": notice})
 
 
 @router.post("/login", response_model=None)
@@ -67,13 +78,13 @@ def login(
             {
                 "error": error.message,
                 "username": username,
-                "next_path": _safe_next(form.get("next")),
+                "next_path": safe_next(form.get("next")),
             },
             status_code=error.status_code,
             headers={"Retry-After": str(wait)} if wait else None,
         )
     token = issue_session(db, user_id, request.app.state.settings, "session")
-    target = _safe_next(form.get("next"))
+    target = safe_next(form.get("next"))
     response = RedirectResponse(HOME.get(role, "/today") if target == "/" else target, 303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -84,13 +95,6 @@ def login(
         max_age=request.app.state.settings.session_hours * 3600,
     )
     return response
-
-
-def _safe_next(value: str | None) -> str:
-    """Only a local path may follow sign-in (no open redirect)."""
-    if not value or not value.startswith("/") or value.startswith("//"):
-        return "/"
-    return value
 
 
 @router.post("/logout")
