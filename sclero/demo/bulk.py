@@ -33,11 +33,31 @@ class _Plan:
         given, converters, defaults = self.given, self.converters, self.defaults
         if not any(converters):
             return [(*(row[key] for key in given), *defaults) for row in rows]
-        pairs = tuple(zip(given, converters, strict=True))
+        pairs = tuple((key, _once_per_object(c)) for key, c in zip(given, converters, strict=True))
         return [
             (*(row[key] if c is None else c(row[key]) for key, c in pairs), *defaults)
             for row in rows
         ]
+
+
+def _once_per_object(convert: Convert) -> Convert:
+    """`convert`, run once per document (a dict or list) however many rows hold that same object
+    (a plan's session limits are held by each of its sessions). Only for one `tuples()` call: the
+    rows keep the objects alive, so their ids stay theirs; conversion reads the values as they
+    are then, as a row-by-row conversion would."""
+    if convert is None:
+        return None
+    done: dict[int, Any] = {}
+
+    def convert_once(value: Any) -> Any:
+        if not isinstance(value, dict | list):
+            return convert(value)
+        key = id(value)
+        if key not in done:
+            done[key] = convert(value)
+        return done[key]
+
+    return convert_once
 
 
 def _python_default(column: Column[Any]) -> tuple[bool, Any]:
