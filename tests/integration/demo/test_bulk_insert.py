@@ -8,10 +8,10 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Column, Connection, Date, DateTime, create_engine, insert, select, text
 from sqlalchemy.orm import Session
 
-from sclero.demo.bulk import insert_rows
+from sclero.demo.bulk import _converter, insert_rows
 from sclero.models import metadata
 
 PATIENTS = metadata.tables["patients"]
@@ -19,10 +19,13 @@ APPOINTMENTS = metadata.tables["appointments"]
 
 
 def _stored(connection: Connection, appointment_id: int) -> tuple[Any, ...]:
-    """The row as the app reads it, and its JSON as the database holds it."""
+    """The row as the app reads it, and its JSON and time as the database holds them."""
     row = connection.execute(select(APPOINTMENTS).where(APPOINTMENTS.c.id == appointment_id)).one()
     raw = connection.execute(
-        text("SELECT CAST(regions AS TEXT), regions IS NULL FROM appointments WHERE id = :id"),
+        text(
+            "SELECT CAST(regions AS TEXT), regions IS NULL, CAST(starts_at AS TEXT)"
+            " FROM appointments WHERE id = :id"
+        ),
         {"id": appointment_id},
     ).one()
     return (*row[1:], *raw)
@@ -60,3 +63,19 @@ def test_bulk_rows_read_back_like_core_inserts(session: Session) -> None:
 def test_bulk_insert_names_a_column_the_table_lacks(session: Session) -> None:
     with pytest.raises(KeyError, match="nickname"):
         insert_rows(session, PATIENTS, [{"id": 1, "nickname": "x"}])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [datetime(2026, 1, 2, 3, 4, 5), datetime(2026, 1, 2, 3, 4, 5, 7), datetime(999, 1, 1),
+     date(2020, 1, 1), date(5, 1, 1)],
+)  # fmt: skip
+def test_sqlite_times_are_sqlalchemys_own_text(value: date) -> None:
+    dialect = create_engine("sqlite://").dialect
+    for kind in (DateTime, Date):
+        if kind is Date and isinstance(value, datetime):
+            continue
+        column: Column[Any] = Column("at", kind)
+        own = column.type.dialect_impl(dialect).bind_processor(dialect)
+        assert own is not None
+        assert _converter(column, dialect)(value) == own(value)  # type: ignore[misc]
