@@ -306,17 +306,12 @@ def _day_slice(
     where = [Appointment.starts_at >= begin, Appointment.starts_at < begin + timedelta(days=1)]
     if kind is not None:
         where.append(Appointment.kind == kind)
+    query = select(*SHOWN).where(*where).order_by(Appointment.starts_at, Appointment.id)
+    rows = list(uow.session.execute(query.limit(limit).offset(offset)))
+    if (rows or offset == 0) and len(rows) < limit:
+        return day, rows, offset + len(rows)  # the whole rest of the day: no count needed
     total = uow.session.scalar(select(func.count()).select_from(Appointment).where(*where)) or 0
-    if total <= offset:
-        return day, [], total
-    query = (
-        select(*SHOWN)
-        .where(*where)
-        .order_by(Appointment.starts_at, Appointment.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return day, list(uow.session.execute(query)), total
+    return day, rows, total
 
 
 def patient_appointments(uow: UnitOfWork, patient_id: int) -> list[Appointment]:

@@ -291,3 +291,22 @@ def test_a_day_of_one_kind_lists_that_kind_only(
         ids = _between(session, day, 1)
         kinds = dict(session.execute(select(Appointment.id, Appointment.kind)).all())
     assert seen["appointment"] == {i for i in ids if kinds[i] == kind}
+
+
+def test_a_page_past_the_end_of_a_day_says_so_and_leads_back(
+    dense_app: Any, dense_db: Database
+) -> None:
+    with dense_db.sessions() as session:
+        total = len(_between(session, clinic_today(), 1))
+    pages = -(-total // 100)
+    with TestClient(dense_app) as client:
+        _sign_in(client, "frontdesk")
+        last = client.get(f"/calendar?view=day&page={pages}").text
+        past = client.get("/calendar?view=day&page=99").text
+    start = (pages - 1) * 100
+    assert len(ITEMS["appointment"].findall(last)) == total - start
+    assert f"{start + 1}–{total} of {total} appointments · page {pages} of {pages}" in last
+    assert 'rel="next"' not in PAGER.findall(last)[0]
+    assert ITEMS["appointment"].findall(past) == []
+    assert "No more appointments on this day" in past
+    assert f"{total} appointments." in past  # the day's total, still counted
