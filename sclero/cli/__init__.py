@@ -217,7 +217,16 @@ def _serve_workers(host: str, port: int, processes: int, *, export_worker: bool)
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    validate: Annotated[
+        bool,
+        typer.Option(
+            "--validate",
+            help="Validate every exported resource with fhir.resources R4B and write it as "
+            "that model writes it (several times slower; an invalid resource fails the job).",
+        ),
+    ] = False,
+) -> None:
     """Run FHIR bulk exports ($export) queued in the database until stopped (Ctrl-C). Several
     workers may run at once; a job whose worker died is taken up again after a minute."""
     import signal
@@ -230,7 +239,7 @@ def worker() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     console.print("Export worker running (Ctrl-C stops it).")
     try:
-        run_forever(database, stop, reader_for(database))
+        run_forever(database, stop, reader_for(database), validated=validate)
     except KeyboardInterrupt:
         stop.set()
 

@@ -8,12 +8,14 @@ reason it is right and whether it was checked against a published list (docs/fhi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sclero.adverse_events.choices import EventStatus, Outcome, Severity
 from sclero.adverse_events.schemas import EVENT_TYPES
 from sclero.charting.choices import SessionStatus
 from sclero.core.choices import Choice
+from sclero.exchange.elements import Frozen
 from sclero.planning.choices import PlanStatus
 from sclero.rules import vocabulary as v
 from sclero.rules.vocabulary import label_of
@@ -132,16 +134,34 @@ def _definitions() -> dict[str, SystemDef]:
 SYSTEMS: dict[str, SystemDef] = _definitions()
 
 
-def coding(code_system_id: str, code: str) -> dict[str, str]:
-    """A Coding in one of Sclero's CodeSystems, with the code's label as display."""
+@lru_cache(maxsize=4096)
+def coding(code_system_id: str, code: str) -> Frozen:
+    """A Coding in one of Sclero's CodeSystems, with the code's label as display (shared:
+    built once per code, read-only)."""
     display = SYSTEMS[code_system_id].concepts.get(code) or label_of(code)
-    return {"system": system(code_system_id), "code": code, "display": display}
+    return Frozen.of({"system": system(code_system_id), "code": code, "display": display})
 
 
 def concept(code_system_id: str, code: str, *extra: dict[str, str]) -> dict[str, Any]:
-    """A CodeableConcept: Sclero's coding first, then any stated external ones."""
+    """A CodeableConcept: Sclero's coding first, then any stated external ones (shared when
+    there are none: read-only)."""
+    if not extra:
+        return _concept(code_system_id, code)
     first = coding(code_system_id, code)
     return {"coding": [first, *extra], "text": first["display"]}
+
+
+@lru_cache(maxsize=4096)
+def _concept(code_system_id: str, code: str) -> Frozen:
+    first = coding(code_system_id, code)
+    return Frozen.of({"coding": [first], "text": first["display"]})
+
+
+@lru_cache(maxsize=4096)
+def coded(kind: str, code: str) -> Frozen:
+    """The concept of a Sclero code with the verified external codings stated for it (e.g.
+    `coded("agent", "polidocanol")` carries ATC C05BB02), shared and read-only."""
+    return Frozen.of(concept(kind, code, *external_codings(f"{kind}:{code}")))
 
 
 def code_system_resource(code_system_id: str) -> dict[str, Any]:

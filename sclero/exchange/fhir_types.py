@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sclero.core.time import clinic_zone
 from sclero.exchange.codes import UCUM
+from sclero.exchange.elements import Frozen, Resource, clean
 
-Resource = dict[str, Any]
-"""A FHIR resource as JSON (what the mappings build; fhir.resources R4B validates it)."""
+__all__ = ["Frozen", "Resource", "clean"]  # the mappings take them from here with the rest
 
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
 
@@ -48,12 +49,13 @@ def quantity(value: float, unit: str) -> dict[str, Any]:
     return {"value": value, "unit": unit, "system": UCUM, "code": unit}
 
 
-def hl7(code_system: str, code: str, display: str | None = None) -> dict[str, Any]:
-    """A CodeableConcept in one of HL7's own CodeSystems (terminology.hl7.org)."""
+@lru_cache(maxsize=1024)
+def hl7(code_system: str, code: str, display: str | None = None) -> Frozen:
+    """A CodeableConcept in one of HL7's own CodeSystems (terminology.hl7.org), shared."""
     coding: dict[str, str] = {"system": f"{TERMINOLOGY}/{code_system}", "code": code}
     if display:
         coding["display"] = display
-    return {"coding": [coding]}
+    return Frozen.of({"coding": [coding]})
 
 
 def meta(updated: datetime | None) -> dict[str, str] | None:
@@ -64,18 +66,3 @@ def meta(updated: datetime | None) -> dict[str, str] | None:
 def note(*texts: str | None) -> list[dict[str, str]] | None:
     notes = [{"text": t} for t in texts if t]
     return notes or None
-
-
-def clean(resource: Resource) -> Resource:
-    """Drop empty values (None, [], {}) at every level: FHIR forbids empty elements."""
-    out: Resource = {}
-    for key, value in resource.items():
-        if isinstance(value, dict):
-            value = clean(value)
-        elif isinstance(value, list):
-            value = [clean(x) if isinstance(x, dict) else x for x in value]
-            value = [x for x in value if x not in (None, {}, [], "")]
-        if value in (None, {}, [], ""):
-            continue
-        out[key] = value
-    return out

@@ -11,9 +11,10 @@ from typing import Any
 
 from sclero.adverse_events.models import AdverseEvent
 from sclero.charting.models import Injection, TreatmentSession
-from sclero.exchange.codes import CANONICAL, coding, concept, external_codings, system
+from sclero.exchange.codes import CANONICAL, coded, coding, concept, system
 from sclero.exchange.fhir_types import (
     TERMINOLOGY,
+    Frozen,
     Resource,
     clean,
     day,
@@ -27,9 +28,9 @@ from sclero.exchange.fhir_types import (
     ref,
     wall_instant,
 )
-from sclero.exchange.map_record import EXAM, SURVEY
-from sclero.follow_up.models import FollowUp, Photo, RegionClearance
-from sclero.planning.models import Consent, PlanItem, TreatmentPlan
+from sclero.exchange.map_record import EXAM, SURVEY, site
+from sclero.follow_up.models import FollowUp, Photo
+from sclero.planning.models import Consent, PlanItem
 from sclero.rules.vocabulary import label_of
 from sclero.scheduling.models import Appointment
 
@@ -51,14 +52,8 @@ EVENT_OUTCOME = {
 SHA256_SYSTEM = f"{CANONICAL}/identifier/sha256"
 
 
-def site(side: str, region: str) -> dict[str, Any]:
-    place = concept("region", region)
-    place["text"] = f"{label_of(side)} {label_of(region).lower()}"
-    return place
-
-
-def agent_concept(agent: str) -> dict[str, Any]:
-    return concept("agent", agent, *external_codings(f"agent:{agent}"))
+def agent_concept(agent: str) -> Frozen:
+    return coded("agent", agent)
 
 
 def _activity(item: PlanItem) -> dict[str, Any]:
@@ -82,10 +77,11 @@ def _activity(item: PlanItem) -> dict[str, Any]:
     }
 
 
-def care_plan(p: TreatmentPlan) -> Resource:
+def care_plan(p: Any, items: list[Any]) -> Resource:
+    """A plan (a treatment_plans row with its `referrals`, the proposal's) and its items."""
     referrals = [
         {"reference": ref("ServiceRequest", f"referral-{p.id}-{n}")}
-        for n, _ in enumerate((p.proposal or {}).get("referrals", []))
+        for n, _ in enumerate(p.referrals or [])
     ]
     course = f"interval {p.interval_days} days"
     if p.expected_sessions:
@@ -102,13 +98,13 @@ def care_plan(p: TreatmentPlan) -> Resource:
             "subject": patient_ref(p.patient_id),
             "created": instant(p.created_at),
             "author": practitioner_ref(p.approved_by_id or p.created_by_id),
-            "activity": [*(_activity(i) for i in p.items), *referrals],
+            "activity": [*(_activity(i) for i in items), *referrals],
             "note": note(p.notes, p.physician_decision_reason),
         }
     )
 
 
-def service_requests(p: TreatmentPlan) -> list[Resource]:
+def service_requests(p: Any) -> list[Resource]:
     """One ServiceRequest per referral of the plan's proposal (duplex, ablation, surgery…)."""
     return [
         clean(
@@ -125,7 +121,7 @@ def service_requests(p: TreatmentPlan) -> list[Resource]:
                 "reasonCode": [{"text": r.get("message") or label_of(str(r.get("code")))}],
             }
         )
-        for n, r in enumerate((p.proposal or {}).get("referrals", []))
+        for n, r in enumerate(p.referrals or [])
     ]
 
 
@@ -181,8 +177,9 @@ def appointment(a: Appointment) -> Resource:
     )
 
 
-def procedure(s: TreatmentSession) -> Resource:
-    sites = dict.fromkeys((i.side, i.region) for i in s.injections)
+def procedure(s: TreatmentSession, injections: list[Any]) -> Resource:
+    """A session and the injections given in it (voided ones are not)."""
+    sites = dict.fromkeys((i.side, i.region) for i in injections)
     given = s.compression.get("given") if s.compression else None
     return clean(
         {
@@ -195,7 +192,7 @@ def procedure(s: TreatmentSession) -> Resource:
             "performedPeriod": {"start": instant(s.started_at), "end": instant(s.closed_at)},
             "performer": [{"actor": practitioner_ref(s.performed_by_id)}],
             "bodySite": [site(side, region) for side, region in sites],
-            "outcome": {"text": f"{len(s.injections)} injection(s)"},
+            "outcome": {"text": f"{len(injections)} injection(s)"},
             "followUp": [{"text": t} for t in (s.aftercare or [])],
             "note": note(given and f"Compression: {given}", s.interval_override_reason, s.notes),
         }
@@ -252,7 +249,8 @@ def medication_administration(i: Injection, patient_id: int) -> Resource:
     )
 
 
-def clearance(c: RegionClearance, f: FollowUp) -> Resource:
+def clearance(c: Any) -> Resource:
+    """A region's clearance, read with its follow-up's columns (patient, session, day, who)."""
     return clean(
         {
             "resourceType": "Observation",
@@ -260,10 +258,10 @@ def clearance(c: RegionClearance, f: FollowUp) -> Resource:
             "status": "final",
             "category": [EXAM],
             "code": concept("observation", "clearance"),
-            "subject": patient_ref(f.patient_id),
-            "partOf": f.session_id and [ref("Procedure", f"session-{f.session_id}")],
-            "effectiveDateTime": day(f.performed_on),
-            "performer": [practitioner_ref(f.recorded_by_id)],
+            "subject": patient_ref(c.patient_id),
+            "partOf": c.session_id and [ref("Procedure", f"session-{c.session_id}")],
+            "effectiveDateTime": day(c.performed_on),
+            "performer": [practitioner_ref(c.recorded_by_id)],
             "valueCodeableConcept": concept("clearance-level", str(c.level)),
             "bodySite": site(c.side, c.region),
         }
@@ -323,7 +321,8 @@ def adverse_event(a: AdverseEvent) -> Resource:
     outcome = EVENT_OUTCOME.get(a.outcome or "")
     event = concept("adverse-event-type", a.event_type)
     if a.symptoms:
-        event["text"] += " (" + ", ".join(label_of(s) for s in a.symptoms) + ")"
+        symptoms = ", ".join(label_of(s) for s in a.symptoms)
+        event = {**event, "text": f"{event['text']} ({symptoms})"}
     told = [
         f"Triage: {label_of(a.triage_level)}.",
         f"Status: {a.status}.",

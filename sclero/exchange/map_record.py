@@ -5,13 +5,14 @@ screening decision, body weight) and BodyStructure (docs/fhir.md has the tables)
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sclero.assessment.models import DuplexFinding, VeinFinding
 from sclero.core.auth import User
-from sclero.evaluation.models import Evaluation
-from sclero.exchange.codes import MRN_SYSTEM, concept, external_codings
+from sclero.exchange.codes import MRN_SYSTEM, coded, concept
 from sclero.exchange.fhir_types import (
+    Frozen,
     Resource,
     clean,
     day,
@@ -110,7 +111,7 @@ def allergy(a: PatientAllergy) -> Resource:
             "resourceType": "AllergyIntolerance",
             "id": f"allergy-{a.id}",
             "clinicalStatus": hl7("allergyintolerance-clinical", "active"),
-            "code": concept("allergy", a.allergen, *external_codings(f"allergy:{a.allergen}")),
+            "code": coded("allergy", a.allergen),
             "patient": patient_ref(a.patient_id),
             "reaction": [a.reaction and {"manifestation": [{"text": a.reaction}]}],
         }
@@ -130,11 +131,11 @@ def medication_statement(m: PatientMedication) -> Resource:
     )
 
 
-def _site(side: str, region: str) -> dict[str, Any]:
-    """The body site of a region on one side, as a concept (the side in its text)."""
-    site = concept("region", region)
-    site["text"] = f"{label_of(side)} {label_of(region).lower()}"
-    return site
+@lru_cache(maxsize=1024)
+def site(side: str, region: str) -> Frozen:
+    """The body site of a region on one side, as a concept (the side in its text), shared."""
+    text = f"{label_of(side)} {label_of(region).lower()}"
+    return Frozen.of({**concept("region", region), "text": text})
 
 
 def body_structure(f: VeinFinding) -> Resource:
@@ -146,7 +147,7 @@ def body_structure(f: VeinFinding) -> Resource:
             "morphology": concept("vein-type", f.vein_type),
             "location": concept("region", f.region),
             "locationQualifier": [concept("side", f.side)],
-            "description": _site(f.side, f.region)["text"],
+            "description": site(f.side, f.region)["text"],
             "patient": patient_ref(f.patient_id),
         }
     )
@@ -176,7 +177,7 @@ def vein_finding(f: VeinFinding) -> Resource:
             "focus": [ref("BodyStructure", f"site-{f.id}")],
             "effectiveDateTime": instant(f.recorded_at),
             "performer": [practitioner_ref(f.recorded_by_id)],
-            "bodySite": _site(f.side, f.region),
+            "bodySite": site(f.side, f.region),
             "component": components,
             "note": note(f.notes, derived, None if f.active else "resolved or removed"),
         }
@@ -229,8 +230,9 @@ def duplex(d: DuplexFinding) -> Resource:
     )
 
 
-def screening(e: Evaluation) -> Resource:
-    reasons = "; ".join(stored_reasons(e.result))
+def screening(e: Any) -> Resource:
+    """An evaluation, read with only the `screening` part of its result document."""
+    reasons = "; ".join(stored_reasons({"screening": e.screening}))
     protocol = f"protocol {e.protocol_id} {e.protocol_version}"
     return clean(
         {

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from sclero.adverse_events.models import AdverseEvent
 from sclero.assessment.models import DuplexFinding, VeinFinding
@@ -23,11 +23,10 @@ from sclero.exchange import map_record as record
 from sclero.exchange.fhir_types import Resource
 from sclero.follow_up.models import FollowUp, Photo, RegionClearance
 from sclero.patients.models import HistoryItem, Patient, PatientAllergy, PatientMedication
-from sclero.planning.models import Consent, TreatmentPlan
+from sclero.planning.models import Consent, PlanItem, TreatmentPlan
 from sclero.scheduling.models import Appointment
 
 YIELD_PER = 1000
-HEAVY_BATCH = 100  # rows with the engine's documents (evaluations, plans) or injections
 PatientIds = Any
 # a SELECT of patient ids, a list of ids, or None for every patient
 
@@ -40,13 +39,27 @@ class Context:
 @dataclass(frozen=True)
 class Recorded:
     """Who recorded a source's rows and when, as columns: its Provenance is read with these
-    alone (no row objects), `base` when the source's own query loads relationships."""
+    alone, from the source's own query."""
 
     target: str  # the resource reference without the id, e.g. "Observation/vein-"
     id: Any
     at: Any
     agents: tuple[tuple[str, Any], ...]
-    base: Callable[[PatientIds], Select[Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Children:
+    """The rows of a child table that a source's resources carry (a plan's items, the
+    injections of a session): columns only, one query per batch of parent rows. The query's
+    first column is the parent's id; its order is the children's order."""
+
+    query: Callable[[list[Any]], Select[Any]]
+
+    def by_parent(self, session: Session, parents: list[Any]) -> dict[Any, list[Any]]:
+        grouped: dict[Any, list[Any]] = {}
+        for row in session.execute(self.query([parent.id for parent in parents])):
+            grouped.setdefault(row[0], []).append(row)
+        return grouped
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,7 @@ class Source:
     to_fhir: Callable[[Any, Context], Iterable[Resource | None]]
     since: Callable[[datetime], ColumnElement[bool]] | None = None
     provenance: Recorded | None = None
+    children: Children | None = None  # when set, to_fhir gets (row, its children)
     batch: int = YIELD_PER  # rows held at once: memory is O(batch), whatever the clinic's size
 
     def rows(self, session: Session, patients: PatientIds, since: datetime | None) -> Any:
@@ -71,11 +85,18 @@ class Source:
         self, session: Session, patients: PatientIds, since: datetime | None, ctx: Context
     ) -> Iterator[Resource]:
         result = self.rows(session, patients, since)
+        to_fhir = self.to_fhir
         try:
-            for row in result:
-                for resource in self.to_fhir(row, ctx):
-                    if resource is not None:
-                        yield resource
+            for batch in result.partitions():
+                if self.children is None:
+                    rows: Iterable[Any] = batch
+                else:
+                    kids = self.children.by_parent(session, batch)
+                    rows = [(row, kids.get(row.id, [])) for row in batch]
+                for row in rows:
+                    for resource in to_fhir(row, ctx):
+                        if resource is not None:
+                            yield resource
         finally:
             result.close()  # a server-side cursor (PostgreSQL) ends with the stream
 
@@ -85,7 +106,7 @@ class Source:
         recorded = self.provenance
         if recorded is None:
             return
-        query = (recorded.base or self.query)(patients)
+        query = self.query(patients)
         agents = [column for _, column in recorded.agents]
         query = query.with_only_columns(recorded.id, recorded.at, *agents)
         if since is not None and self.since is not None:
@@ -107,18 +128,17 @@ def _where(query: Any, column: Any, patients: PatientIds) -> Select[Any]:
     return selected
 
 
-def _one(mapper: Callable[..., Resource | None]) -> Callable[[Any, Context], list[Any]]:
-    return lambda row, _ctx: [mapper(row[0])]
-
-
 def _row(mapper: Callable[..., Resource | None]) -> Callable[[Any, Context], list[Any]]:
     return lambda row, _ctx: [mapper(row)]
 
 
-def _rows_of(model: Any) -> Callable[[PatientIds], Select[Any]]:
-    """A table's plain rows (columns by name, no row objects: several times faster); the
-    mappings read them as they read the ORM objects."""
-    columns = model.__table__.columns
+def _rows_of(
+    model: Any, omit: tuple[str, ...] = (), *extra: Any
+) -> Callable[[PatientIds], Select[Any]]:
+    """A table's plain rows (columns by name, no row objects: several times faster), without
+    the `omit` columns a mapping never reads (documents not decoded for nothing), with `extra`
+    columns; the mappings read them as they read the ORM objects."""
+    columns = [*(c for c in model.__table__.columns if c.name not in omit), *extra]
     return lambda patients: _where(select(*columns).order_by(model.id), model.patient_id, patients)
 
 
@@ -141,18 +161,42 @@ def _ceap_query(patients: PatientIds) -> Select[Any]:
     return _where(query, VeinFinding.patient_id, patients)
 
 
-def _by_id(model: Any) -> Callable[[PatientIds], Select[Any]]:
-    return lambda patients: _where(select(model).order_by(model.id), model.patient_id, patients)
+_screenings = _rows_of(
+    Evaluation, ("answers", "result"), Evaluation.result["screening"].label("screening")
+)
+"""Evaluations with only the screening part of the engine's result (its reasons)."""
+_plans = _rows_of(
+    TreatmentPlan,
+    ("proposal", "compression", "physician_decision_codes"),
+    TreatmentPlan.proposal["referrals"].label("referrals"),
+)
+"""Plans with only the referrals of the engine's proposal (a document of kilobytes)."""
 
 
-def _sessions(patients: PatientIds) -> Select[Any]:
-    query = select(TreatmentSession).options(selectinload(TreatmentSession.injections))
-    return _where(query.order_by(TreatmentSession.id), TreatmentSession.patient_id, patients)
+def _plan_items(plans: list[Any]) -> Select[Any]:
+    query = select(
+        PlanItem.plan_id,
+        PlanItem.vein_type,
+        PlanItem.technique,
+        PlanItem.agent,
+        PlanItem.concentration_min,
+        PlanItem.concentration_max,
+        PlanItem.max_volume_per_injection_ml,
+    ).order_by(PlanItem.plan_id, PlanItem.position, PlanItem.id)
+    return _where(query, PlanItem.plan_id, plans)
 
 
-def _plans(patients: PatientIds) -> Select[Any]:
-    query = select(TreatmentPlan).options(selectinload(TreatmentPlan.items))
-    return _where(query.order_by(TreatmentPlan.id), TreatmentPlan.patient_id, patients)
+def _given(sessions: list[Any]) -> Select[Any]:
+    """The injections given in each session (as TreatmentSession.injections: not the voided)."""
+    query = (
+        select(Injection.session_id, Injection.side, Injection.region)
+        .where(Injection.voided_at.is_(None))
+        .order_by(Injection.session_id, Injection.id)
+    )
+    return _where(query, Injection.session_id, sessions)
+
+
+_sessions = _rows_of(TreatmentSession, ("checklist", "limits"))
 
 
 def _injections(patients: PatientIds) -> Select[Any]:
@@ -167,8 +211,18 @@ def _injections(patients: PatientIds) -> Select[Any]:
 
 
 def _clearances(patients: PatientIds) -> Select[Any]:
+    """Each region's clearance with the columns of its follow-up that the resource names."""
     query = (
-        select(RegionClearance, FollowUp)
+        select(
+            RegionClearance.id,
+            RegionClearance.side,
+            RegionClearance.region,
+            RegionClearance.level,
+            FollowUp.patient_id,
+            FollowUp.session_id,
+            FollowUp.performed_on,
+            FollowUp.recorded_by_id,
+        )
         .join(FollowUp, RegionClearance.follow_up_id == FollowUp.id)
         .order_by(RegionClearance.id)
     )
@@ -215,19 +269,18 @@ SOURCES: tuple[Source, ...] = (
            lambda r, _c: [record.ceap_limb(r[0], r[1], r[2], r[3])]),
     Source("duplex", "Observation", _rows_of(DuplexFinding), _row(record.duplex),
            lambda s: DuplexFinding.performed_on >= s.date()),
-    Source("screening", "Observation", _rows_of(Evaluation), _row(record.screening),
+    Source("screening", "Observation", _screenings, _row(record.screening),
            lambda s: Evaluation.performed_at >= s,
            Recorded("Observation/screening-", Evaluation.id, Evaluation.performed_at,
-                    (("author", Evaluation.performed_by_id),)), HEAVY_BATCH),
-    Source("plan", "CarePlan", _plans, _one(care.care_plan),
+                    (("author", Evaluation.performed_by_id),))),
+    Source("plan", "CarePlan", _plans, lambda r, _c: [care.care_plan(*r)],
            lambda s: TreatmentPlan.updated_at >= s,
            Recorded("CarePlan/plan-", TreatmentPlan.id, TreatmentPlan.updated_at,
                     (("author", TreatmentPlan.created_by_id),
-                     ("verifier", TreatmentPlan.approved_by_id)), _by_id(TreatmentPlan)),
-           HEAVY_BATCH),
-    Source("referral", "ServiceRequest", _by_id(TreatmentPlan),
-           lambda r, _c: care.service_requests(r[0]),
-           lambda s: TreatmentPlan.updated_at >= s, batch=HEAVY_BATCH),
+                     ("verifier", TreatmentPlan.approved_by_id))),
+           Children(_plan_items)),
+    Source("referral", "ServiceRequest", _plans, lambda r, _c: care.service_requests(r),
+           lambda s: TreatmentPlan.updated_at >= s),
     Source("consent", "Consent", _rows_of(Consent), _row(care.consent),
            lambda s: Consent.signed_at >= s,
            Recorded("Consent/consent-", Consent.id, Consent.signed_at,
@@ -236,11 +289,11 @@ SOURCES: tuple[Source, ...] = (
            lambda s: Appointment.updated_at >= s,
            Recorded("Appointment/appt-", Appointment.id, Appointment.created_at,
                     (("author", Appointment.created_by_id),))),
-    Source("session", "Procedure", _sessions, _one(care.procedure), _session_since,
+    Source("session", "Procedure", _sessions, lambda r, _c: [care.procedure(*r)],
+           _session_since,
            Recorded("Procedure/session-", TreatmentSession.id, TreatmentSession.started_at,
-                    (("performer", TreatmentSession.performed_by_id),),
-                    _by_id(TreatmentSession)),
-           HEAVY_BATCH),
+                    (("performer", TreatmentSession.performed_by_id),)),
+           Children(_given)),
     Source("injection", "MedicationAdministration", _injections,
            lambda r, _c: [care.medication_administration(r, r.patient_id)],
            lambda s: Injection.charted_at >= s,
@@ -248,7 +301,7 @@ SOURCES: tuple[Source, ...] = (
                     (("performer", Injection.charted_by_id),
                      ("verifier", Injection.override_by_id)))),
     Source("clearance", "Observation", _clearances,
-           lambda r, _c: [care.clearance(r[0], r[1])],
+           _row(care.clearance),
            lambda s: FollowUp.performed_on >= s.date()),
     Source("satisfaction", "Observation", _rows_of(FollowUp), _row(care.satisfaction),
            lambda s: FollowUp.performed_on >= s.date()),
@@ -256,17 +309,25 @@ SOURCES: tuple[Source, ...] = (
            lambda s: Photo.uploaded_at >= s,
            Recorded("Media/photo-", Photo.id, Photo.uploaded_at,
                     (("author", Photo.uploaded_by_id),))),
-    Source("adverse-event", "AdverseEvent", _rows_of(AdverseEvent), _row(care.adverse_event),
+    Source("adverse-event", "AdverseEvent", _rows_of(AdverseEvent, ("triage",)),
+           _row(care.adverse_event),
            _event_since,
            Recorded("AdverseEvent/ae-", AdverseEvent.id, AdverseEvent.reported_at,
                     (("author", AdverseEvent.reported_by_id),))),
 )  # fmt: skip
 
+
+def _staff(_patients: PatientIds) -> Select[Any]:
+    """The staff but the admins (who record nothing clinical), as columns: no password hash."""
+    query = select(User.id, User.updated_at, User.active, User.full_name)
+    return _where(query.where(User.role != "admin").order_by(User.id), User.id, None)
+
+
 PRACTITIONERS = Source(
     "staff",
     "Practitioner",
-    lambda _patients: select(User).where(User.role != "admin").order_by(User.id),
-    _one(record.practitioner),
+    _staff,
+    _row(record.practitioner),
     lambda s: User.updated_at >= s,
 )
 RESOURCE_TYPES: tuple[str, ...] = tuple(
