@@ -251,7 +251,10 @@ def tally(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
 def close_session(uow: UnitOfWork, session_id: int, data: SessionClose) -> TreatmentSession:
     """Close the session, recording compression and the aftercare instructions given."""
     uow.require_role(*CLINICAL_ROLES)
-    session = _open_session(uow, session_id)
+    # The row lock first, as an injection takes it: the close waits for an injection being
+    # charted (and then counts it) instead of closing under it, and both take their locks in
+    # one order (the session row, then the audit chain's), so they never deadlock.
+    session = _open_session(uow, session_id, lock=True)
     if not [i for i in session.charted if not i.voided]:
         raise Conflict("Chart at least one injection before closing the session.", "injections")
     proposal = planning.load_plan(uow, session.plan_id).proposal
