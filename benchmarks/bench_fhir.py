@@ -1,7 +1,7 @@
 """Benchmark of FHIR exchange: the Bulk Data export against raw SQL + plain JSON in the same run,
 its memory, R4B validation, and the import of validated resources.
 
-    uv run python benchmarks/bench_fhir.py [--patients 10000] [--database-url URL]
+    uv run python benchmarks/bench_fhir.py [--patients 10000] [--database-url URL] [--repeat 3]
 
 A demo clinic is generated into a fresh temporary SQLite database (or into URL, migrated first:
 PostgreSQL's schema is dropped and rebuilt, so never point it at a clinic's database). Then:
@@ -9,10 +9,15 @@ PostgreSQL's schema is dropped and rebuilt, so never point it at a clinic's data
    process, for resources/s and the child's peak RSS, at the full size and at a fifth of it
    (a Group export of about a fifth of the patients is not used: the fifth is a clinic of its own);
 2. the baseline: every source table read with raw SQL (the driver's cursor) and written as
-   plain JSON lines — the ratio says what FHIR mapping costs over a bare dump;
+   plain JSON lines (the standard library's json, and orjson as the export writes) — the ratio
+   says what FHIR mapping costs over a bare dump;
 3. R4B validation (fhir.resources) of a sample of the exported resources;
 4. import (`exchange/importing.py`): transaction Bundles of 1 000 entries (Patient, Condition,
-   MedicationStatement, AllergyIntolerance), validated, matched and written, resources/s.
+   MedicationStatement, AllergyIntolerance), validated, matched and written, resources/s,
+   against its baseline: the same rows inserted with plain INSERTs (executemany), rolled back.
+Export and baseline, import and baseline run in turns `--repeat` times; medians are printed,
+wall clock and the measuring process's CPU time (on a shared machine the CPU rate is the one
+that says what one core does; PostgreSQL's own CPU is in the wall time only), with the load.
 """
 
 from __future__ import annotations
@@ -20,21 +25,26 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import resource
 import shutil
+import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+import orjson
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from sclero.core.auth import User
 from sclero.core.db import Database, make_engine, upgrade_database
 from sclero.core.settings import Settings
 from sclero.demo.generator import generate_clinic
+from sclero.patients.models import HistoryItem, Patient, PatientAllergy, PatientMedication
 
 SOURCE_TABLES = (
     "patients", "users", "patient_history", "patient_allergies", "patient_medications",
@@ -84,7 +94,7 @@ def _peak_rss_mb() -> float:
     return _status_mb("VmHWM")
 
 
-def _export_child(url: str, data_dir: str, queue: Any) -> None:
+def _export_child(url: str, data_dir: str, queue: Any, keep_files: bool) -> None:
     """Run one full export job as the worker does; report time, counts and peak memory."""
     from sclero.core.db import Actor
     from sclero.exchange import bulk, worker
@@ -104,9 +114,9 @@ def _export_child(url: str, data_dir: str, queue: Any) -> None:
     claimed = worker.claim(db)
     assert claimed is not None
     assert claimed.id == job.id
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     worker.run_job(db, claimed, worker.reader_for(db))
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     with db.sessions() as session:
         done = session.get(type(claimed), job.id)
         assert done is not None
@@ -114,44 +124,58 @@ def _export_child(url: str, data_dir: str, queue: Any) -> None:
         output = done.output or []
     folder = bulk.export_dir(settings, job.id)
     size = sum(p.stat().st_size for p in folder.iterdir())
-    queue.put({"seconds": seconds, "resources": sum(int(o["count"]) for o in output),
+    if keep_files is False:
+        shutil.rmtree(folder, ignore_errors=True)
+    queue.put({"seconds": seconds, "cpu": cpu, "resources": sum(int(o["count"]) for o in output),
                "output": output, "rss_before_mb": rss_before, "rss_peak_mb": _peak_rss_mb(),
                "bytes": size, "folder": str(folder)})  # fmt: skip
 
 
-def export_in_child(url: str, data_dir: Path) -> dict[str, Any]:
+def export_in_child(url: str, data_dir: Path, keep_files: bool = True) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    child = context.Process(target=_export_child, args=(url, str(data_dir), queue))
+    child = context.Process(target=_export_child, args=(url, str(data_dir), queue, keep_files))
     child.start()
     result: dict[str, Any] = queue.get()
     child.join()
     return result
 
 
-def raw_sql_json(url: str, out: Path) -> tuple[float, int]:
-    """Seconds and rows to read every source table with the driver's cursor and write JSON."""
+def _dumps_std(row: dict[str, Any]) -> bytes:
+    return json.dumps(row, default=str).encode()
+
+
+def _dumps_orjson(row: dict[str, Any]) -> bytes:
+    return orjson.dumps(row, default=str)
+
+
+def raw_sql_json(
+    url: str, out: Path, dumps: Callable[[dict[str, Any]], bytes] = _dumps_std
+) -> tuple[float, float, int]:
+    """Seconds (wall, CPU) and rows to read every source table with the driver's cursor and
+    write each row as a JSON line."""
     engine = make_engine(url)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     rows = 0
     connection = engine.raw_connection()
     try:
-        with out.open("w", encoding="utf-8") as f:
+        with out.open("wb", buffering=1 << 20) as f:
             for table in SOURCE_TABLES:
                 cursor = connection.cursor()
                 cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 (fixed table names)
                 names = [d[0] for d in cursor.description]
                 while batch := cursor.fetchmany(1000):
                     for row in batch:
-                        f.write(json.dumps(dict(zip(names, row, strict=True)), default=str))
-                        f.write("\n")
+                        f.write(dumps(dict(zip(names, row, strict=True))))
+                        f.write(b"\n")
                         rows += 1
                 cursor.close()
     finally:
         connection.close()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     engine.dispose()
-    return seconds, rows
+    out.unlink()
+    return seconds, cpu, rows
 
 
 def validation_rate(folder: Path, sample: int) -> tuple[float, int]:
@@ -192,22 +216,60 @@ def gp_bundle(start: int, patients: int) -> dict[str, Any]:
     return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
 
-def import_rate(url: str, data_dir: Path, bundles: int) -> tuple[float, int]:
-    from sclero.exchange.importing import import_bundle
-
-    db = Database(url, Settings(data_dir=data_dir, database_url=url))
+def _actor(db: Database) -> Any:
     with db.sessions() as session:
         user = session.scalar(select(User).where(User.username == "physician"))
         assert user is not None
-        actor = user.as_actor("bench")
-    documents = [gp_bundle(1_000_000 + b * 250, 250) for b in range(bundles)]
-    started = time.perf_counter()
+        return user.as_actor("bench")
+
+
+def import_rate(url: str, data_dir: Path, bundles: int, first: int) -> tuple[float, float, int]:
+    """Seconds (wall, CPU) and resources to import `bundles` Bundles of new patients."""
+    from sclero.exchange.importing import import_bundle
+
+    db = Database(url, Settings(data_dir=data_dir, database_url=url))
+    actor = _actor(db)
+    documents = [gp_bundle(first + b * 250, 250) for b in range(bundles)]
+    started, cpu = time.perf_counter(), time.process_time()
     for document in documents:
         with db.uow(actor) as uow:
             import_bundle(uow, document, bundle_types={"transaction"})
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     db.engine.dispose()
-    return sum(len(d["entry"]) for d in documents) / seconds, bundles * 1000
+    return seconds, cpu, sum(len(d["entry"]) for d in documents)
+
+
+def raw_insert(url: str, bundles: int, first: int) -> tuple[float, float, int]:
+    """The import's baseline: the rows of the same Bundles (a patient and their three coded
+    rows) written with plain INSERTs, executemany per table and Bundle, then rolled back."""
+    engine = make_engine(url)
+    today = date(1970, 1, 1)
+    started, cpu = time.perf_counter(), time.process_time()
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        for b in range(bundles):
+            start = first + b * 250
+            people = [
+                {"mrn": f"RAW-{i}", "first_name": "Bench", "last_name": f"Import{i}",
+                 "birth_date": today, "sex": "female", "version": 1}
+                for i in range(start, start + 250)
+            ]  # fmt: skip
+            made = connection.execute(insert(Patient).returning(Patient.id), people)
+            ids = [row[0] for row in made]
+            connection.execute(insert(HistoryItem), [
+                {"patient_id": i, "condition": "deep_vein_thrombosis", "active": False}
+                for i in ids
+            ])  # fmt: skip
+            connection.execute(insert(PatientMedication), [
+                {"patient_id": i, "medication": "anticoagulant"} for i in ids
+            ])  # fmt: skip
+            connection.execute(insert(PatientAllergy), [
+                {"patient_id": i, "allergen": "polidocanol"} for i in ids
+            ])  # fmt: skip
+        transaction.rollback()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    engine.dispose()
+    return seconds, cpu, bundles * 1000
 
 
 def refusal_seconds(entries: int) -> tuple[float, int]:
@@ -226,17 +288,61 @@ def refusal_seconds(entries: int) -> tuple[float, int]:
     raise AssertionError("a Bundle over the entry limit was not refused")
 
 
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} CPUs"
+
+
+def _median(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def paired_export(url: str, folder: Path, repeat: int) -> list[dict[str, float]]:
+    """The export job and both baselines, in turns; rates per run."""
+    runs = []
+    for n in range(repeat):
+        job = export_in_child(url, folder / f"data-repeat-{n}", keep_files=False)
+        std = raw_sql_json(url, folder / "baseline.jsonl")
+        fast = raw_sql_json(url, folder / "baseline.jsonl", _dumps_orjson)
+        resources, rows = job["resources"], std[2]
+        runs.append({
+            "wall": resources / job["seconds"], "cpu": resources / job["cpu"],
+            "std_wall": rows / std[0], "std_cpu": rows / std[1],
+            "orjson_wall": rows / fast[0], "orjson_cpu": rows / fast[1],
+            "ratio_std": (resources / job["seconds"]) / (rows / std[0]),
+            "ratio_orjson": (resources / job["seconds"]) / (rows / fast[0]),
+            "resources": resources, "rows": rows,
+        })  # fmt: skip
+    return runs
+
+
+def paired_import(url: str, data_dir: Path, bundles: int, repeat: int) -> list[dict[str, float]]:
+    runs = []
+    for n in range(repeat):
+        first = 1_000_000 + n * bundles * 250
+        seconds, cpu, count = import_rate(url, data_dir, bundles, first)
+        raw_seconds, raw_cpu, raw_count = raw_insert(url, bundles, first)
+        runs.append({
+            "wall": count / seconds, "cpu": count / cpu,
+            "raw_wall": raw_count / raw_seconds, "raw_cpu": raw_count / raw_cpu,
+            "ratio": (count / seconds) / (raw_count / raw_seconds),
+        })  # fmt: skip
+    return runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--import-bundles", type=int, default=10)
     parser.add_argument("--validate-sample", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3, help="paired runs (medians printed)")
     parser.add_argument("--keep", action="store_true", help="keep the databases and files")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="sclero-bench-fhir-"))
     small = max(50, args.patients // 5)
     print(f"FHIR benchmark: {args.patients} patients (and {small} for the memory check)")
+    print(f"  at the start: {_load()}")
     runs: dict[int, dict[str, Any]] = {}
     for patients in (small, args.patients):
         url = fresh_database(args.database_url, folder, f"clinic-{patients}.db")
@@ -244,41 +350,50 @@ def main() -> None:
         runs[patients] = export_in_child(url, folder / f"data-{patients}")
         runs[patients]["url"] = url
     full = runs[args.patients]
-    export_rate = full["resources"] / full["seconds"]
-    base_seconds, base_rows = raw_sql_json(full["url"], folder / "baseline.jsonl")
-    base_rate = base_rows / base_seconds
-    v_rate, v_count = validation_rate(Path(full["folder"]), args.validate_sample)
-    i_rate, i_count = import_rate(full["url"], folder / "import-data", args.import_bundles)
+    exports = paired_export(full["url"], folder, args.repeat)
     mib = full["bytes"] / 2**20
     print(
-        f"  bulk export ($export, every type): {full['resources']} resources in "
-        f"{full['seconds']:.1f} s = {export_rate:,.0f} resources/s, {mib:.0f} MiB NDJSON"
+        f"  bulk export ($export, every type), {full['resources']} resources ({mib:.0f} MiB "
+        f"NDJSON), median of {args.repeat}: {_median(exports, 'wall'):,.0f} resources/s wall, "
+        f"{_median(exports, 'cpu'):,.0f} per CPU second"
     )
-    print(
-        f"  baseline raw SQL -> JSON lines:    {base_rows} rows in {base_seconds:.1f} s = "
-        f"{base_rate:,.0f} rows/s"
-    )
-    per_row = full["resources"] / base_rows
-    print(
-        f"  ratio export / baseline: {export_rate / base_rate:.2f} per second; "
-        f"{full['seconds'] / base_seconds:.1f}x the time, {per_row:.2f} resources per row"
-    )
+    rows = exports[0]["rows"]
+    for name, key in (("json", "std"), ("orjson", "orjson")):
+        print(
+            f"  baseline raw SQL -> {name:6} lines, {rows} rows: "
+            f"{_median(exports, f'{key}_wall'):,.0f} rows/s wall, "
+            f"{_median(exports, f'{key}_cpu'):,.0f} per CPU second; export / baseline "
+            f"{_median(exports, f'ratio_{key}'):.2f} (median of the paired ratios)"
+        )
+    print(f"  ({full['resources'] / rows:.2f} resources per source row)")
     for patients, run in runs.items():
         print(
             f"  memory, {patients} patients: RSS {run['rss_before_mb']:.0f} MB before the "
             f"export, peak {run['rss_peak_mb']:.0f} MB, for {run['resources']} resources "
             f"({run['bytes'] / 2**20:.0f} MiB written)"
         )
-    both = 1 / (1 / export_rate + 1 / v_rate)
+    v_rate, v_count = validation_rate(Path(full["folder"]), args.validate_sample)
+    both = 1 / (1 / _median(exports, "wall") + 1 / v_rate)
     print(
         f"  R4B validation: {v_rate:,.0f} resources/s ({v_count} sampled); export with "
-        f"validation would run at ~{both:,.0f} resources/s"
+        f"validation (sclero worker --validate) would run at ~{both:,.0f} resources/s"
     )
-    print(f"  import (validated, matched, written): {i_count} resources, {i_rate:,.0f} resources/s")
+    imports = paired_import(full["url"], folder / "import-data", args.import_bundles, args.repeat)
+    print(
+        f"  import (validated, matched, written), {args.import_bundles * 1000} resources, "
+        f"median of {args.repeat}: {_median(imports, 'wall'):,.0f} resources/s wall, "
+        f"{_median(imports, 'cpu'):,.0f} per CPU second"
+    )
+    print(
+        f"  baseline plain INSERTs of the same rows: {_median(imports, 'raw_wall'):,.0f} "
+        f"resources/s wall, {_median(imports, 'raw_cpu'):,.0f} per CPU second; import / "
+        f"baseline {_median(imports, 'ratio'):.2f}"
+    )
     refused, size = refusal_seconds(100_000)
     print(
         f"  a Bundle of 100 000 entries ({size / 2**20:.1f} MiB) refused in {refused * 1000:.0f} ms"
     )
+    print(f"  at the end: {_load()}")
     if args.keep:
         print(f"  kept in {folder}")
     else:
