@@ -115,7 +115,7 @@ def entries_of(document: Any, allowed: set[str]) -> list[Entry]:
         raise FhirRefused(
             400, [Issue(f"Expected a Bundle, got resourceType {str(kind)[:40]!r}.", "resourceType")]
         )
-    if document.get("type") not in allowed:
+    if not isinstance(document.get("type"), str) or document["type"] not in allowed:
         raise FhirRefused(
             400,
             [
