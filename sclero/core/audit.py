@@ -153,8 +153,9 @@ def verify_chain(connection: Connection) -> tuple[int, BrokenLink | None]:
     anchor = chain_anchor(connection)
     table = AuditEntry.__table__
     columns = [table.c.id, table.c.prev_hash, table.c.row_hash, *(table.c[n] for n in CHAINED)]
-    result = connection.execution_options(yield_per=2_000).execute(
-        select(*columns).order_by(table.c.id)
+    # streamed by a statement option: the caller's connection keeps its own options
+    result = connection.execute(
+        select(*columns).order_by(table.c.id).execution_options(yield_per=2_000)
     )
     try:
         return walk_chain(result, anchor)

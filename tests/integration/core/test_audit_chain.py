@@ -55,6 +55,19 @@ def test_entries_written_by_units_of_work_form_an_intact_chain(db: Database) -> 
     assert checked >= 5
 
 
+def test_verifying_leaves_the_caller_s_connection_as_it_was(db: Database) -> None:
+    """The walk streams by a statement option: a connection-wide one would make the caller's
+    next statements stream too (on PostgreSQL a later savepoint then fails inside a cursor)."""
+    _write(db, 3)
+    with db.sessions() as session:
+        connection = session.connection()
+        before = dict(connection.get_execution_options())
+        audit.verify_chain(connection)
+        assert dict(connection.get_execution_options()) == before
+        _write(db, 1)  # and the session goes on writing
+        assert session.execute(text("SELECT count(*) FROM audit_log")).scalar_one() >= 4
+
+
 def test_a_changed_entry_is_named(db: Database) -> None:
     _write(db, 5)
     connection = _connection(db)
