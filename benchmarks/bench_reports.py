@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Date, DateTime, bindparam, func, select, text
 
 from benchmarks.hand_sql import hand_written
 from sclero.charting.models import Injection, TreatmentSession
-from sclero.core.db import Database, upgrade_database
+from sclero.core.db import Database, analyze, upgrade_database
 from sclero.core.time import today as clinic_today
 from sclero.demo.generator import generate_clinic
 from sclero.demo.staff import ensure_demo_users
@@ -122,6 +122,7 @@ def bench_database(label: str, database: Database, years: int, repeat: int) -> l
     level = protocol.spec.clearance_scale.success_level
     with database.engine.begin() as connection:
         rebuild, _ = timed(lambda: summary.rebuild(connection, level), 1)
+    analyze(database.url)  # as `sclero demo` does after its rebuild: the planner sees the facts
     with database.engine.connect() as connection:
         dialect = connection.dialect.name
         scope = Scope(filters, dialect, level, protocol.follow_up_days, today)
