@@ -1,5 +1,10 @@
 """Shared fixtures: a migrated real database (SQLite, or PostgreSQL via SCLERO_TEST_DATABASE_URL),
-one rolled-back transaction per test, the app on that transaction, and signed-in users per role."""
+one rolled-back transaction per test, the app on that transaction, and signed-in users per role.
+
+Under pytest-xdist (`-n`) each worker runs on a PostgreSQL database of its own, `<db>_gw0`,
+`<db>_gw1`, … on the configured database's server, made fresh when the worker starts and dropped
+when it ends; SQLite files and data folders are already per worker (pytest's temporary folders).
+Only one run at a time may use a configured database, as before."""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ os.environ.setdefault("SCLERO_SECRET_KEY", "test-secret-key-that-is-long-enough-
 import argon2
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from sclero.app import create_app
@@ -31,6 +36,40 @@ PASSWORD = "correct-horse-battery"
 ROLES = ("physician", "nurse", "front_desk", "admin", "clinic_lead")
 Headers = dict[str, dict[str, str]]
 """Bearer headers per role name."""
+
+
+def recreate_database(server_url: str, name: str, *, create: bool = True) -> None:
+    """Drop database `name` (ending a crashed run's connections) and, if asked, create it empty,
+    through a connection to the configured database on the same server."""
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if create:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+WORKER_DATABASE = pytest.StashKey[tuple[str, str]]()
+"""(configured URL, worker database name) of an xdist worker on PostgreSQL."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any test module reads SCLERO_TEST_DATABASE_URL, point it at this worker's own
+    database, so every database a test derives from it (`<db>_gw0_role`, …) is per worker too."""
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    base = os.environ.get("SCLERO_TEST_DATABASE_URL", "")
+    if worker and base.startswith("postgresql"):
+        name = f"{make_url(base).database}_{worker}"
+        recreate_database(base, name)
+        own = make_url(base).set(database=name).render_as_string(hide_password=False)
+        os.environ["SCLERO_TEST_DATABASE_URL"] = own
+        config.stash[WORKER_DATABASE] = (base, name)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if WORKER_DATABASE in config.stash:
+        base, name = config.stash[WORKER_DATABASE]
+        recreate_database(base, name, create=False)
 
 
 def choose_database_url(tmp_dir: Path) -> str:

@@ -17,9 +17,10 @@ def test_a_physician_reads_the_outcomes_and_downloads_csv_and_pdf(page: Any) -> 
     assert images.count() == 15
     for index in range(images.count()):
         images.nth(index).scroll_into_view_if_needed()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('figure.report-figure img')]"
-        ".every(i => i.complete && i.naturalWidth > 0)"
+    page.wait_for_function(  # 15 figures drawn one by one by the server: on a shared machine
+        "() => [...document.querySelectorAll('figure.report-figure img')]"  # that takes > 8 s
+        ".every(i => i.complete && i.naturalWidth > 0)",
+        timeout=60_000,
     )
     assert page.get_by_role("table", name="Treated regions reaching success").is_visible()
     page.evaluate("window.scrollTo(0, 0)")

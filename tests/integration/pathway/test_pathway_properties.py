@@ -58,7 +58,6 @@ class Walk:
     """One patient walked through the pathway by a sequence of calls; refusals are fine."""
 
     walks = 0
-    injected = 0  # injections charted over every walk: the property is not vacuous
 
     def __init__(self, client: TestClient, headers: Headers) -> None:
         self.client, self.headers = client, headers
@@ -139,7 +138,6 @@ class Walk:
             "POST", f"/sessions/{self.session_id}/injections", shot["role"], json=body
         )
         if charted.status_code == 201:
-            Walk.injected += 1
             self.charted.append(int(charted.json()["id"]))
             self.check(charted.json(), shot["role"], before)
 
@@ -221,10 +219,6 @@ def test_no_sequence_of_calls_charts_a_forbidden_injection(
                "concentration_percent": 0.5, "volume_ml": 0.1, "role": "nurse",
                "override": False}  # fmt: skip
     walk.inject(planned)  # the plan's own injection: the oracle checks at least one each walk
+    assert walk.charted, "the plan's own injection is charted, so the property is not vacuous"
     for name, *args in steps:
         getattr(walk, name)(*args)
-
-
-def test_the_walks_charted_injections() -> None:
-    """Runs after the property (file order): some walks charted injections the oracle checked."""
-    assert Walk.injected > 0
