@@ -108,7 +108,9 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, live_server: str) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(8000)
+    # A bound for "never appears", not for speed: on a shared 2-core machine running the suite in
+    # parallel, a first page (the API docs' 1.5 MB of JavaScript) can take longer than 8 s.
+    context.set_default_timeout(30_000)
     page = context.new_page()
     refused: list[str] = []  # what the Content-Security-Policy blocked: pages must run under it
     page.on(

@@ -101,7 +101,7 @@ def server(served_url: str, tmp_path: Path) -> Iterator[Served]:
     log = log_path.open("wb")
     process = subprocess.Popen(  # noqa: S603 (the project's own server, by this interpreter)
         [*command, "--workers", "2", "--no-export-worker"], env=env, cwd=ROOT, stdout=log,
-        stderr=log, start_new_session=True,
+        stderr=log, start_new_session=True, stdin=subprocess.DEVNULL,  # not an xdist pipe
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:

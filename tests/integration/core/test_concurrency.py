@@ -150,7 +150,7 @@ def server(
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(  # noqa: S603 (the project's own server, by this interpreter)
         [*command, "--no-export-worker"], env=env, cwd=ROOT, stdout=log, stderr=log,
-        start_new_session=True,
+        start_new_session=True, stdin=subprocess.DEVNULL,  # not the xdist worker's pipe
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:

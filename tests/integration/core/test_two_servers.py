@@ -57,7 +57,9 @@ def _server(env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
     command = [sys.executable, "-m", "sclero.cli", "serve", "--no-demo", "--no-export-worker",
                "--port", str(port), "--workers", str(workers)]  # fmt: skip
     with log.open("wb") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
+        process = subprocess.Popen(  # noqa: S603
+            command, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
+        )  # stdin not inherited: an xdist worker's stdin is its pipe to the controller
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300  # a loaded CI machine imports slowly
