@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sclero.core.auth import User
 from sclero.core.time import today as clinic_today
 from sclero.core.time import utcnow
-from sclero.demo import clinical, course, visits
+from sclero.demo import clinical, course, plans, visits
 from sclero.demo.people import age_on, make_person
 from sclero.demo.staff import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
 from sclero.demo.store import Clinic, Ids, Rows, Writer, reset_sequences
@@ -212,19 +212,7 @@ def _evaluate(clinic: Clinic, rng: random.Random, person: dict[str, Any], at: da
     }
     larger = any(f.vein_type not in {"telangiectasia", "reticular"} for f in findings)
     if larger and rng.random() < 0.65:
-        reflux = clinical.make_duplex(rng)
-        rows.add(
-            "duplex_findings",
-            {
-                "id": ids.next("duplex_findings"),
-                "patient_id": patient_id,
-                "performed_on": day - timedelta(days=rng.randint(0, 45)),
-                **reflux,
-                "notes": None,
-                "recorded_by_id": physician,
-            },
-        )
-        case["duplex"] = {"performed": True, **reflux}
+        case["duplex"] = {"performed": True, **_duplex(clinic, rng, patient_id, day)}
     result = evaluate_document(case, clinic.protocol)
     evaluation_id = ids.next("evaluations")
     rows.add(
@@ -242,8 +230,37 @@ def _evaluate(clinic: Clinic, rng: random.Random, person: dict[str, Any], at: da
             "notes": None,
         },
     )
-    if not visits.goes_ahead(rng, result):
-        return
+    if visits.goes_ahead(rng, result):
+        _plan_and_treat(clinic, rng, person, evaluation_id, at, result, findings)
+
+
+def _duplex(clinic: Clinic, rng: random.Random, patient_id: int, day: date) -> dict[str, Any]:
+    """A duplex scan before a larger vein is planned: its reflux findings, stored and returned."""
+    reflux = clinical.make_duplex(rng)
+    clinic.rows.add(
+        "duplex_findings",
+        {
+            "id": clinic.ids.next("duplex_findings"),
+            "patient_id": patient_id,
+            "performed_on": day - timedelta(days=rng.randint(0, 45)),
+            **reflux,
+            "notes": None,
+            "recorded_by_id": clinic.staff["physician"],
+        },
+    )
+    return reflux
+
+
+def _plan_and_treat(
+    clinic: Clinic,
+    rng: random.Random,
+    person: dict[str, Any],
+    evaluation_id: int,
+    at: datetime,
+    result: dict[str, Any],
+    findings: list[clinical.Finding],
+) -> None:
+    """The plan the engine proposed for the injectable findings, and the treatment course."""
     by_id = {str(f.id): f for f in findings}
     targets = [
         course.Target(by_id[str(item["finding_id"])], item)
@@ -253,5 +270,5 @@ def _evaluate(clinic: Clinic, rng: random.Random, person: dict[str, Any], at: da
         and str(item.get("finding_id")) in by_id
     ]
     if targets:
-        plan_id = visits.plan(clinic, rng, person, evaluation_id, at, result)
-        visits.treat(clinic, rng, person, plan_id, day, result, targets)
+        plan_id = plans.plan(clinic, rng, person, evaluation_id, at, result)
+        visits.treat(clinic, rng, person, plan_id, at.date(), result, targets)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import date, datetime, time, timedelta
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 from sclero.adverse_events import service as adverse_events
 from sclero.adverse_events.choices import Outcome
@@ -15,15 +14,11 @@ from sclero.adverse_events.models import AdverseEvent
 from sclero.charting.schemas import CHECKLIST_ITEMS
 from sclero.charting.service import closing_record
 from sclero.demo import course
-from sclero.demo.people import FEMALE_NAMES, MALE_NAMES, age_on
+from sclero.demo.plans import TREATABLE
 from sclero.demo.store import Clinic
 from sclero.patients.choices import HoldReason
-from sclero.planning.consent import consent_text
-from sclero.planning.models import TreatmentPlan
 
-TREATABLE = {"eligible", "eligible_with_precautions"}
 DURATION = {"evaluation": 30, "session": 45, "follow_up": 15}
-DECISION_REASON = "Reviewed with the patient: benefit outweighs the risk; precautions discussed."
 
 
 def _at(rng: random.Random, day: date) -> datetime:
@@ -93,119 +88,6 @@ def goes_ahead(rng: random.Random, result: dict[str, Any]) -> bool:
         return True
     referred_out = any(r["to"] != "physician_review" for r in result["plan"]["referrals"])
     return decision == "refer" and not referred_out and rng.random() < 0.6
-
-
-def plan(
-    clinic: Clinic,
-    rng: random.Random,
-    person: dict[str, Any],
-    evaluation_id: int,
-    at: datetime,
-    result: dict[str, Any],
-) -> int:
-    """An approved plan from the engine's proposal, with the consent the patient signed."""
-    ids, rows, physician = clinic.ids, clinic.rows, clinic.staff["physician"]
-    plan_doc, limits = result["plan"], result["plan"]["session_limits"]
-    expected = plan_doc.get("expected_sessions")
-    if isinstance(expected, dict):
-        expected = f"{expected.get('min')}–{expected.get('max')}"
-    created = at + timedelta(minutes=25)
-    plan_id = ids.next("treatment_plans")
-    plan_row = {
-        "id": plan_id,
-        "patient_id": person["id"],
-        "evaluation_id": evaluation_id,
-        "status": "approved",
-        "created_by_id": physician,
-        "approved_by_id": physician,
-        "approved_at": created + timedelta(minutes=5),
-        "protocol_id": result["protocol"]["id"],
-        "protocol_version": result["protocol"]["version"],
-        "proposal": plan_doc,
-        "weight_kg": person["weight_kg"],
-        "max_agent_mg": limits.get("max_agent_mg"),
-        "max_foam_ml": limits.get("max_foam_ml"),
-        "max_liquid_ml": limits.get("max_liquid_ml"),
-        "expected_sessions": None if expected is None else str(expected),
-        "interval_days": clinic.protocol.interval_days,
-        "compression": plan_doc.get("compression"),
-        "notes": None
-        if result["screening"]["decision"] in TREATABLE
-        else "Physician review: benefit outweighs the risk; precautions discussed.",
-        **_physician_decision(result, physician),
-        "created_at": created,
-        "updated_at": created + timedelta(minutes=5),
-    }
-    items = []
-    for position, item in enumerate(plan_doc["items"]):
-        concentration = item.get("concentration_percent") or {}
-        items.append(
-            {
-                "id": ids.next("plan_items"),
-                "plan_id": plan_id,
-                "finding_id": int(item["finding_id"]) if item.get("finding_id") else None,
-                "position": position,
-                "vein_type": item["vein_type"],
-                "technique": item["technique"],
-                "agent": item.get("agent"),
-                "concentration_min": concentration.get("min"),
-                "concentration_max": concentration.get("max"),
-                "max_volume_per_injection_ml": item.get("max_volume_per_injection_ml"),
-                "sources": list(item.get("sources", [])),
-                "departs_from_proposal": False,
-                "departure_reason": None,
-            }
-        )
-    rows.add("treatment_plans", plan_row)
-    rows.extend("plan_items", items)
-    rows.add(
-        "consents",
-        {
-            "id": ids.next("consents"),
-            "patient_id": person["id"],
-            "plan_id": plan_id,
-            "text": _consent_text(clinic, plan_row, items),
-            **_signer(clinic, rng, person, created.date()),
-            "signed_at": created + timedelta(minutes=rng.randint(8, 20)),
-            "witnessed_by_id": clinic.staff["nurse"],
-        },
-    )
-    return plan_id
-
-
-def _signer(
-    clinic: Clinic, rng: random.Random, person: dict[str, Any], day: date
-) -> dict[str, Any]:
-    """Who signs the consent: the patient, or for a minor a parent, naming the relationship."""
-    if age_on(person["birth_date"], day) >= clinic.protocol.minor_below_age_years:
-        name = f"{person['first_name']} {person['last_name']}"
-        return {"signed_by_name": name, "representative_relationship": None}
-    relationship = rng.choice(("mother", "father", "legal guardian"))
-    first = rng.choice(MALE_NAMES if relationship == "father" else FEMALE_NAMES)
-    return {
-        "signed_by_name": f"{first} {person['last_name']}",
-        "representative_relationship": relationship,
-    }
-
-
-def _physician_decision(result: dict[str, Any], physician: int) -> dict[str, Any]:
-    """What the physician decided past at approval, as the app records it: the screening's
-    referrals and relative contraindications that need a physician, with a written reason."""
-    codes = sorted(result["screening"].get("needs_physician_decision") or [])
-    return {
-        "physician_decision_codes": codes or None,
-        "physician_decision_reason": DECISION_REASON if codes else None,
-        "physician_decision_by_id": physician if codes else None,
-    }
-
-
-def _consent_text(clinic: Clinic, plan_row: dict[str, Any], items: list[dict[str, Any]]) -> str:
-    """The planning step's own consent text, read from a plain stand-in for the unsaved plan.
-
-    (Building transient ORM objects instead took a third of the generator's time.)
-    """
-    plan = SimpleNamespace(**plan_row, items=[SimpleNamespace(**item) for item in items])
-    return consent_text(cast(TreatmentPlan, plan), clinic.protocol)
 
 
 RETURN_GAP_DAYS = (60, 240)
@@ -325,8 +207,17 @@ def _session(
         },
     )
     foam = any(i["technique"] == "foam" for i in charted.injections)
-    events = course.adverse_events(rng, foam, starts.date(), clinic.today, clinic.protocol)
-    showcase = course.showcase_urgent_event(rng, starts.date(), clinic.today, clinic.protocol)
+    _adverse_events(clinic, rng, person["id"], session_id, starts.date(), foam)
+    return session_id, charted
+
+
+def _adverse_events(
+    clinic: Clinic, rng: random.Random, patient_id: int, session_id: int, day: date, foam: bool
+) -> None:
+    """The session's complications at the reference's rates (and, recently, the showcase urgent
+    one); an urgent one holds the patient's next session until a physician reviews it."""
+    events = course.adverse_events(rng, foam, day, clinic.today, clinic.protocol)
+    showcase = course.showcase_urgent_event(rng, day, clinic.today, clinic.protocol)
     for event in [*events, *([showcase] if showcase else [])]:
         reported = datetime.combine(event["onset_date"], time(10)) + timedelta(
             days=rng.randint(0, 3)
@@ -334,8 +225,8 @@ def _session(
         reported = min(reported, clinic.now)
         row = {
             **event,
-            "id": ids.next("adverse_events"),
-            "patient_id": person["id"],
+            "id": clinic.ids.next("adverse_events"),
+            "patient_id": patient_id,
             "session_id": session_id,
             "reported_at": reported,
             "reported_by_id": clinic.staff["nurse"],
@@ -343,10 +234,9 @@ def _session(
             if event["status"] == "closed"
             else None,
         }
-        rows.add("adverse_events", row)
+        clinic.rows.add("adverse_events", row)
         if row["triage_level"] == "urgent_care":
-            rows.add("patient_holds", _hold(clinic, row))
-    return session_id, charted
+            clinic.rows.add("patient_holds", _hold(clinic, row))
 
 
 def _hold(clinic: Clinic, event: dict[str, Any]) -> dict[str, Any]:
