@@ -16,7 +16,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from sclero.reports.report import Headline
+from sclero.reports.headline import Headline
 from sclero.reports.tables import ReportTable
 
 BRAND, OK, WARN, DANGER, MUTED, BAND = (
