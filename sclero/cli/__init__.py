@@ -149,23 +149,11 @@ def serve(
 ) -> None:
     """Start the app: migrate the database, load the demo clinic on first start, serve with
     one worker process per core (or --workers N)."""
-    import uvicorn
-
-    from sclero.app import create_app
-    from sclero.demo.staff import DEMO_PASSWORD
-    from sclero.exchange.worker import reader_for, start_thread
-    from sclero.follow_up.service import sweep_photo_files
-
-    settings = get_settings()
-    upgrade_database(settings.resolved_database_url)
-    database = open_database()
-    with database.uow(SYSTEM_ACTOR) as uow:
-        sweep_photo_files(uow)  # what a server killed mid-upload left, once 15 minutes old
-    if not no_demo:
-        _first_start_demo(database, demo_patients)
-    build_report_summary_once(database)
+    database = _prepare_to_serve(demo_patients=None if no_demo else demo_patients)
     console.print(f"Sclero on [bold]http://{host}:{port}/[/bold]  (API docs: /docs)")
     if _has_demo_logins(database):
+        from sclero.demo.staff import DEMO_PASSWORD
+
         console.print(
             "Demo logins: physician, nurse, frontdesk, admin — password "
             f"[bold]{DEMO_PASSWORD}[/bold] (demo data only)"
@@ -173,8 +161,33 @@ def serve(
     processes = workers or os.cpu_count() or 1
     if processes > 1:
         _serve_workers(host, port, processes, export_worker=export_worker)
-        return
-    application = create_app(settings, database)
+    else:
+        _serve_one(database, host, port, export_worker=export_worker)
+
+
+def _prepare_to_serve(demo_patients: int | None) -> Database:
+    """Migrate, sweep what a server killed mid-upload left (photo files no row names, once 15
+    minutes old), load the demo clinic on first start, build the report summary if never built."""
+    from sclero.follow_up.service import sweep_photo_files
+
+    upgrade_database(get_settings().resolved_database_url)
+    database = open_database()
+    with database.uow(SYSTEM_ACTOR) as uow:
+        sweep_photo_files(uow)
+    if demo_patients is not None:
+        _first_start_demo(database, demo_patients)
+    build_report_summary_once(database)
+    return database
+
+
+def _serve_one(database: Database, host: str, port: int, *, export_worker: bool) -> None:
+    """One process: the app object served directly (an export thread beside it if asked)."""
+    import uvicorn
+
+    from sclero.app import create_app
+    from sclero.exchange.worker import reader_for, start_thread
+
+    application = create_app(get_settings(), database)
     if export_worker:
         start_thread(database, reader_for(database))
     freeze_startup_objects()

@@ -176,6 +176,16 @@ def walk_chain(rows: Iterable[Row[Any]], anchor: str = GENESIS) -> tuple[int, Br
     return checked, None
 
 
+ACTIONS = (
+    "read", "search", "create", "update", "delete", "void", "correct", "override", "approve",
+    "review", "close", "export", "export_requested", "exported", "export_cancelled", "import",
+    "login", "login_failed", "login_throttled", "denied", "logout", "logout_everywhere",
+    "password_change", "password_reset", "backup", "restore", "archive", "rebuild", "sweep",
+)  # fmt: skip
+"""Every action the application writes, in the order the audit page offers them as a filter
+(a test checks the code writes no other)."""
+
+
 def record(
     uow: UnitOfWork,
     action: str,

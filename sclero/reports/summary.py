@@ -184,38 +184,13 @@ def _of(column: Any, patients: Patients) -> Any:
 
 
 def _session_facts(patients: Patients) -> Any:
-    s, i, fu = SESSIONS.c, INJECTIONS.c, FOLLOW_UPS.c
+    s = SESSIONS.c
     closed = select(
         s.id, s.patient_id, s.started_at, s.performed_by_id, s.interval_override_reason, s.limits
     ).where(s.status == SessionStatus.CLOSED.value, _of(s.patient_id, patients))
     closed_sessions = closed.subquery("closed")
-    given = (
-        select(
-            i.session_id,
-            func.max(case((i.technique == "foam", 1), else_=0)).label("foam"),
-            func.count(i.override_reason).label("overrides"),
-            func.sum(i.agent_mg).label("agent_mg"),
-            func.sum(case((i.technique == "foam", i.volume_ml), else_=0.0)).label("foam_ml"),
-            func.sum(case((i.technique == "liquid", i.volume_ml), else_=0.0)).label("liquid_ml"),
-        )
-        .join_from(INJECTIONS, closed_sessions, closed_sessions.c.id == i.session_id)
-        .where(i.voided_at.is_(None))
-        .group_by(i.session_id)
-        .subquery("given")
-    )
-    followed = (
-        select(
-            fu.session_id,
-            func.min(fu.performed_on).label("first"),
-            *[
-                func.sum(case((fu.satisfaction == n, 1), else_=0)).label(f"satisfaction_{n}")
-                for n in SATISFACTION_SCORES
-            ],
-        )
-        .where(fu.session_id.is_not(None), _of(fu.patient_id, patients))
-        .group_by(fu.session_id)
-        .subquery("followed")
-    )
+    given = _given_per_session(closed_sessions)
+    followed = _followed_per_session(patients)
     c = closed_sessions.c
 
     def share(used: Any, key: str) -> Any:
@@ -238,6 +213,44 @@ def _session_facts(patients: Patients) -> Any:
         closed_sessions.outerjoin(given, given.c.session_id == c.id).outerjoin(
             followed, followed.c.session_id == c.id
         )
+    )
+
+
+def _given_per_session(closed_sessions: Any) -> Any:
+    """Per closed session: whether foam was given, overrides, and the agent and volumes given
+    (voided injections were not given)."""
+    i = INJECTIONS.c
+    return (
+        select(
+            i.session_id,
+            func.max(case((i.technique == "foam", 1), else_=0)).label("foam"),
+            func.count(i.override_reason).label("overrides"),
+            func.sum(i.agent_mg).label("agent_mg"),
+            func.sum(case((i.technique == "foam", i.volume_ml), else_=0.0)).label("foam_ml"),
+            func.sum(case((i.technique == "liquid", i.volume_ml), else_=0.0)).label("liquid_ml"),
+        )
+        .join_from(INJECTIONS, closed_sessions, closed_sessions.c.id == i.session_id)
+        .where(i.voided_at.is_(None))
+        .group_by(i.session_id)
+        .subquery("given")
+    )
+
+
+def _followed_per_session(patients: Patients) -> Any:
+    """Per session followed up: the first follow-up's date and the satisfaction scores given."""
+    fu = FOLLOW_UPS.c
+    return (
+        select(
+            fu.session_id,
+            func.min(fu.performed_on).label("first"),
+            *[
+                func.sum(case((fu.satisfaction == n, 1), else_=0)).label(f"satisfaction_{n}")
+                for n in SATISFACTION_SCORES
+            ],
+        )
+        .where(fu.session_id.is_not(None), _of(fu.patient_id, patients))
+        .group_by(fu.session_id)
+        .subquery("followed")
     )
 
 

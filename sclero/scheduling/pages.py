@@ -100,20 +100,9 @@ def _appointments_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     """The appointments page; `row` re-opens one appointment's forms with its values and errors."""
-    appointments = service.patient_appointments(uow, patient_id)
+    upcoming, history = _upcoming_and_past(uow, service.patient_appointments(uow, patient_id))
     hints = service.suggestions(uow, patient_id)
     patient = patients.load_patient(uow, patient_id)
-    start_of_today = datetime.combine(uow.today(), datetime.min.time())
-    upcoming = sorted(
-        (
-            a
-            for a in appointments
-            if a.status in (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
-            and a.starts_at >= start_of_today
-        ),
-        key=lambda a: a.starts_at,
-    )
-    history = [a for a in appointments if a not in upcoming]
     prefill = {
         "session": _suggested_start(hints.earliest_next_session),
         "follow_up": _suggested_start(hints.follow_up_due),
@@ -143,6 +132,21 @@ def _appointments_page(
         actor=uow.actor,
         status_code=status_code,
     )
+
+
+def _upcoming_and_past(uow: UnitOfWork, appointments: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Booked or arrived visits from today on, soonest first; everything else, as listed."""
+    start_of_today = datetime.combine(uow.today(), datetime.min.time())
+    upcoming = sorted(
+        (
+            a
+            for a in appointments
+            if a.status in (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
+            and a.starts_at >= start_of_today
+        ),
+        key=lambda a: a.starts_at,
+    )
+    return upcoming, [a for a in appointments if a not in upcoming]
 
 
 def _suggested_start(day: date | None) -> str:
