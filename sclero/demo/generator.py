@@ -71,6 +71,26 @@ class DemoSummary:
         return asdict(self)
 
 
+def _new_clinic(session: Session, patients: int, seed: int, day: date, scale: float) -> Clinic:
+    """The clinic being generated: its staff (the demo users, made if missing), the ids free in
+    the database, and a history `scale` times the usual length when more sessions are asked."""
+    ensure_demo_users(session)
+    session.commit()
+    staff = dict(session.execute(select(User.username, User.id)).all())
+    return Clinic(
+        seed=seed,
+        today=day,
+        now=datetime.combine(day, time(7, 30)),
+        staff=staff,
+        protocol=default_protocol(),
+        ids=Ids.from_database(session),
+        rows=Rows(),
+        new_today_from=patients - max(3, patients // 500),
+        history_days=round(HISTORY_DAYS * scale),
+        return_rate=1.0 - 1.0 / scale,  # first guess: `scale` courses per treated patient
+    )
+
+
 def generate_clinic(
     session: Session,
     patients: int,
@@ -86,23 +106,8 @@ def generate_clinic(
     beyond what `patients` bring by themselves, patients come back for further courses over a
     longer history. `progress` is called with the patients written so far.
     """
-    ensure_demo_users(session)
-    session.commit()
-    staff = dict(session.execute(select(User.username, User.id)).all())
-    day = today or clinic_today()
     scale = max(1.0, (sessions or 0) / (patients * SESSIONS_PER_PATIENT))
-    clinic = Clinic(
-        seed=seed,
-        today=day,
-        now=datetime.combine(day, time(7, 30)),
-        staff=staff,
-        protocol=default_protocol(),
-        ids=Ids.from_database(session),
-        rows=Rows(),
-        new_today_from=patients - max(3, patients // 500),
-        history_days=round(HISTORY_DAYS * scale),
-        return_rate=1.0 - 1.0 / scale,  # first guess: `scale` courses per treated patient
-    )
+    clinic = _new_clinic(session, patients, seed, today or clinic_today(), scale)
     batch = BATCH
     if scale > 1.0:  # about as many rows per batch, and ten batches at least to steer by
         batch = max(10, min(round(BATCH / scale), -(-patients // 10)))

@@ -174,17 +174,7 @@ def _session(
     session_id = ids.next("treatment_sessions")
     performer = clinic.staff["physician" if rng.random() < 0.8 else "nurse"]
     started = starts + timedelta(minutes=rng.randint(0, 10))
-    for number, injection in enumerate(charted.injections):
-        rows.add(
-            "injections",
-            {
-                **injection,
-                "id": ids.next("injections"),
-                "session_id": session_id,
-                "charted_at": started + timedelta(minutes=8 + 2 * number),
-                "charted_by_id": performer,
-            },
-        )
+    rows.extend("injections", _injection_rows(clinic, charted, session_id, started, performer))
     closed = closing_record(plan_doc, _compression(plan_doc))
     rows.add(
         "treatment_sessions",
@@ -209,6 +199,22 @@ def _session(
     foam = any(i["technique"] == "foam" for i in charted.injections)
     _adverse_events(clinic, rng, person["id"], session_id, starts.date(), foam)
     return session_id, charted
+
+
+def _injection_rows(
+    clinic: Clinic, charted: course.Charted, session_id: int, started: datetime, performer: int
+) -> list[dict[str, Any]]:
+    """The session's injections as charted, two minutes apart from eight minutes in."""
+    return [
+        {
+            **injection,
+            "id": clinic.ids.next("injections"),
+            "session_id": session_id,
+            "charted_at": started + timedelta(minutes=8 + 2 * number),
+            "charted_by_id": performer,
+        }
+        for number, injection in enumerate(charted.injections)
+    ]
 
 
 def _adverse_events(
