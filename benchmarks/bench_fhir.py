@@ -274,7 +274,7 @@ def raw_insert(url: str, bundles: int, first: int) -> tuple[float, float, int]:
 
 def refusal_seconds(entries: int) -> tuple[float, int]:
     """Seconds to parse and refuse a Bundle of `entries` entries (the entry limit), and its size."""
-    from sclero.exchange.importing import entries_of, parse_json
+    from sclero.exchange.bundle_entries import entries_of, parse_json
     from sclero.exchange.outcome import FhirRefused
 
     entry = {"resource": {"resourceType": "Patient"}}

@@ -3,7 +3,7 @@ one rolled-back transaction per test, the app on that transaction, and signed-in
 
 Under pytest-xdist (`-n`) each worker runs on a PostgreSQL database of its own, `<db>_gw0`,
 `<db>_gw1`, … on the configured database's server, made fresh when the worker starts and dropped
-when it ends; SQLite files and data folders are already per worker (pytest's temporary folders).
+when it ends; SQLite files are per worker (pytest's temporary folders), and so is the data folder.
 Only one run at a time may use a configured database, as before."""
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("SCLERO_DATA_DIR", tempfile.mkdtemp(prefix="sclero-test-data-"))
+# Each xdist worker gets a data folder of its own (photos, exports): the workers inherit the
+# controller's environment, so a folder chosen there would be shared by all of them.
+os.environ["SCLERO_DATA_DIR"] = (
+    tempfile.mkdtemp(prefix=f"sclero-test-data-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-")
+    if "PYTEST_XDIST_WORKER" in os.environ or "SCLERO_DATA_DIR" not in os.environ
+    else os.environ["SCLERO_DATA_DIR"]
+)
 os.environ.setdefault("SCLERO_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
 
 import argon2

@@ -58,13 +58,8 @@ def import_file(
     from pathlib import Path
 
     from sclero.core.errors import DomainError
-    from sclero.exchange.importing import (
-        MAX_FILE_BYTES,
-        import_bundle,
-        parse_json,
-        parse_ndjson,
-        response_bundle,
-    )
+    from sclero.exchange.bundle_entries import MAX_FILE_BYTES, parse_json, parse_ndjson
+    from sclero.exchange.importing import import_bundle, response_bundle
     from sclero.exchange.outcome import FhirRefused, outcome
 
     if match not in ("ask", "confirm", "new"):

@@ -13,10 +13,11 @@ from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import NotAuthenticated
 from sclero.exchange import bulk
+from sclero.exchange.bundle_entries import parse_json
 from sclero.exchange.capability import capability_statement
 from sclero.exchange.codes import CANONICAL, SYSTEMS, code_system_resource
 from sclero.exchange.everything import everything
-from sclero.exchange.importing import import_bundle, parse_json, response_bundle
+from sclero.exchange.importing import import_bundle, response_bundle
 from sclero.exchange.outcome import FhirRefused, Issue, fhir_response, outcome, refusal
 from sclero.exchange.sources import Context
 from sclero.web.deps import UoW, allow

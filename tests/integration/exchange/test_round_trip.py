@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select
 
 from sclero.core.db import Database
-from sclero.exchange.importing import IMPORTED
+from sclero.exchange.bundle_entries import IMPORTED
 from sclero.models import (
     AdverseEvent,
     FollowUp,
