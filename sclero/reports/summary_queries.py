@@ -26,7 +26,7 @@ from sclero.reports import queries
 from sclero.reports.queries import USERS
 from sclero.reports.scope import Query, Scope, Source, count_where, region_outcomes
 from sclero.reports.sql import days_between
-from sclero.reports.summary import (
+from sclero.reports.summary_tables import (
     CLEARANCE_FACTS,
     OVERRIDE_FACTS,
     PATIENT_FACTS,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, delete, func, insert, select
 
 from sclero.models import metadata
-from sclero.reports import summary
+from sclero.reports import summary, summary_tables
 from tests.factories.reports import KnownClinic, build_known_clinic
 
 
@@ -33,7 +33,7 @@ def committed(engine: Engine) -> Iterator[KnownClinic]:
         yield known
     finally:
         with engine.begin() as connection:
-            for table in (*summary.FACT_TABLES, summary.STATE):
+            for table in (*summary_tables.FACT_TABLES, summary_tables.STATE):
                 connection.execute(delete(table))
             patients = metadata.tables["patients"]  # their records go with them (cascades)
             connection.execute(delete(patients).where(patients.c.id.in_(known.patients.values())))
@@ -44,7 +44,7 @@ def test_concurrent_refreshes_of_one_patient_count_each_fact_once(
     engine: Engine, committed: KnownClinic
 ) -> None:
     berta = committed.patients["berta"]
-    facts = summary.SESSION_FACTS
+    facts = summary_tables.SESSION_FACTS
 
     def count() -> int:
         with engine.connect() as connection:
