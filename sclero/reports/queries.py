@@ -4,20 +4,15 @@ on SQLite and PostgreSQL. Each takes the report's `Scope` and returns a `Select`
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, select, true, union_all
+from sqlalchemy import case, exists, func, select
 
 from sclero.adverse_events.models import AdverseEvent
-from sclero.core.auth import User
-from sclero.evaluation.models import Evaluation
-from sclero.planning.models import TreatmentPlan
+from sclero.reports import work_queries
 from sclero.reports.scope import (
-    FOLLOW_UPS,
     INJECTIONS,
     LIVE,
-    SESSIONS,
     Query,
     Scope,
     Source,
@@ -25,21 +20,11 @@ from sclero.reports.scope import (
     scoped_sessions,
     success_flag,
 )
-from sclero.reports.sql import days_between, json_items, month_of
-from sclero.scheduling.choices import AppointmentStatus
-from sclero.scheduling.models import Appointment
+from sclero.reports.sql import days_between
 
 EVENTS = AdverseEvent.__table__
-APPOINTMENTS = Appointment.__table__
-EVALUATIONS = Evaluation.__table__
-PLANS = TreatmentPlan.__table__
-USERS = User.__table__
 
-FOLLOW_UP_WINDOW_DAYS = 14
-"""A follow-up counts as on time within the protocol's follow-up interval ± this many days
-(an operational window of the report, not a clinical figure)."""
 SESSION_GROUPS = 4  # clearance by sessions received: 1, 2, 3 and "4 or more"
-LIMIT_BANDS = ((0.5, "under 50 %"), (0.75, "50–74 %"), (0.9, "75–89 %"), (1.0, "90–100 %"))
 
 
 def success(scope: Scope, dimension: str | None = None, source: Source = LIVE) -> Query:
@@ -177,236 +162,6 @@ def adverse_event_outcomes(scope: Scope, source: Source = LIVE) -> Query:
     )
 
 
-def limit_use(scope: Scope) -> Query:
-    """How close to each session limit the clinic works: sessions per band of the limit used
-    (polidocanol/agent mg, foam mL, liquid mL), with the mean and the highest share."""
-    sessions = scoped_sessions(scope)
-    i = INJECTIONS.c
-    foam_ml = func.sum(case((i.technique == "foam", i.volume_ml), else_=0.0))
-    liquid_ml = func.sum(case((i.technique == "liquid", i.volume_ml), else_=0.0))
-    used = (
-        select(
-            sessions.c.id,
-            (func.sum(i.agent_mg) / func.nullif(func.max(sessions.c.max_agent_mg), 0)).label(
-                "agent_mg"
-            ),
-            (foam_ml / func.nullif(func.max(sessions.c.max_foam_ml), 0)).label("foam_ml"),
-            (liquid_ml / func.nullif(func.max(sessions.c.max_liquid_ml), 0)).label("liquid_ml"),
-        )
-        .join_from(INJECTIONS, sessions, sessions.c.id == i.session_id)
-        .group_by(sessions.c.id)
-        .cte("limit_used")
-    )
-    return limit_bands(used)
-
-
-def limit_bands(used: Any) -> Query:
-    """Per limit (columns agent_mg, foam_ml, liquid_ml of `used`: each session's share of its
-    limit), the sessions in each band, over the limit, the mean and highest share."""
-    parts = []
-    for limit in ("agent_mg", "foam_ml", "liquid_ml"):
-        share = used.c[limit]
-        parts.append(
-            select(
-                literal(limit).label("limit"),
-                func.count(share).label("sessions"),
-                *[
-                    count_where(and_(share >= low, share < high)).label(f"band_{n}")
-                    for n, (low, high) in enumerate(_bands())
-                ],
-                count_where(share > 1.0).label("over"),
-                func.avg(share).label("mean_share"),
-                func.max(share).label("max_share"),
-            ).where(share > 0)
-        )
-    return union_all(*parts).subquery("limit_use").select()
-
-
-def _bands() -> list[tuple[float, float]]:
-    lows = [0.0, *[top for top, _ in LIMIT_BANDS[:-1]]]
-    highs = [top for top, _ in LIMIT_BANDS]
-    highs[-1] = 1.0 + 1e-9  # 100 % exactly is within the limit
-    return list(zip(lows, highs, strict=True))
-
-
-def overrides_by_clinician(scope: Scope) -> Query:
-    """Injections given beyond a session limit on a physician's override, per physician."""
-    sessions = scoped_sessions(scope)
-    i, u = INJECTIONS.c, USERS.c
-    return (
-        select(
-            u.full_name,
-            func.count().label("injections"),
-            func.count(func.distinct(i.session_id)).label("sessions"),
-        )
-        .join_from(INJECTIONS, sessions, sessions.c.id == i.session_id)
-        .join(USERS, u.id == i.override_by_id, isouter=True)
-        .where(i.override_reason.is_not(None))
-        .group_by(u.full_name)
-        .order_by(func.count().desc(), u.full_name)
-    )
-
-
-def override_reasons(scope: Scope, limit: int = 20) -> Query:
-    """The reasons written for limit overrides, most frequent first."""
-    sessions = scoped_sessions(scope)
-    i = INJECTIONS.c
-    return (
-        select(i.override_reason.label("reason"), func.count().label("injections"))
-        .join_from(INJECTIONS, sessions, sessions.c.id == i.session_id)
-        .where(i.override_reason.is_not(None))
-        .group_by(i.override_reason)
-        .order_by(func.count().desc(), i.override_reason)
-        .limit(limit)
-    )
-
-
-def interval_overrides(scope: Scope, limit: int = 20, source: Source = LIVE) -> Query:
-    """Sessions started before the protocol's interval on a physician's override, by reason."""
-    sessions = source.sessions(scope)
-    reason = sessions.c.interval_override_reason
-    return (
-        select(reason.label("reason"), func.count().label("sessions"))
-        .where(reason.is_not(None))
-        .group_by(reason)
-        .order_by(func.count().desc(), reason)
-        .limit(limit)
-    )
-
-
-def sessions_per_month(scope: Scope, source: Source = LIVE) -> Query:
-    """Sessions and patients treated per calendar month."""
-    sessions = source.sessions(scope)
-    month = month_of(sessions.c.started_at).label("month")
-    return (
-        select(
-            month,
-            func.count().label("sessions"),
-            func.count(func.distinct(sessions.c.patient_id)).label("patients"),
-        )
-        .group_by(month)
-        .order_by(month)
-    )
-
-
-def appointments_per_month(scope: Scope) -> Query:
-    """Appointments per month by status (done, no-show, cancelled …); only the dates filter."""
-    a = APPOINTMENTS.c
-    month = month_of(a.starts_at).label("month")
-    return (
-        select(month, a.status, func.count().label("appointments"))
-        .where(a.starts_at >= scope.starts, a.starts_at < scope.ends)
-        .group_by(month, a.status)
-        .order_by(month, a.status)
-    )
-
-
-def follow_up_timeliness(scope: Scope) -> Query:
-    """Scoped sessions by their follow-up: on time, late, missing (overdue), not yet due."""
-    sessions = scoped_sessions(scope)
-    fu = FOLLOW_UPS.c
-    first = (
-        select(sessions.c.id, sessions.c.started_at, func.min(fu.performed_on).label("first"))
-        .join_from(sessions, FOLLOW_UPS, fu.session_id == sessions.c.id, isouter=True)
-        .group_by(sessions.c.id, sessions.c.started_at)
-        .subquery("first_follow_up")
-    )
-    return timeliness(scope, first)
-
-
-def timeliness(scope: Scope, first: Any) -> Query:
-    """Sessions (columns started_at and `first`, the day of their first follow-up) by status."""
-    late_after = scope.follow_up_days + FOLLOW_UP_WINDOW_DAYS
-    waited = days_between(first.c.first, first.c.started_at)
-    since = days_between(literal(scope.today), first.c.started_at)
-    status = case(
-        (and_(first.c.first.is_(None), since <= late_after), "not_yet_due"),
-        (first.c.first.is_(None), "missing"),
-        (waited <= late_after, "on_time"),
-        else_="late",
-    ).label("status")
-    return select(status, func.count().label("sessions")).group_by(status).order_by(status)
-
-
-def lost_to_follow_up(scope: Scope) -> Query:
-    """Patients whose last scoped session is overdue for a follow-up that never came, with
-    nothing booked: lost to follow-up (and the patients treated, for the share)."""
-    sessions = scoped_sessions(scope)
-    fu, a = FOLLOW_UPS.c, APPOINTMENTS.c
-    last = (
-        select(sessions.c.patient_id, func.max(sessions.c.started_at).label("last"))
-        .group_by(sessions.c.patient_id)
-        .subquery("last_session")
-    )
-    seen_after = exists().where(
-        fu.patient_id == last.c.patient_id, days_between(fu.performed_on, last.c.last) >= 0
-    )
-    booked = exists().where(
-        a.patient_id == last.c.patient_id,
-        a.status == AppointmentStatus.BOOKED.value,
-        a.starts_at >= datetime.combine(scope.today, time()),
-    )
-    overdue = days_between(literal(scope.today), last.c.last) > (
-        scope.follow_up_days + FOLLOW_UP_WINDOW_DAYS
-    )
-    return select(
-        func.count().label("patients"),
-        count_where(and_(overdue, ~seen_after, ~booked)).label("lost"),
-    )
-
-
-def satisfaction(scope: Scope) -> Query:
-    """Follow-ups after the scoped sessions by the patient's satisfaction (1–5)."""
-    sessions = scoped_sessions(scope)
-    fu = FOLLOW_UPS.c
-    return (
-        select(fu.satisfaction, func.count().label("follow_ups"))
-        .join_from(FOLLOW_UPS, sessions, sessions.c.id == fu.session_id)
-        .where(fu.satisfaction.is_not(None))
-        .group_by(fu.satisfaction)
-        .order_by(fu.satisfaction)
-    )
-
-
-def rules_fired(scope: Scope) -> Query:
-    """Screening rules that fired in the evaluations of the range: in how many evaluations."""
-    e = EVALUATIONS.c
-    items = json_items(scope.dialect, e.result, "screening", "reasons")
-    return (
-        select(items.c.value.label("rule"), func.count(func.distinct(e.id)).label("evaluations"))
-        .select_from(EVALUATIONS.join(items, true()))
-        .where(e.performed_at >= scope.starts, e.performed_at < scope.ends)
-        .where(items.c.value.is_not(None))
-        .group_by(items.c.value)
-        .order_by(items.c.value)
-    )
-
-
-def rules_overridden(scope: Scope) -> Query:
-    """Rules a physician decided past, with a written reason, when approving a plan whose
-    evaluation falls in the range: in how many plans."""
-    e, p = EVALUATIONS.c, PLANS.c
-    items = json_items(scope.dialect, p.physician_decision_codes)
-    return (
-        select(items.c.value.label("rule"), func.count(func.distinct(p.id)).label("plans"))
-        .select_from(PLANS.join(EVALUATIONS, e.id == p.evaluation_id).join(items, true()))
-        .where(e.performed_at >= scope.starts, e.performed_at < scope.ends)
-        .where(items.c.value.is_not(None))
-        .group_by(items.c.value)
-        .order_by(items.c.value)
-    )
-
-
-def clinicians() -> Query:
-    """Who performed sessions (the clinician filter's choices)."""
-    s, u = SESSIONS.c, USERS.c
-    return (
-        select(u.id, u.full_name)
-        .where(exists().where(s.performed_by_id == u.id))
-        .order_by(u.full_name)
-    )
-
-
 AGGREGATES: dict[str, Callable[[Scope], Query]] = {
     "totals": totals,
     "success": success,
@@ -418,16 +173,16 @@ AGGREGATES: dict[str, Callable[[Scope], Query]] = {
     "sessions_per_patient": sessions_per_patient,
     "adverse_events": adverse_events,
     "adverse_event_outcomes": adverse_event_outcomes,
-    "limit_use": limit_use,
-    "overrides_by_clinician": overrides_by_clinician,
-    "override_reasons": override_reasons,
-    "interval_overrides": interval_overrides,
-    "sessions_per_month": sessions_per_month,
-    "appointments_per_month": appointments_per_month,
-    "follow_up_timeliness": follow_up_timeliness,
-    "lost_to_follow_up": lost_to_follow_up,
-    "satisfaction": satisfaction,
-    "rules_fired": rules_fired,
-    "rules_overridden": rules_overridden,
+    "limit_use": work_queries.limit_use,
+    "overrides_by_clinician": work_queries.overrides_by_clinician,
+    "override_reasons": work_queries.override_reasons,
+    "interval_overrides": work_queries.interval_overrides,
+    "sessions_per_month": work_queries.sessions_per_month,
+    "appointments_per_month": work_queries.appointments_per_month,
+    "follow_up_timeliness": work_queries.follow_up_timeliness,
+    "lost_to_follow_up": work_queries.lost_to_follow_up,
+    "satisfaction": work_queries.satisfaction,
+    "rules_fired": work_queries.rules_fired,
+    "rules_overridden": work_queries.rules_overridden,
 }
 """Every aggregate by name (the report runs them all; the benchmark times each)."""

@@ -8,7 +8,7 @@ from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, NotFound
-from sclero.reports import drill, queries, summary, summary_queries
+from sclero.reports import drill, summary, summary_queries, work_queries
 from sclero.reports.filters import ReportFilters
 from sclero.reports.report import BUILDERS, OutcomesReport, build_report
 from sclero.reports.scope import LIVE, Scope
@@ -154,7 +154,7 @@ def rebuild_summary(uow: UnitOfWork) -> None:
 def report_clinicians(uow: UnitOfWork) -> list[tuple[int, str]]:
     """Who performed sessions: the choices of the dashboard's clinician filter."""
     uow.require_role(*REPORT_READERS)
-    rows = uow.session.execute(queries.clinicians())
+    rows = uow.session.execute(work_queries.clinicians())
     return [(int(row.id), str(row.full_name)) for row in rows]
 
 

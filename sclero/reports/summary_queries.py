@@ -22,8 +22,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from sclero.reports import queries
-from sclero.reports.queries import USERS
+from sclero.reports import queries, work_queries
 from sclero.reports.scope import Query, Scope, Source, count_where, region_outcomes
 from sclero.reports.sql import days_between
 from sclero.reports.summary_tables import (
@@ -35,6 +34,7 @@ from sclero.reports.summary_tables import (
     SATISFACTION_SCORES,
     SESSION_FACTS,
 )
+from sclero.reports.work_queries import USERS
 
 S, R = SESSION_FACTS.c, REGION_FACTS.c
 
@@ -144,7 +144,7 @@ def limit_use(scope: Scope) -> Query:
         sessions.c.foam_share.label("foam_ml"),
         sessions.c.liquid_share.label("liquid_ml"),
     ).cte("limit_used")
-    return queries.limit_bands(used)
+    return work_queries.limit_bands(used)
 
 
 def _overrides(scope: Scope) -> Any:
@@ -187,7 +187,7 @@ def follow_up_timeliness(scope: Scope) -> Query:
     first = select(sessions.c.started_at, sessions.c.first_follow_up.label("first")).subquery(
         "first_follow_up"
     )
-    return queries.timeliness(scope, first)
+    return work_queries.timeliness(scope, first)
 
 
 def lost_to_follow_up(scope: Scope) -> Query:
@@ -203,7 +203,7 @@ def lost_to_follow_up(scope: Scope) -> Query:
     )
     not_booked = or_(p.last_booked.is_(None), p.last_booked < datetime.combine(scope.today, time()))
     overdue = days_between(literal(scope.today), last.c.last) > (
-        scope.follow_up_days + queries.FOLLOW_UP_WINDOW_DAYS
+        scope.follow_up_days + work_queries.FOLLOW_UP_WINDOW_DAYS
     )
     return select(
         func.count().label("patients"),
@@ -265,9 +265,9 @@ AGGREGATES: dict[str, Callable[[Scope], Query]] = {
     "limit_use": limit_use,
     "overrides_by_clinician": overrides_by_clinician,
     "override_reasons": override_reasons,
-    "interval_overrides": _shared(queries.interval_overrides),
-    "sessions_per_month": _shared(queries.sessions_per_month),
-    "appointments_per_month": queries.appointments_per_month,  # one indexed table: read live
+    "interval_overrides": _shared(work_queries.interval_overrides),
+    "sessions_per_month": _shared(work_queries.sessions_per_month),
+    "appointments_per_month": work_queries.appointments_per_month,  # one indexed table: read live
     "follow_up_timeliness": follow_up_timeliness,
     "lost_to_follow_up": lost_to_follow_up,
     "satisfaction": satisfaction,

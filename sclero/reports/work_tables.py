@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sclero.reports import queries
+from sclero.reports import work_queries
 from sclero.reports.headline import Headline, Runner
 from sclero.reports.stats import share
 from sclero.reports.tables import ReportTable, columns
@@ -29,7 +29,7 @@ STATUSES = ("done", "no_show", "cancelled", "booked", "arrived")
 
 
 def limit_use_table(run: Runner, headline: Headline, protocol: Protocol) -> ReportTable:
-    bands = [label for _, label in queries.LIMIT_BANDS]
+    bands = [label for _, label in work_queries.LIMIT_BANDS]
     rows = []
     for r in run("limit_use"):
         rows.append(
@@ -171,7 +171,7 @@ def follow_up_table(run: Runner, headline: Headline, protocol: Protocol) -> Repo
         }
         for code, label in FOLLOW_UP_LABELS.items()
     ]
-    days, window = protocol.follow_up_days, queries.FOLLOW_UP_WINDOW_DAYS
+    days, window = protocol.follow_up_days, work_queries.FOLLOW_UP_WINDOW_DAYS
     return ReportTable(
         key="follow_ups",
         title="Follow-ups after sessions",
