@@ -19,15 +19,15 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from sclero.charting.models import Injection, TreatmentSession
 from sclero.core import auth
 from sclero.core.audit import AuditEntry
-from sclero.core.db import SYSTEM_ACTOR, Database, make_engine, upgrade_database
+from sclero.core.db import SYSTEM_ACTOR, Database, upgrade_database
 from tests.factories.api import poster
 from tests.factories.charting import AFTERCARE, CHECKLIST, reticular_injection
+from tests.factories.databases import own_database
 from tests.factories.patients import PATIENT
 from tests.factories.planning import consented_patient
 from tests.integration.core.test_concurrency import ROOT, free_port, wait_until_up
@@ -42,21 +42,8 @@ CLOSE_AFTER = 3  # the physician closes once this many injections are acknowledg
 def served_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     """A database of its own for the server: a SQLite file, or a PostgreSQL database named
     after the test one and this process (dropped afterwards)."""
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'closing.db'}"
-        return
-    url = make_url(database_url)
-    name = f"{url.database}_closing_{os.getpid()}"
-    admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with own_database(database_url, tmp_path / "closing.db", f"closing_{os.getpid()}") as url:
+        yield url
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,14 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from sclero.core import auth
 from sclero.core.audit import AuditEntry
-from sclero.core.db import SYSTEM_ACTOR, Database, make_engine, upgrade_database
+from sclero.core.db import SYSTEM_ACTOR, Database, upgrade_database
 from sclero.patients import service as patients
 from sclero.patients.schemas import PatientIn
+from tests.factories.databases import own_database
 
 CLIENTS = 50
 ROUNDS = 2
@@ -71,21 +71,8 @@ class Served:
 def served_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     """A migrated database of its own for the server: a SQLite file, or a PostgreSQL database
     beside the test one (dropped afterwards)."""
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'served.db'}"
-        return
-    url = make_url(database_url)
-    name = f"{url.database}_served"
-    admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with own_database(database_url, tmp_path / "served.db", "served") as url:
+        yield url
 
 
 def prepare(url: str) -> tuple[list[tuple[str, str]], list[int]]:
