@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -23,7 +22,7 @@ from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, InvalidInput
 from sclero.core.protocol import current_protocol
-from sclero.core.time import to_clinic_wall_time, utcnow
+from sclero.core.time import clinic_now, utcnow
 from sclero.core.versioning import check_version, snapshot
 from sclero.patients import service as patients
 from sclero.patients.choices import HoldReason
@@ -199,7 +198,7 @@ def _add_management(event: AdverseEvent, note: str) -> bool:
         note = note[len(old) :].strip()
     if not note:
         return False
-    stamp = to_clinic_wall_time(datetime.now(UTC)).strftime("%Y-%m-%d %H:%M")
+    stamp = clinic_now().strftime("%Y-%m-%d %H:%M")
     event.management = f"{old}\n{stamp} — {note}".lstrip("\n")
     return True
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sclero.core.errors import DomainError, Forbidden, NotFound
 from sclero.core.protocol import protocol_for
 from sclero.core.settings import Settings, get_settings
-from sclero.core.time import today, utcnow
+from sclero.core.time import clinic_now, today, utcnow
 from sclero.core.versioning import stale
 from sclero.rules import Protocol
 
@@ -308,6 +308,10 @@ class UnitOfWork:
     def today(self) -> date:
         """The clinic's current date, in the clinic's time zone."""
         return today(self.settings.timezone)
+
+    def wall_now(self) -> datetime:
+        """Now as the clinic's wall clock shows it, in the clinic's time zone."""
+        return clinic_now(self.settings.timezone)
 
     def get(
         self, model: type[M], ident: int, *, field: str | None = None, for_update: bool = False

@@ -48,6 +48,11 @@ def today(zone_name: str | None = None) -> date:
     return _now().astimezone(clinic_zone(zone_name)).date()
 
 
+def clinic_now(zone_name: str | None = None) -> datetime:
+    """Now as a naive wall-clock time at the clinic (how appointments and dated notes are kept)."""
+    return _now().astimezone(clinic_zone(zone_name)).replace(tzinfo=None)
+
+
 def local_date(utc_timestamp: datetime) -> date:
     """The clinic day on which a stored (naive UTC) timestamp fell."""
     return utc_timestamp.replace(tzinfo=UTC).astimezone(clinic_zone()).date()

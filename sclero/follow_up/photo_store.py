@@ -63,7 +63,7 @@ class PhotoStore:
         """Remove what no photo row names — a write killed before its commit leaves its file, or
         a half-written temporary one — once older than `older_than_seconds` (a younger one may
         be an upload another worker is committing right now). Returns how many were removed."""
-        cutoff = time.time() - older_than_seconds
+        cutoff = time.time() - older_than_seconds  # system clock: compared with file mtimes
         removed = 0
         for path in self.files():
             if _is_digest(path.name) and path.name in kept:

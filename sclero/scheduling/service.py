@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from icalendar import Calendar, Event
@@ -14,7 +14,7 @@ from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, InvalidInput
-from sclero.core.time import clinic_date, to_clinic_wall_time
+from sclero.core.time import clinic_date
 from sclero.core.versioning import check_version, snapshot
 from sclero.patients import service as patients
 from sclero.rules import check_interval
@@ -51,7 +51,7 @@ def next_statuses(appointment: Appointment, today: date) -> list[AppointmentStat
 
 def _now(uow: UnitOfWork) -> datetime:
     """The clinic's wall-clock time now (how appointments are kept)."""
-    return to_clinic_wall_time(datetime.now(UTC))
+    return uow.wall_now()
 
 
 def _require_bookable(

@@ -8,8 +8,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from sclero.core.time import to_clinic_wall_time
 from tests.conftest import Headers
 from tests.factories.api import match
+from tests.factories.clock import Clock
 
 TODAY = date.today().isoformat()
 
@@ -48,3 +50,18 @@ def test_management_notes_are_added_with_a_time_never_overwritten(
         headers={**headers["physician"], **match(resent.json()["version"])},
     )
     assert closed.json()["management"].startswith("Ice\n") and "— Settled" in closed.text
+
+
+def test_a_management_note_is_dated_by_the_clinic_clock(
+    client: TestClient, headers: Headers, pid: int, clock: Clock
+) -> None:
+    event = report(client, headers, pid, management="Ice")
+    clock.advance(minutes=20)  # inside the idle timeout
+    moved = client.patch(
+        f"/api/v1/adverse-events/{event['id']}",
+        json={"management": "Compression"},
+        headers={**headers["nurse"], **match(event["version"])},
+    )
+    assert moved.status_code == 200, moved.text
+    stamp = to_clinic_wall_time(clock.now).strftime("%Y-%m-%d %H:%M")
+    assert moved.json()["management"].splitlines()[1] == f"{stamp} — Compression"

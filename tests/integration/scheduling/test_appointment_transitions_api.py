@@ -8,8 +8,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from sclero.core.time import to_clinic_wall_time
 from tests.conftest import Headers
 from tests.factories.api import match
+from tests.factories.clock import Clock
 
 NOW = datetime.now().replace(second=0, microsecond=0)
 
@@ -54,3 +56,13 @@ def test_a_future_appointment_is_not_marked_as_happened(
     assert cancelled.status_code == 200, cancelled.text
     again = mark(client, headers, cancelled.json(), "booked")
     assert again.status_code in (409, 422)
+
+
+def test_the_past_is_the_clinic_clocks_past(
+    client: TestClient, headers: Headers, pid: int, clock: Clock
+) -> None:
+    soon = to_clinic_wall_time(clock.now) + timedelta(minutes=10)
+    clock.advance(minutes=20)  # ten minutes from now has passed for the clinic (not idle yet)
+    refused = book(client, headers, pid, soon)
+    assert refused.status_code == 422, refused.text
+    assert "is in the past" in refused.json()["errors"][0]["message"]
