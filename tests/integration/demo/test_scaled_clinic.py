@@ -1,0 +1,92 @@
+"""A small clinic scaled by sessions (50 patients asked for 400 sessions) is consistent: the
+counts asked for, every foreign key pointing at a stored row, the outcomes report's summary
+rebuilt after the load equal to the same facts refreshed patient by patient, and the audit
+chain intact — on the test database of the run (SQLite, or PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import Connection, func, select
+
+from sclero.core.audit import verify_chain
+from sclero.core.db import SYSTEM_ACTOR, Database
+from sclero.demo.generator import DemoSummary, generate_clinic
+from sclero.demo.store import WRITE_ORDER
+from sclero.models import metadata
+from sclero.reports import service, summary
+
+TODAY = date(2026, 11, 23)
+PATIENTS = 50
+SESSIONS = 400
+
+
+@pytest.fixture
+def clinic(db: Database) -> tuple[Database, DemoSummary]:
+    with db.sessions() as session:
+        made = generate_clinic(session, PATIENTS, seed=11, today=TODAY, sessions=SESSIONS)
+    with db.uow(SYSTEM_ACTOR, writes=True) as uow:
+        service.rebuild_summary(uow)
+    return db, made
+
+
+def test_the_counts_are_the_ones_asked_for(clinic: tuple[Database, DemoSummary]) -> None:
+    counts = clinic[1].as_dict()
+    assert counts["patients"] == PATIENTS
+    # sessions are steered batch by batch: "about" the number asked (the generator's contract)
+    assert abs(counts["treatment_sessions"] - SESSIONS) <= 0.15 * SESSIONS
+    assert counts["injections"] >= 2 * counts["treatment_sessions"]
+
+
+def _orphans(connection: Connection, table_name: str) -> dict[str, int]:
+    table, found = metadata.tables[table_name], {}
+    for key in table.foreign_keys:
+        parent = key.column.table
+        child = key.parent
+        alias = parent.alias("parent")
+        missing = (
+            select(func.count())
+            .select_from(table.outerjoin(alias, child == alias.c[key.column.key]))
+            .where(child.is_not(None), alias.c[key.column.key].is_(None))
+        )
+        found[f"{table_name}.{child.name}"] = int(connection.scalar(missing) or 0)
+    return found
+
+
+def test_every_foreign_key_points_at_a_stored_row(clinic: tuple[Database, DemoSummary]) -> None:
+    with clinic[0].sessions() as session:
+        connection = session.connection()
+        orphans = {}
+        for name in WRITE_ORDER:
+            orphans.update(_orphans(connection, name))
+    assert orphans, "the generator's tables have foreign keys"
+    assert {column: n for column, n in orphans.items() if n} == {}
+
+
+def _facts(connection: Connection) -> dict[str, list[tuple[object, ...]]]:
+    out = {}
+    for table in summary.FACT_TABLES:
+        rows = connection.execute(select(*[c for c in table.columns if c.name != "id"])).all()
+        out[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    return out
+
+
+def test_the_summary_after_the_load_matches_a_refresh(
+    clinic: tuple[Database, DemoSummary],
+) -> None:
+    with clinic[0].sessions() as session:
+        connection = session.connection()
+        rebuilt = _facts(connection)
+        patients = list(connection.scalars(select(metadata.tables["patients"].c.id)))
+        summary.refresh(connection, patients)
+        refreshed = _facts(connection)
+        session.rollback()
+    assert sum(len(rows) for rows in rebuilt.values()) > 0
+    assert refreshed == rebuilt
+
+
+def test_the_audit_chain_verifies(clinic: tuple[Database, DemoSummary]) -> None:
+    checked, broken = verify_chain(clinic[0].sessions().connection())
+    assert broken is None
+    assert checked > 0
