@@ -1,57 +1,67 @@
-"""Benchmark of the demo clinic generator against bare patient-row inserts measured in the same run.
+"""Benchmark of the demo clinic generator against a bare bulk insert of the same rows, both
+measured in the same run.
 
-    uv run python benchmarks/bench_demo.py [--patients 10000] [--sessions N] [--database-url URL]
+    uv run python benchmarks/bench_demo.py [--patients 10000] [--sessions N]
+        [--database-url URL --baseline-url URL2]
 
-The baseline writes bare patient rows through the generator's own bulk path (COPY on
-PostgreSQL, executemany on SQLite, the same batches), so the ratio is what the whole pathway —
-the protocol engine's screening, plans, consent texts, sessions, follow-ups, search terms —
-costs on top of writing rows. Without --database-url both runs use fresh temporary SQLite
-databases (migrated first, not timed). With a PostgreSQL URL the database must already be
-migrated; the baseline rows are inserted in a transaction that is rolled back, the generated
-clinic is kept (that is usually the point: e.g. the analytics benchmark's 100 000 patients and
-1 000 000 sessions).
+The generator writes its clinic (the protocol engine's screening, plans, consent texts,
+sessions, follow-ups, search terms, the audit chain: the whole pathway). The baseline then
+reads every row it wrote back (not timed) and writes the very same rows into an empty migrated
+database through the generator's own bulk path (COPY on PostgreSQL, executemany on SQLite),
+in batches of BASELINE_BATCH rows each committed: the timed part is only the insert and commit.
+So the ratio is what making the rows costs on top of writing them.
+
+Without URLs both databases are fresh temporary SQLite files (migrated first, not timed). With
+a PostgreSQL --database-url the generated clinic is kept (e.g. the analytics benchmark's
+100 000 patients and 1 000 000 sessions); --baseline-url names a second, migrated database
+that this benchmark empties (its demo tables and users) before the baseline.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.orm import Session
 
 from sclero.core.db import make_engine, upgrade_database
 from sclero.demo.bulk import insert_rows
-from sclero.demo.generator import BATCH, generate_clinic
+from sclero.demo.generator import generate_clinic
+from sclero.demo.store import WRITE_ORDER
 from sclero.models import metadata
-from sclero.patients.models import Patient
+
+BASELINE_BATCH = 20_000
+COPIED = ("users", *WRITE_ORDER)  # parents first; the demo staff copied untimed
 
 
-def baseline(engine: Engine, patients: int, *, keep: bool) -> float:
-    """Seconds to insert `patients` bare patient rows in batches, as the generator batches."""
-    table = metadata.tables["patients"]
-    started = time.perf_counter()
-    with Session(engine) as session:
-        first = int(session.scalar(select(func.max(Patient.id))) or 0) + 1
-        for start in range(0, patients, BATCH):
-            rows = [
-                {
-                    "id": first + i,
-                    "mrn": f"BASE-{first + i:08d}",
-                    "first_name": "Base",
-                    "last_name": "Line",
-                    "birth_date": date(1980, 1, 1),
-                    "sex": "female",
-                }
-                for i in range(start, min(patients, start + BATCH))
-            ]
-            insert_rows(session, table, rows)
-            session.commit() if keep else session.flush()
-        session.rollback()
-    return time.perf_counter() - started
+def _batches(connection: Connection, name: str) -> Any:
+    table = metadata.tables[name]
+    keys = [c.key for c in table.columns]
+    result = connection.execution_options(yield_per=BASELINE_BATCH).execute(select(*table.c))
+    for part in result.partitions():
+        yield [dict(zip(keys, row, strict=True)) for row in part]
+
+
+def baseline(source: Engine, target: Engine) -> float:
+    """Seconds to bulk insert (and commit) every generated row again into `target`."""
+    seconds = 0.0
+    with source.connect() as reading, Session(target) as session:
+        for name in reversed(COPIED):
+            session.execute(delete(metadata.tables[name]))
+        session.commit()
+        for name in COPIED:
+            for rows in _batches(reading, name):
+                started = time.perf_counter()
+                insert_rows(session, metadata.tables[name], rows)
+                session.commit()
+                if name != "users":
+                    seconds += time.perf_counter() - started
+    return seconds
 
 
 def demo(
@@ -63,43 +73,47 @@ def demo(
     return time.perf_counter() - started, summary.as_dict()
 
 
+def _engines(args: argparse.Namespace, folder: str) -> tuple[Engine, Engine]:
+    if args.database_url:
+        if not args.baseline_url:
+            raise SystemExit("--database-url needs --baseline-url (a second migrated database)")
+        return make_engine(args.database_url), make_engine(args.baseline_url)
+    urls = [f"sqlite:///{Path(folder) / name}" for name in ("demo.db", "baseline.db")]
+    for url in urls:
+        upgrade_database(url)
+    demo_engine, base_engine = (make_engine(url) for url in urls)
+    return demo_engine, base_engine
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--sessions", type=int, default=None)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", default=None, help="e.g. postgresql+psycopg://…")
+    parser.add_argument("--baseline-url", default=None, help="a second migrated database")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="sclero-bench-") as folder:
-        if args.database_url:
-            base_engine = demo_engine = make_engine(args.database_url)
-            keep = False
-        else:
-            urls = [f"sqlite:///{Path(folder) / name}" for name in ("baseline.db", "demo.db")]
-            for url in urls:
-                upgrade_database(url)
-            base_engine, demo_engine = (make_engine(url) for url in urls)
-            keep = True
-        base_seconds = baseline(base_engine, args.patients, keep=keep)
+        demo_engine, base_engine = _engines(args, folder)
         demo_seconds, counts = demo(demo_engine, args.patients, args.sessions, args.seed)
-        base_engine.dispose()
+        base_seconds = baseline(demo_engine, base_engine)
         demo_engine.dispose()
+        base_engine.dispose()
 
     rows = sum(counts.values()) - counts["users"]
-    base_rate = args.patients / base_seconds
-    print(f"database        {demo_engine.dialect.name}")
+    sessions, injections = counts["treatment_sessions"], counts["injections"]
+    print(f"database        {demo_engine.dialect.name}  (load {os.getloadavg()[0]:.2f})")
     print(f"patients        {args.patients}")
-    print(f"sessions        {counts['treatment_sessions']}  injections {counts['injections']}")
+    print(f"sessions        {sessions}  injections {injections}")
     print(f"rows written    {rows} ({rows / args.patients:.1f} per patient)")
-    print(f"baseline        {base_seconds:8.2f} s  {base_rate:10.0f} rows/s  (bare patient rows)")
-    print(
-        f"demo generator  {demo_seconds:8.2f} s  {rows / demo_seconds:10.0f} rows/s"
-        f"  {args.patients / demo_seconds:8.0f} patients/s"
-        f"  {counts['treatment_sessions'] / demo_seconds:8.0f} sessions/s  (whole pathway)"
-    )
-    print(f"per patient     {demo_seconds / base_seconds:8.1f} × the baseline")
-    print(f"per row         {base_rate / (rows / demo_seconds):8.1f} × the baseline")
+    for label, seconds in (("demo generator", demo_seconds), ("bare insert", base_seconds)):
+        print(
+            f"{label:15} {seconds:8.2f} s  {rows / seconds:9.0f} rows/s"
+            f"  {args.patients / seconds:8.0f} patients/s  {sessions / seconds:8.0f} sessions/s"
+            f"  {injections / seconds:8.0f} injections/s"
+        )
+    print(f"ratio           {demo_seconds / base_seconds:8.1f} × the bare insert of the same rows")
 
 
 if __name__ == "__main__":
