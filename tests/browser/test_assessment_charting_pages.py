@@ -62,7 +62,7 @@ def test_a_tap_on_the_map_fills_the_form_and_the_finding_appears(page: Any) -> N
     assert "Left thigh anterior" in table.inner_text() and "Reticular" in table.inner_text()
     marked = page.get_by_test_id("region-left-thigh_anterior")
     assert "has-findings" in (marked.get_attribute("class") or "")
-    assert page.locator("[data-testid=body-map] .bm-marker").count() == 1
+    expect(page.locator("[data-testid=body-map] .bm-marker")).to_have_count(1)
 
     # the keyboard reaches every region: Tab to it, Enter picks it
     region(page, "Right leg posterior (calf)").focus()
@@ -84,7 +84,7 @@ def test_a_tap_on_the_map_fills_the_form_and_the_finding_appears(page: Any) -> N
     assert page.get_by_label("Diameter (mm)").input_value() == "45"
     assert page.get_by_label("Notes", exact=True).input_value() == "cluster behind the knee"
     assert page.get_by_label("Region").input_value() == "thigh_medial"
-    assert page.locator("[data-testid=body-map] .bm-marker").count() == 3
+    expect(page.locator("[data-testid=body-map] .bm-marker")).to_have_count(3)
     screenshot(page, "assessment-map-refused-diameter")
     assert axe_violations(page) == []
 
@@ -138,11 +138,13 @@ def test_a_session_is_charted_on_the_map_until_the_dose_guard_refuses(page: Any)
     refusal = page.get_by_test_id("refusal").inner_text().lower()
     assert "given" in refusal and "21 mg" in refusal and "20 mg" in refusal and "2 mg" in refusal
     assert page.get_by_label("Lot number").input_value() == "PD-2291"
-    assert page.get_by_label("Override with reason (physician)").is_visible()
+    expect(page.get_by_label("Override with reason (physician)")).to_be_visible()
     assert page.get_by_test_id("tally-agent_mg").inner_text().count("18 mg") == 1
     meter = page.locator("[data-testid=tally-agent_mg] .meter").get_attribute("class") or ""
     assert "high" in meter  # 18 of 20 mg
-    assert page.get_by_test_id("injections-table").locator("tbody tr:not(.no-print)").count() == 6
+    expect(
+        page.get_by_test_id("injections-table").locator("tbody tr:not(.no-print)")
+    ).to_have_count(6)
     screenshot(page, "session-dose-refused")
     assert axe_violations(page) == []
 
@@ -150,10 +152,12 @@ def test_a_session_is_charted_on_the_map_until_the_dose_guard_refuses(page: Any)
     assert "days" in page.get_by_label("Compression given").input_value()
     page.get_by_label("Aftercare instructions given and explained to the patient").check()
     page.get_by_role("button", name="Close session").click()
-    assert page.get_by_test_id("status").inner_text() == "Closed"
+    expect(page.get_by_test_id("status")).to_have_text("Closed")
     screenshot(page, "session-closed")
     page.get_by_role("link", name="Aftercare sheet", exact=True).click()
-    assert page.get_by_role("heading", name="EMERGENCY SIGNS — get urgent care now").is_visible()
+    expect(
+        page.get_by_role("heading", name="EMERGENCY SIGNS — get urgent care now")
+    ).to_be_visible()
     assert "Chest pain" in page.locator("main").inner_text()
     screenshot(page, "aftercare-sheet")
     assert axe_violations(page) == []

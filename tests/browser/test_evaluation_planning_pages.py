@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import as_read_in, axe_violations, screenshot, sign_in
 
 
@@ -40,7 +42,7 @@ def test_the_decision_follows_the_intake_as_it_is_filled(page: Any) -> None:
     pid = new_patient(page, "Kovacs")
     page.goto(f"/patients/{pid}/evaluation")
     assert page.get_by_label("Weight (kg)").input_value() == "64"
-    assert decision(page).inner_text() == "Defer"  # pregnancy not yet answered: never "no"
+    expect(decision(page)).to_have_text("Defer")  # pregnancy not yet answered: never "no"
     page.get_by_label("Pregnant: no").check()
     page.get_by_label("Breastfeeding: no").check()
     page.wait_for_function(
@@ -82,7 +84,7 @@ def test_the_decision_follows_the_intake_as_it_is_filled(page: Any) -> None:
     page.get_by_label("Weight (kg)").fill("64.5")
     page.get_by_role("button", name="Save evaluation").click()
     page.wait_for_url(f"**/patients/{pid}")
-    assert page.get_by_test_id("decision").inner_text() == "Eligible with precautions"
+    expect(page.get_by_test_id("decision")).to_have_text("Eligible with precautions")
 
 
 def test_a_plan_is_proposed_edited_approved_and_consented(page: Any) -> None:
@@ -106,9 +108,9 @@ def test_a_plan_is_proposed_edited_approved_and_consented(page: Any) -> None:
     assert axe_violations(page) == []
     page.get_by_role("button", name="Propose plan").click()
     page.wait_for_url("**/plans/*")
-    assert page.get_by_test_id("plan-status").inner_text() == "Draft"
+    expect(page.get_by_test_id("plan-status")).to_have_text("Draft")
     items = page.get_by_test_id("plan-item")
-    assert items.count() == 2
+    expect(items).to_have_count(2)
     assert "Reticular" in items.first.inner_text()  # the larger vein first
     assert "Telangiectasia" in items.nth(1).inner_text()
     screenshot(page, "plan-draft")
@@ -131,9 +133,9 @@ def test_a_plan_is_proposed_edited_approved_and_consented(page: Any) -> None:
 
     page.get_by_role("button", name="Approve plan").click()
     page.wait_for_load_state("networkidle")
-    assert page.get_by_test_id("plan-status").inner_text() == "Approved"
-    assert page.get_by_role("button", name="Approve plan").count() == 0
-    assert page.get_by_text("Edit item 1").count() == 0
+    expect(page.get_by_test_id("plan-status")).to_have_text("Approved")
+    expect(page.get_by_role("button", name="Approve plan")).to_have_count(0)
+    expect(page.get_by_text("Edit item 1")).to_have_count(0)
 
     page.get_by_label("Patient's name (typed as signature)").fill("Ilse Haugen")
     page.get_by_role("button", name="Record signed consent").click()
@@ -147,8 +149,8 @@ def test_a_plan_is_proposed_edited_approved_and_consented(page: Any) -> None:
     screenshot(page, "plan-approved-consented")
     assert axe_violations(page) == []
     page.emulate_media(media="print")
-    assert not page.locator("header.top").is_visible()
-    assert not page.get_by_role("button", name="Print consent").is_visible()
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.get_by_role("button", name="Print consent")).to_be_hidden()
     screenshot(page, "plan-print")
 
 
@@ -175,9 +177,9 @@ def test_a_nurse_reads_the_plan_without_controls(page: Any) -> None:
     page.context.clear_cookies()
     sign_in(page, "nurse")
     page.goto(f"/plans/{plan.json()['id']}")
-    assert page.get_by_role("button", name="Approve plan").count() == 0
-    assert page.get_by_text("Edit item").count() == 0
-    assert page.get_by_role("button", name="Record signed consent").is_visible()
+    expect(page.get_by_role("button", name="Approve plan")).to_have_count(0)
+    expect(page.get_by_text("Edit item")).to_have_count(0)
+    expect(page.get_by_role("button", name="Record signed consent")).to_be_visible()
     screenshot(page, "plan-nurse")
     assert axe_violations(page) == []
 

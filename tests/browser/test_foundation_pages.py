@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import axe_violations, screenshot, sign_in
 
 
 def test_sign_in_shows_the_role_and_today(page: Any) -> None:
     sign_in(page, "frontdesk")
     assert page.url.endswith("/today")
-    assert page.get_by_test_id("role").inner_text() == "Front desk"
+    expect(page.get_by_test_id("role")).to_have_text("Front desk")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Today")
     screenshot(page, "today-front-desk")
     assert axe_violations(page) == []
@@ -18,7 +20,7 @@ def test_sign_in_shows_the_role_and_today(page: Any) -> None:
 
 def test_a_wrong_password_is_refused_with_a_message(page: Any) -> None:
     sign_in(page, "nurse", "not-the-password")
-    assert page.get_by_role("alert").inner_text() == "Unknown username or wrong password."
+    expect(page.get_by_role("alert")).to_have_text("Unknown username or wrong password.")
     assert page.get_by_label("Username").input_value() == "nurse"
     screenshot(page, "login-refused")
     assert axe_violations(page) == []
@@ -79,9 +81,9 @@ def test_front_desk_chart_hides_clinical_data(page: Any) -> None:
     sign_in(page, "frontdesk")
     page.goto("/patients")
     page.locator("#results tbody tr a").first.click()
-    assert page.get_by_role("heading", name="Appointments").is_visible()
-    assert page.get_by_role("heading", name="Screening").count() == 0
-    assert page.get_by_role("link", name="Evaluate").count() == 0
+    expect(page.get_by_role("heading", name="Appointments")).to_be_visible()
+    expect(page.get_by_role("heading", name="Screening")).to_have_count(0)
+    expect(page.get_by_role("link", name="Evaluate")).to_have_count(0)
     screenshot(page, "chart-front-desk")
 
 
@@ -89,7 +91,7 @@ def test_physician_chart_shows_screening_and_timeline(page: Any) -> None:
     sign_in(page, "physician")
     page.goto("/patients")
     page.locator("#results tbody tr a").first.click()
-    assert page.get_by_role("heading", name="Screening").is_visible()
-    assert page.get_by_role("heading", name="Timeline").is_visible()
+    expect(page.get_by_role("heading", name="Screening")).to_be_visible()
+    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
     screenshot(page, "chart-physician")
     assert axe_violations(page) == []

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import axe_violations, screenshot, sign_in
 
 
@@ -14,7 +16,7 @@ def test_a_physician_reads_the_outcomes_and_downloads_csv_and_pdf(page: Any) -> 
     assert page.get_by_role("heading", level=1).inner_text().startswith("Clinic outcomes")
     assert page.get_by_test_id("success-share").inner_text().endswith("%")
     images = page.locator("figure.report-figure img")
-    assert images.count() == 15
+    expect(images).to_have_count(15)
     for index in range(images.count()):
         images.nth(index).scroll_into_view_if_needed()
     page.wait_for_function(  # 15 figures drawn one by one by the server: on a shared machine
@@ -22,7 +24,7 @@ def test_a_physician_reads_the_outcomes_and_downloads_csv_and_pdf(page: Any) -> 
         ".every(i => i.complete && i.naturalWidth > 0)",
         timeout=60_000,
     )
-    assert page.get_by_role("table", name="Treated regions reaching success").is_visible()
+    expect(page.get_by_role("table", name="Treated regions reaching success")).to_be_visible()
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "outcomes-dashboard")
     assert axe_violations(page) == []
@@ -44,6 +46,6 @@ def test_the_outcome_sheet_opens_from_the_chart(page: Any) -> None:
     page.locator("#results tbody tr a").first.click()
     page.get_by_role("link", name="Outcome sheet").click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Your treatment results")
-    assert page.get_by_role("button", name="Print").is_visible()
+    expect(page.get_by_role("button", name="Print")).to_be_visible()
     screenshot(page, "outcome-sheet")
     assert axe_violations(page) == []

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import page_poster, sign_in
 from tests.factories.patients import PATIENT
 
@@ -15,7 +17,7 @@ def test_the_api_docs_work_offline_under_the_csp(page: Any, live_server: str) ->
     page.on("request", lambda r: None if r.url.startswith(live_server) else elsewhere.append(r.url))
     page.goto("/docs")
     page.get_by_role("button", name=re.compile("Authorize")).wait_for()
-    assert page.get_by_text("/api/v1/patients", exact=True).first.is_visible()
+    expect(page.get_by_text("/api/v1/patients", exact=True).first).to_be_visible()
     assert elsewhere == []  # no CDN, no outside validator
 
 
@@ -25,7 +27,7 @@ def test_booking_shows_the_session_fields_only_for_a_session(page: Any) -> None:
     page.goto(f"/patients/{patient['id']}/appointments")
     regions = page.get_by_role("group", name="Regions to treat (session)")
     page.get_by_role("radio", name=re.compile("Follow-up visit")).check()
-    assert not regions.is_visible()
+    expect(regions).to_be_hidden()
     page.get_by_role("radio", name=re.compile("Sclerotherapy session")).check()
-    assert regions.is_visible()
+    expect(regions).to_be_visible()
     assert page.get_by_label("Date and time").input_value() != ""

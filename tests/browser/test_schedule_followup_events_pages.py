@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from sclero.demo.staff import DEMO_PASSWORD
 from tests.browser.conftest import axe_violations, page_poster, screenshot, sign_in
@@ -59,7 +60,7 @@ def test_book_a_follow_up_from_the_suggestion_and_see_it_in_the_week(
     screenshot(page, "appointments-booking")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Book appointment").click()
-    assert page.get_by_role("status").first.inner_text() == "Appointment booked."
+    expect(page.get_by_role("status").first).to_have_text("Appointment booked.")
     upcoming = page.get_by_test_id("appointment").first
     assert f"{due:%a %d %b %Y}" in upcoming.inner_text()
     screenshot(page, "appointments-booked")
@@ -69,20 +70,20 @@ def test_book_a_follow_up_from_the_suggestion_and_see_it_in_the_week(
     page.get_by_role("button", name="Show").click()
     day = page.locator(f"section[aria-labelledby='d-{due.isoformat()}']")
     link = day.get_by_role("link", name=re.compile("Brenner, Lotte"))
-    assert link.first.is_visible()
+    expect(link.first).to_be_visible()
     assert "Follow-up visit" in day.inner_text()
     screenshot(page, "calendar-week")
     assert axe_violations(page) == []
     day.get_by_role("heading").get_by_role("link").click()
     assert f"view=day&start={due.isoformat()}" in page.url
-    assert page.get_by_role("link", name=re.compile("Brenner, Lotte")).first.is_visible()
+    expect(page.get_by_role("link", name=re.compile("Brenner, Lotte")).first).to_be_visible()
     screenshot(page, "calendar-day")
     assert axe_violations(page) == []
     page.get_by_role("link", name="Week", exact=True).click()
     page.get_by_role("navigation", name="Move through the calendar").get_by_role(
         "link", name="Today"
     ).click()
-    assert page.locator(".day-col.is-today").count() == 1
+    expect(page.locator(".day-col.is-today")).to_have_count(1)
     screenshot(page, "calendar-this-week")
 
 
@@ -113,7 +114,7 @@ def test_record_a_follow_up_with_a_photo_and_see_it(page: Any, patient: int) -> 
     screenshot(page, "follow-up-form")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Record follow-up").click()
-    assert page.get_by_text("Follow-up recorded.").is_visible()
+    expect(page.get_by_text("Follow-up recorded.")).to_be_visible()
     record = page.get_by_test_id("follow-up").first
     assert "Level 3 — 75–100 % gone" in record.inner_text()
 
@@ -126,7 +127,7 @@ def test_record_a_follow_up_with_a_photo_and_see_it(page: Any, patient: int) -> 
         upload.get_by_label("Region").select_option("leg_medial")
         upload.get_by_label("Taken on").fill((date.today() - timedelta(days=days_ago)).isoformat())
         upload.get_by_role("button", name="Upload photo").click()
-        assert page.get_by_text("Photo kept.").is_visible()
+        expect(page.get_by_text("Photo kept.")).to_be_visible()
     site = page.get_by_test_id("photo-site").first
     assert "Before" in site.inner_text() and "After" in site.inner_text()
     for image in site.locator("img").all():
@@ -167,10 +168,10 @@ def test_report_chest_pain_and_see_the_urgent_alert(page: Any, patient: int) -> 
     page.get_by_label("Management so far").fill("Ambulance called at 14:05.")
     page.get_by_role("button", name="Report adverse event").click()
     alert = page.get_by_test_id("urgent-alert")
-    assert alert.is_visible()
+    expect(alert).to_be_visible()
     assert "Send to urgent care now" in alert.inner_text()
     assert "possible pulmonary embolism" in alert.inner_text()
-    assert page.get_by_test_id("triage").first.inner_text() == "Urgent care"
+    expect(page.get_by_test_id("triage").first).to_have_text("Urgent care")
     screenshot(page, "adverse-events-urgent")
     assert axe_violations(page) == []
 
@@ -186,7 +187,7 @@ def test_a_physician_closes_an_event_with_its_outcome(page: Any, patient: int) -
     event.get_by_text("Close with outcome").click()
     event.get_by_label("Outcome").select_option("resolved")
     event.get_by_role("button", name="Close event").click()
-    assert page.get_by_test_id("event-status").first.inner_text() == "Closed"
+    expect(page.get_by_test_id("event-status").first).to_have_text("Closed")
     screenshot(page, "adverse-events-closed")
     assert axe_violations(page) == []
 
@@ -207,18 +208,18 @@ def test_a_busy_day_shows_its_first_appointments_in_the_week_and_pages_in_the_da
             desk(f"/patients/{patient}/appointments", {"kind": "evaluation", "starts_at": starts})
     page.goto(f"/calendar?view=week&start={busy.isoformat()}")
     day = page.locator(f"section[aria-labelledby='d-{busy.isoformat()}']")
-    assert day.get_by_test_id("appointment").count() == 30
+    expect(day.get_by_test_id("appointment")).to_have_count(30)
     more = day.get_by_role("link", name=re.compile(f"Show all 105 on {busy:%A}"))
-    assert more.is_visible()
+    expect(more).to_be_visible()
     screenshot(page, "calendar-week-busy-day")
     assert axe_violations(page) == []
     more.click()
-    assert page.get_by_test_id("appointment").count() == 100
+    expect(page.get_by_test_id("appointment")).to_have_count(100)
     pages = page.get_by_role("navigation", name=re.compile("Appointments of"))
     assert "1–100 of 105 appointments · page 1 of 2" in pages.inner_text()
     screenshot(page, "calendar-day-paged")
     assert axe_violations(page) == []
     pages.get_by_role("link", name=re.compile("Next")).click()
-    assert page.get_by_test_id("appointment").count() == 5
+    expect(page.get_by_test_id("appointment")).to_have_count(5)
     assert "101–105 of 105" in pages.inner_text()
     screenshot(page, "calendar-day-page-2")

@@ -68,7 +68,7 @@ def test_one_patient_from_registration_to_follow_up(page: Any) -> None:
     page.get_by_label("Acute deep vein thrombosis").uncheck()
     page.get_by_role("button", name="Save evaluation").click()
     page.wait_for_url(f"**/patients/{pid}")
-    assert page.get_by_test_id("decision").inner_text() == "Eligible"
+    expect(page.get_by_test_id("decision")).to_have_text("Eligible")
 
     # Veins mapped on the body map: a reticular vein on the left inner calf.
     page.goto(f"/patients/{pid}/assessment")
@@ -127,7 +127,7 @@ def test_one_patient_from_registration_to_follow_up(page: Any) -> None:
     page.get_by_role("radio", name=re.compile("Follow-up visit")).check()
     assert page.get_by_label("Date and time").input_value() == f"{due.isoformat()}T09:00"
     page.get_by_role("button", name="Book appointment").click()
-    assert page.get_by_role("status").first.inner_text() == "Appointment booked."
+    expect(page.get_by_role("status").first).to_have_text("Appointment booked.")
     sign_out(page)
 
     # The nurse records the follow-up with a photo of the treated site.
@@ -137,7 +137,7 @@ def test_one_patient_from_registration_to_follow_up(page: Any) -> None:
     page.get_by_label("Patient satisfaction").select_option("4")
     page.get_by_label("No more sessions — treatment complete").check()
     page.get_by_role("button", name="Record follow-up").click()
-    assert page.get_by_text("Follow-up recorded.").is_visible()
+    expect(page.get_by_text("Follow-up recorded.")).to_be_visible()
     upload = page.locator("form.upload")
     upload.get_by_label("Photo (JPEG or PNG)").set_input_files(
         {"name": "calf.png", "mimeType": "image/png", "buffer": png(40, 30, (200, 120, 120))}
@@ -145,7 +145,7 @@ def test_one_patient_from_registration_to_follow_up(page: Any) -> None:
     upload.get_by_label("Side").select_option("left")
     upload.get_by_label("Region").select_option("leg_medial")
     upload.get_by_role("button", name="Upload photo").click()
-    assert page.get_by_text("Photo kept.").is_visible()
+    expect(page.get_by_text("Photo kept.")).to_be_visible()
     screenshot(page, "pathway-5-follow-up")
 
     # The chart tells the whole story.
