@@ -108,14 +108,6 @@ def load_patient(uow: UnitOfWork, patient_id: int) -> Patient:
     return uow.get(Patient, patient_id, field="patient_id")
 
 
-def load_patients(uow: UnitOfWork, patient_ids: set[int]) -> dict[int, Patient]:
-    """The patients with these ids, by id, in one query (helper: no role check, no audit)."""
-    if not patient_ids:
-        return {}
-    rows = uow.session.scalars(select(Patient).where(Patient.id.in_(sorted(patient_ids))))
-    return {patient.id: patient for patient in rows}
-
-
 def name_rows(uow: UnitOfWork, patient_ids: set[int]) -> dict[int, PlainRow]:
     """Id, record number and name of these patients, by id, as plain rows rather than ORM
     objects, for long lists such as the calendar (helper: no role check, no audit)."""

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from sclero.core.auth import Role
+from sclero.core.schemas import Page
 from sclero.scheduling import service
 from sclero.scheduling.schemas import (
     AppointmentIn,
@@ -60,13 +61,22 @@ def calendar(patient_id: int, uow: UoW) -> Response:
     )
 
 
-@router.get("/appointments", response_model=list[AppointmentOut], dependencies=[DESK])
+@router.get("/appointments", response_model=Page[AppointmentOut], dependencies=[DESK])
 def calendar_days(
-    uow: UoW, start: date, days: Annotated[int, Query(ge=1, le=31)] = 1
-) -> list[AppointmentOut]:
-    return [
-        AppointmentOut.shown_to(uow.actor.role, a) for a, _ in service.between(uow, start, days)
-    ]
+    uow: UoW,
+    start: date,
+    days: Annotated[int, Query(ge=1, le=31)] = 1,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[AppointmentOut]:
+    """The appointments of `days` days from `start`, by time, a page of `limit` at a time."""
+    appointments, total = service.between(uow, start, days, limit=limit, offset=offset)
+    return Page(
+        items=[AppointmentOut.shown_to(uow.actor.role, a) for a in appointments],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.post(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from icalendar import Calendar, Event
 from sqlalchemy import Row, func, select
@@ -21,9 +21,6 @@ from sclero.rules import check_interval
 from sclero.scheduling.choices import AppointmentKind, AppointmentStatus
 from sclero.scheduling.models import Appointment
 from sclero.scheduling.schemas import AppointmentIn, Reschedule, StatusChange, Suggestions
-
-if TYPE_CHECKING:
-    from sclero.patients.models import Patient
 
 DESK_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)
 
@@ -227,20 +224,19 @@ def change_status(
     return appointment
 
 
-def between(uow: UnitOfWork, start: date, days: int) -> list[tuple[Appointment, Patient]]:
-    """Appointments from `start` for `days` days with their patient, by time (the calendar)."""
+def between(
+    uow: UnitOfWork, start: date, days: int, *, limit: int, offset: int = 0
+) -> tuple[list[Appointment], int]:
+    """`limit` appointments from `offset` of the `days` days from `start`, by time, and how many
+    those days hold: one page of the calendar (audited: the patients on the page)."""
     uow.require_role(*DESK_ROLES)
     if not 1 <= days <= 31:
         raise InvalidInput("Show between 1 and 31 days.", field="days")
     begin = datetime.combine(start, datetime.min.time())
-    query = (
-        select(Appointment)
-        .where(Appointment.starts_at >= begin, Appointment.starts_at < begin + timedelta(days=days))
-        .order_by(Appointment.starts_at, Appointment.id)
-    )
-    appointments = list(uow.session.scalars(query))
-    people = patients.load_patients(uow, {a.patient_id for a in appointments})
-    rows = [(appointment, people[appointment.patient_id]) for appointment in appointments]
+    where = [Appointment.starts_at >= begin, Appointment.starts_at < begin + timedelta(days=days)]
+    query = select(Appointment).where(*where).order_by(Appointment.starts_at, Appointment.id)
+    appointments = list(uow.session.scalars(query.limit(limit).offset(offset)))
+    total = uow.session.scalar(select(func.count()).select_from(Appointment).where(*where)) or 0
     audit.record(
         uow,
         "read",
@@ -248,10 +244,11 @@ def between(uow: UnitOfWork, start: date, days: int) -> list[tuple[Appointment, 
         detail={
             "from": start.isoformat(),
             "days": days,
-            "patient_ids": sorted({p.id for _, p in rows}),
+            "patient_ids": sorted({a.patient_id for a in appointments}),
         },
     )
-    return rows
+    return appointments, total
+
 
 
 @dataclass(frozen=True)
