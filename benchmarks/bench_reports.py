@@ -39,7 +39,7 @@ from sclero.demo.staff import ensure_demo_users
 from sclero.patients.models import Patient
 from sclero.reports import summary, summary_queries
 from sclero.reports.filters import ReportFilters
-from sclero.reports.queries import AGGREGATES, FOLLOW_UP_WINDOW_DAYS
+from sclero.reports.queries import AGGREGATES
 from sclero.reports.report import build_report
 from sclero.reports.scope import Scope
 from sclero.rules import default_protocol
@@ -99,7 +99,7 @@ def hand_parameters(scope: Scope) -> dict[str, Any]:
         "today": scope.today,
         "today_start": datetime.combine(scope.today, datetime.min.time()),
         "level": scope.success_level,
-        "late": scope.follow_up_days + FOLLOW_UP_WINDOW_DAYS,
+        "late": scope.follow_up_late_after,
     }
 
 
@@ -125,7 +125,14 @@ def bench_database(label: str, database: Database, years: int, repeat: int) -> l
     analyze(database.url)  # as `sclero demo` does after its rebuild: the planner sees the facts
     with database.engine.connect() as connection:
         dialect = connection.dialect.name
-        scope = Scope(filters, dialect, level, protocol.follow_up_days, today)
+        scope = Scope(
+            filters,
+            dialect,
+            level,
+            protocol.follow_up_days,
+            protocol.follow_up_grace_days,
+            today,
+        )
         params = hand_parameters(scope)
         rows = [_size_row(label, connection), [label, "summary rebuild", f"{rebuild * 1000:.0f}"]]
         for name, build in AGGREGATES.items():

@@ -69,6 +69,7 @@ def build_report(
         dialect=connection.dialect.name,
         success_level=scale.success_level,
         follow_up_days=protocol.follow_up_days,
+        follow_up_grace_days=protocol.follow_up_grace_days,
         today=today,
     )
 

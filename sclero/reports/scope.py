@@ -48,7 +48,14 @@ class Scope:
     dialect: str
     success_level: int
     follow_up_days: int
+    follow_up_grace_days: int
     today: date
+
+    @property
+    def follow_up_late_after(self) -> int:
+        """Days after a session past which its follow-up is late (the protocol's due day plus
+        its grace)."""
+        return self.follow_up_days + self.follow_up_grace_days
 
     @property
     def starts(self) -> datetime:

@@ -107,6 +107,7 @@ def _scope(uow: UnitOfWork, filters: ReportFilters, dialect: str) -> Scope:
         dialect=dialect,
         success_level=uow.protocol.spec.clearance_scale.success_level,
         follow_up_days=uow.protocol.follow_up_days,
+        follow_up_grace_days=uow.protocol.follow_up_grace_days,
         today=uow.today(),
     )
 

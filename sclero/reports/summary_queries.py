@@ -202,9 +202,7 @@ def lost_to_follow_up(scope: Scope) -> Query:
         p.last_follow_up.is_(None), days_between(p.last_follow_up, last.c.last) < 0
     )
     not_booked = or_(p.last_booked.is_(None), p.last_booked < datetime.combine(scope.today, time()))
-    overdue = days_between(literal(scope.today), last.c.last) > (
-        scope.follow_up_days + work_queries.FOLLOW_UP_WINDOW_DAYS
-    )
+    overdue = days_between(literal(scope.today), last.c.last) > scope.follow_up_late_after
     return select(
         func.count().label("patients"),
         count_where(and_(overdue, not_seen_after, not_booked)).label("lost"),

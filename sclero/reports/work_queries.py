@@ -32,9 +32,6 @@ EVALUATIONS = Evaluation.__table__
 PLANS = TreatmentPlan.__table__
 USERS = User.__table__
 
-FOLLOW_UP_WINDOW_DAYS = 14
-"""A follow-up counts as on time within the protocol's follow-up interval ± this many days
-(an operational window of the report, not a clinical figure)."""
 LIMIT_BANDS = ((0.5, "under 50 %"), (0.75, "50–74 %"), (0.9, "75–89 %"), (1.0, "90–100 %"))
 
 
@@ -177,7 +174,7 @@ def follow_up_timeliness(scope: Scope) -> Query:
 
 def timeliness(scope: Scope, first: Any) -> Query:
     """Sessions (columns started_at and `first`, the day of their first follow-up) by status."""
-    late_after = scope.follow_up_days + FOLLOW_UP_WINDOW_DAYS
+    late_after = scope.follow_up_late_after
     waited = days_between(first.c.first, first.c.started_at)
     since = days_between(literal(scope.today), first.c.started_at)
     status = case(
@@ -207,9 +204,7 @@ def lost_to_follow_up(scope: Scope) -> Query:
         a.status == AppointmentStatus.BOOKED.value,
         a.starts_at >= datetime.combine(scope.today, time()),
     )
-    overdue = days_between(literal(scope.today), last.c.last) > (
-        scope.follow_up_days + FOLLOW_UP_WINDOW_DAYS
-    )
+    overdue = days_between(literal(scope.today), last.c.last) > scope.follow_up_late_after
     return select(
         func.count().label("patients"),
         count_where(and_(overdue, ~seen_after, ~booked)).label("lost"),

@@ -171,7 +171,7 @@ def follow_up_table(run: Runner, headline: Headline, protocol: Protocol) -> Repo
         }
         for code, label in FOLLOW_UP_LABELS.items()
     ]
-    days, window = protocol.follow_up_days, work_queries.FOLLOW_UP_WINDOW_DAYS
+    days, window = protocol.follow_up_days, protocol.follow_up_grace_days
     return ReportTable(
         key="follow_ups",
         title="Follow-ups after sessions",

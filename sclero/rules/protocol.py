@@ -210,6 +210,10 @@ class Protocol:
         return self.spec.settings.follow_up_days
 
     @property
+    def follow_up_grace_days(self) -> int:
+        return self.spec.settings.follow_up_grace_days
+
+    @property
     def agent_preference(self) -> tuple[str, ...]:
         return self.spec.settings.agent_preference
 

@@ -47,6 +47,7 @@ class Settings(Strict):
 
     interval_days: Annotated[int, Field(gt=0)]
     follow_up_days: Annotated[int, Field(gt=0)]
+    follow_up_grace_days: Annotated[int, Field(ge=0)]
     max_foam_ml_choice: Literal["consensus", "varithena"]
     microsclerotherapy_compression: Literal["per_vein_type", "none", "extended"]
     microsclerotherapy_vein_types: tuple[VeinTypeCode, ...]

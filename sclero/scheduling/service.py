@@ -250,7 +250,6 @@ def between(
     return appointments, total
 
 
-
 @dataclass(frozen=True)
 class DayList:
     """One day of the calendar as it is shown: a slice of its appointments in time order, each

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sclero.reports.filters import ReportFilters
 from sclero.reports.report import OutcomesReport, build_report
 from sclero.rules import default_protocol
+from sclero.rules.protocol import Protocol
 from tests.factories.reports import D0, TODAY, KnownClinic
 
 ALL = ReportFilters(date_from=date(2025, 1, 1), date_to=TODAY)
@@ -159,3 +160,17 @@ def test_filters_narrow_sessions_and_regions(
 def test_clinician_filter(session: Session, known: KnownClinic) -> None:
     headline = report(session, replace(ALL, clinician_id=known.nurse_id)).headline
     assert (headline.sessions, headline.patients) == (1, 1)
+
+
+@pytest.mark.parametrize(("grace", "on_time", "late"), [(21, 3, 1), (22, 4, 0)])
+def test_the_protocol_says_how_late_a_follow_up_may_be(
+    session: Session, known: KnownClinic, grace: int, on_time: int, late: int
+) -> None:
+    """Clara's follow-up came 50 days after her session: 28 due + 22 grace is still on time."""
+    default = default_protocol()
+    settings = default.spec.settings.model_copy(update={"follow_up_grace_days": grace})
+    protocol = Protocol(default.spec.model_copy(update={"settings": settings}), default.path)
+    result = build_report(session.connection(), ALL, protocol, TODAY)
+    follow_ups = {r["status"]: r["sessions"] for r in rows(result, "follow_ups")}
+    assert (follow_ups["On time"], follow_ups["Late"]) == (on_time, late)
+    assert f"plus {grace} days" in result.tables["follow_ups"].caption
