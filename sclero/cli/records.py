@@ -25,6 +25,8 @@ def audit_verify() -> None:
     database = open_database()
     with database.engine.connect() as connection:
         checked, broken = verify_chain(connection)
+    outcome = {"entries": checked, "broken_at": broken.entry_id if broken else None}
+    _record_system_action(database, "verify", "audit_log", outcome)
     if broken is not None:
         err.print(
             f"[red]The audit log is broken at entry {broken.entry_id}: {broken.reason}.[/red] "
@@ -63,7 +65,8 @@ def audit_archive(
 def _record_system_action(
     database: Database, action: str, entity: str, detail: dict[str, Any]
 ) -> None:
-    """One audit entry for what an operator did on the command line (backup, restore, archive)."""
+    """One audit entry for what an operator did on the command line (backup, restore, archive,
+    verify)."""
     from sclero.core import audit
 
     with database.uow(SYSTEM_ACTOR) as uow:

@@ -181,6 +181,7 @@ ACTIONS = (
     "review", "close", "export", "export_requested", "exported", "export_cancelled", "import",
     "login", "login_failed", "login_throttled", "denied", "logout", "logout_everywhere",
     "password_change", "password_reset", "backup", "restore", "archive", "rebuild", "sweep",
+    "verify",
 )  # fmt: skip
 """Every action the application writes, in the order the audit page offers them as a filter
 (a test checks the code writes no other)."""

@@ -157,6 +157,11 @@ def test_sclero_audit_verify_names_the_first_broken_entry(own_database: str) -> 
     assert intact.returncode == 0, intact.stderr
     assert "intact" in intact.stdout
     engine = make_engine(own_database)
+    with engine.connect() as connection:  # the check itself is in the log, as the system's
+        last = connection.execute(
+            text("SELECT action, entity, username FROM audit_log ORDER BY id DESC")
+        ).first()
+    assert tuple(last or ()) == ("verify", "audit_log", SYSTEM_ACTOR.username)
     with engine.begin() as connection:
         victim = _ids(connection)[1]
         _guard_off(connection)
