@@ -177,6 +177,7 @@ def _correctable(uow: UnitOfWork, injection_id: int) -> tuple[Injection, Treatme
     closed session's record is no longer changed here."""
     injection = uow.get(Injection, injection_id, field="injection_id")
     session = _open_session(uow, injection.session_id, lock=True)
+    uow.session.refresh(injection)  # as it is now, under the lock: another void may have committed
     if injection.voided:
         raise Conflict("This injection is already voided.", field="injection")
     return injection, session
@@ -201,6 +202,8 @@ def _open_session(uow: UnitOfWork, session_id: int, lock: bool = False) -> Treat
             select(TreatmentSession.id).where(TreatmentSession.id == session_id).with_for_update()
         )
     session = load_session(uow, session_id)
+    if lock:
+        uow.session.refresh(session)  # loaded before the lock, it may show a close since committed
     if session.status != SessionStatus.OPEN:
         raise Conflict("This session is closed; nothing more can be charted.", field="session")
     return session

@@ -199,3 +199,38 @@ def test_no_injection_is_accepted_into_a_closed_session_and_none_acknowledged_is
         # none was charted after the close
         assert [i.id for i in stored if i.charted_at > row.closed_at] == []
         assert len(closes) == 1
+
+
+def correct_at_once(served: Served, injection_id: int, barrier: threading.Barrier) -> list[int]:
+    """Every nurse's client corrects the same injection at the same moment; their statuses."""
+    statuses: list[int] = []
+    body = {"reason": "Charted 0.05 mL, 0.04 mL was given.", "volume_ml": 0.04}
+
+    def correct(headers: dict[str, str]) -> None:
+        fresh = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(base_url=served.base, headers=headers, timeout=60, limits=fresh) as web:
+            barrier.wait(timeout=60)
+            answer = web.post(f"/api/v1/injections/{injection_id}/correct", json=body)
+        statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=correct, args=(nurse,)) for nurse in served.nurses]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return statuses
+
+
+def test_one_injection_corrected_by_several_at_once_is_corrected_once(server: Served) -> None:
+    """Two corrections of one injection would both count in the tally: a doubled dose."""
+    for n in range(SESSIONS):
+        sid, first = ready_session(server, 100 + n)
+        statuses = correct_at_once(server, first, threading.Barrier(NURSES))
+        assert sorted(statuses) == [201] + [409] * (NURSES - 1), server.log.read_text()[-3000:]
+        with server.db.sessions() as session:
+            replacing = session.scalars(select(Injection).where(Injection.replaces_id == first))
+            live = session.scalars(
+                select(Injection).where(Injection.session_id == sid, Injection.voided_at.is_(None))
+            )
+            assert len(list(replacing)) == 1
+            assert [i.volume_ml for i in live] == [0.04]  # only the correction counts
