@@ -43,6 +43,16 @@ REVOKES = (
 )
 
 
+def create_role(name: str) -> str:
+    """CREATE ROLE that is content when the role appeared meanwhile: roles belong to the whole
+    server, and another database migrating at the same moment may create it between the check
+    and the creation (seen when two test databases migrated at once)."""
+    return (
+        f"DO $$ BEGIN CREATE ROLE {name} LOGIN; "
+        "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+    )
+
+
 def upgrade() -> None:
     connection = op.get_bind()
     if connection.dialect.name != "postgresql":
@@ -55,7 +65,7 @@ def upgrade() -> None:
         if not may_create:
             log.warning("Role %s not created (no CREATEROLE); see docs/deploy.md", ROLE)
             return
-        op.execute("CREATE ROLE sclero_app LOGIN")
+        op.execute(create_role(ROLE))
     for statement in GRANTS:
         op.execute(statement)
 

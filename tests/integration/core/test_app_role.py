@@ -3,9 +3,13 @@ update, delete, truncate or alter the audit log (nor change the migration record
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import threading
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 from sqlalchemy import make_url, text
@@ -68,3 +72,41 @@ def test_the_app_role_cannot_rewrite_the_audit_log(as_app: Database, statement: 
     with as_app.engine.connect() as connection, pytest.raises(DBAPIError) as refused:
         connection.execute(text(statement))
     assert "permission denied" in str(refused.value) or "must be owner" in str(refused.value)
+
+
+def _migration_0015() -> ModuleType:
+    path = next(Path(__file__).parents[3].glob("migrations/versions/*_0015_*.py"))
+    spec = importlib.util.spec_from_file_location("migration_0015", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_databases_migrating_at_once_both_create_the_role() -> None:
+    """Roles are the server's, not a database's: two migrations at once each find the role
+    missing and create it; the second must not fail."""
+    role = f"sclero_race_{os.getpid()}"
+    statement = text(_migration_0015().create_role(role))
+    engine = make_engine(POSTGRES_URL)
+    start, failures = threading.Barrier(4), []
+
+    def create() -> None:
+        try:
+            with engine.begin() as connection:
+                start.wait(timeout=30)
+                connection.execute(statement)
+        except Exception as error:
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert failures == []
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        engine.dispose()
