@@ -12,7 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -176,8 +176,6 @@ def current_revision(engine: Engine) -> str | None:
     if not inspect(engine).has_table("alembic_version"):
         return None
     with engine.connect() as connection:
-        from sqlalchemy import text
-
         row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
     return None if row is None else str(row[0])
 
@@ -201,8 +199,6 @@ def upgrade_database(url: str) -> None:
 def analyze(url: str) -> None:
     """Refresh the query planner's statistics (after migrations or a bulk load): without them
     PostgreSQL plans sequential scans where an index loop is 5x faster."""
-    from sqlalchemy import text
-
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
@@ -273,6 +269,11 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         reads = self.session.info.pop(PENDING_READS, None) if exc_type is None else None
+        if reads and _wrote_nothing(self.session):
+            # PostgreSQL: the audit row of what was read commits in the read's own transaction.
+            self.session.info[PENDING_READS] = reads
+            self.session.commit()
+            reads = None
         # close() rolls back whatever was not committed; unlike rollback() it leaves the loaded
         # attributes of returned objects readable for the caller.
         self.session.close()
@@ -328,6 +329,19 @@ class UnitOfWork:
         """Raise Forbidden unless the actor has one of `roles`."""
         if self.actor.role not in roles:
             raise Forbidden(f"Your role ({self.actor.role}) may not do this.")
+
+
+def _wrote_nothing(session: Session) -> bool:
+    """Whether the session's PostgreSQL transaction has written nothing and holds no pending
+    change, so committing it writes only the audit row (what is not committed must roll back).
+    SQLite: never (its reads begin deferred; a write there may fail once another writer
+    committed, so the read's audit row goes in a short writing transaction of its own)."""
+    if session.get_bind().dialect.name != "postgresql" or not session.in_transaction():
+        return False
+    if session.new or session.dirty or session.deleted:
+        return False
+    # A transaction gets an id only when it writes (PostgreSQL 13+).
+    return session.scalar(text("SELECT pg_current_xact_id_if_assigned() IS NULL")) is True
 
 
 class Database:
