@@ -10,12 +10,12 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, select
 
 from sclero.core import audit
 from sclero.core.auth import CLINICAL
+from sclero.core.bulk import insert_rows, reserve_ids
 from sclero.core.db import UnitOfWork
-from sclero.core.ids import reserve_ids
 from sclero.core.time import utcnow
 from sclero.exchange import import_codes
 from sclero.exchange.bundle_entries import (
@@ -281,14 +281,14 @@ def _add(pending: Pending, target: Target, entry: Entry, result: Result) -> Any 
 
 
 def _insert(uow: UnitOfWork, pending: Pending) -> None:
-    """One INSERT (executemany) per table, in the unit of work's transaction."""
+    """One INSERT per table, in the unit of work's transaction."""
     connection = uow.session.connection()
     for kind, rows in pending.items():
         table = TABLES[kind]
         assert isinstance(table, Table)
         for row, row_id in zip(rows, reserve_ids(connection, table, len(rows)), strict=True):
             row.id = row.values["id"] = row_id
-        connection.execute(insert(table), [row.values for row in rows])
+        insert_rows(connection, table, [row.values for row in rows])
 
 
 def _refuse_twins(fresh: list[tuple[Entry, PatientIn]]) -> None:

@@ -11,9 +11,9 @@ from sqlalchemy import Select, Table, func, select
 
 from sclero.core import audit
 from sclero.core.auth import Role
+from sclero.core.bulk import reserve_ids
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, PossibleDuplicate
-from sclero.core.ids import reserve_ids
 from sclero.core.time import utcnow
 from sclero.core.versioning import check_version, snapshot
 from sclero.patients import search
