@@ -2,6 +2,7 @@
 its memory, R4B validation, and the import of validated resources.
 
     uv run python benchmarks/bench_fhir.py [--patients 10000] [--database-url URL] [--repeat 3]
+    uv run python benchmarks/bench_fhir.py --import-only --import-bundles 4   # step 4 alone
 
 A demo clinic is generated into a fresh temporary SQLite database (or into URL, migrated first:
 PostgreSQL's schema is dropped and rebuilt, so never point it at a clinic's database). Then:
@@ -330,6 +331,31 @@ def paired_import(url: str, data_dir: Path, bundles: int, repeat: int) -> list[d
     return runs
 
 
+def print_import(url: str, folder: Path, bundles: int, repeat: int) -> None:
+    imports = paired_import(url, folder / "import-data", bundles, repeat)
+    print(
+        f"  import (validated, matched, written), {bundles * 1000} resources, "
+        f"median of {repeat}: {_median(imports, 'wall'):,.0f} resources/s wall, "
+        f"{_median(imports, 'cpu'):,.0f} per CPU second"
+    )
+    print(
+        f"  baseline plain INSERTs of the same rows: {_median(imports, 'raw_wall'):,.0f} "
+        f"resources/s wall, {_median(imports, 'raw_cpu'):,.0f} per CPU second; import / "
+        f"baseline {_median(imports, 'ratio'):.2f} (median of the paired ratios)"
+    )
+
+
+def import_only(args: argparse.Namespace, folder: Path) -> None:
+    """The import and its baseline alone, into a demo clinic of --patients."""
+    print(f"FHIR import benchmark: into a clinic of {args.patients} patients")
+    print(f"  at the start: {_load()}")
+    url = fresh_database(args.database_url, folder, "clinic.db")
+    print(f"  demo clinic of {args.patients}: generated in {generate(url, args.patients):.1f} s")
+    print_import(url, folder, args.import_bundles, args.repeat)
+    print(f"  at the end: {_load()}")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=10_000)
@@ -338,8 +364,14 @@ def main() -> None:
     parser.add_argument("--validate-sample", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3, help="paired runs (medians printed)")
     parser.add_argument("--keep", action="store_true", help="keep the databases and files")
+    parser.add_argument(
+        "--import-only", action="store_true", help="only the import and its baseline"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="sclero-bench-fhir-"))
+    if args.import_only:
+        import_only(args, folder)
+        return
     small = max(50, args.patients // 5)
     print(f"FHIR benchmark: {args.patients} patients (and {small} for the memory check)")
     print(f"  at the start: {_load()}")
@@ -378,17 +410,7 @@ def main() -> None:
         f"  R4B validation: {v_rate:,.0f} resources/s ({v_count} sampled); export with "
         f"validation (sclero worker --validate) would run at ~{both:,.0f} resources/s"
     )
-    imports = paired_import(full["url"], folder / "import-data", args.import_bundles, args.repeat)
-    print(
-        f"  import (validated, matched, written), {args.import_bundles * 1000} resources, "
-        f"median of {args.repeat}: {_median(imports, 'wall'):,.0f} resources/s wall, "
-        f"{_median(imports, 'cpu'):,.0f} per CPU second"
-    )
-    print(
-        f"  baseline plain INSERTs of the same rows: {_median(imports, 'raw_wall'):,.0f} "
-        f"resources/s wall, {_median(imports, 'raw_cpu'):,.0f} per CPU second; import / "
-        f"baseline {_median(imports, 'ratio'):.2f}"
-    )
+    print_import(full["url"], folder, args.import_bundles, args.repeat)
     refused, size = refusal_seconds(100_000)
     print(
         f"  a Bundle of 100 000 entries ({size / 2**20:.1f} MiB) refused in {refused * 1000:.0f} ms"

@@ -10,10 +10,11 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from sclero.core import audit
 from sclero.core.auth import CLINICAL
+from sclero.core.bulk import insert_rows, reserve_ids
 from sclero.core.db import UnitOfWork
 from sclero.core.time import utcnow
 from sclero.exchange import import_codes
@@ -172,14 +173,14 @@ class Target:
 
     patient: Patient
     rows: dict[str, dict[str, Any]]
+    new: bool = False  # registered by this import
     changed: bool = False
 
     @classmethod
     def of(cls, patient: Patient, new: bool) -> Target:
         if new:  # nothing to load: a patient registered by this import has no history yet
-            return cls(
-                patient, {"Condition": {}, "AllergyIntolerance": {}, "MedicationStatement": {}}
-            )
+            empty: dict[str, dict[str, Any]] = {"Condition": {}, "AllergyIntolerance": {}}
+            return cls(patient, {**empty, "MedicationStatement": {}}, new=True)
         return cls(patient, {
             "Condition": {h.condition: h for h in patient.history},
             "AllergyIntolerance": {a.allergen: a for a in patient.allergies},
@@ -201,9 +202,7 @@ def _condition(entry: Entry, result: Result) -> tuple[str, Any] | None:
         _unmapped(result, entry, "code", mapped.reason)
         return None
     since, notes = _day(entry.resource.get("onsetDateTime")), _notes(entry.resource)
-    return mapped.code, lambda pid: HistoryItem(
-        patient_id=pid, condition=mapped.code, active=active, since=since, notes=notes
-    )
+    return mapped.code, {"condition": mapped.code, "active": active, "since": since, "notes": notes}
 
 
 def _allergy(entry: Entry, result: Result) -> tuple[str, Any] | None:
@@ -221,9 +220,7 @@ def _allergy(entry: Entry, result: Result) -> tuple[str, Any] | None:
         for m in r.get("manifestation") or []
     ]
     reaction = "; ".join(t for t in texts if t)[:2000] or None
-    return mapped.code, lambda pid: PatientAllergy(
-        patient_id=pid, allergen=mapped.code, reaction=reaction
-    )
+    return mapped.code, {"allergen": mapped.code, "reaction": reaction}
 
 
 def _medication(entry: Entry, result: Result) -> tuple[str, Any] | None:
@@ -240,10 +237,7 @@ def _medication(entry: Entry, result: Result) -> tuple[str, Any] | None:
     if mapped.code is None:
         _unmapped(result, entry, "medicationCodeableConcept", mapped.reason)
         return None
-    notes = _notes(entry.resource)
-    return mapped.code, lambda pid: PatientMedication(
-        patient_id=pid, medication=mapped.code, notes=notes
-    )
+    return mapped.code, {"medication": mapped.code, "notes": _notes(entry.resource)}
 
 
 MAPPERS = {
@@ -251,23 +245,50 @@ MAPPERS = {
     "AllergyIntolerance": _allergy,
     "MedicationStatement": _medication,
 }
+TABLES = {
+    "Condition": HistoryItem.__table__,
+    "AllergyIntolerance": PatientAllergy.__table__,
+    "MedicationStatement": PatientMedication.__table__,
+}
 
 
-def _add(uow: UnitOfWork, target: Target, entry: Entry, result: Result) -> Any | None:
+@dataclass
+class NewRow:
+    """A coded row this import adds; inserted with the others of its table, id reserved first."""
+
+    values: dict[str, Any]
+    id: int = 0
+
+
+Pending = dict[str, list[NewRow]]  # by entry type: the rows to insert
+
+
+def _add(pending: Pending, target: Target, entry: Entry, result: Result) -> Any | None:
     """The row this entry adds, or the one the patient already has with its code."""
     mapped = MAPPERS[entry.type](entry, result)
     if mapped is None:
         return None
-    code, make = mapped
+    code, values = mapped
     known = target.rows[entry.type]
     if code in known:
         return known[code]
-    row = make(target.patient.id)
-    uow.session.add(row)
+    row = NewRow({"patient_id": target.patient.id, **values})
+    pending.setdefault(entry.type, []).append(row)
     known[code] = row
     target.changed = True
     result.counts["created"] += 1
     return row
+
+
+def _insert(uow: UnitOfWork, pending: Pending) -> None:
+    """One INSERT per table, in the unit of work's transaction."""
+    connection = uow.session.connection()
+    for kind, rows in pending.items():
+        table = TABLES[kind]
+        assert isinstance(table, Table)
+        for row, row_id in zip(rows, reserve_ids(connection, table, len(rows)), strict=True):
+            row.id = row.values["id"] = row_id
+        insert_rows(connection, table, [row.values for row in rows])
 
 
 def _refuse_twins(fresh: list[tuple[Entry, PatientIn]]) -> None:
@@ -320,33 +341,36 @@ def import_bundle(
     subjects = subjects_of(entries)
     targets = _patients(uow, entries, match, result)
     added: list[tuple[Entry, Any, bool]] = []
+    pending: Pending = {}
     for entry in entries:
         if entry.type != "Patient":
             before = result.counts["created"]
-            row = _add(uow, targets[subjects[entry.index]], entry, result)
+            row = _add(pending, targets[subjects[entry.index]], entry, result)
             if row is not None:
                 added.append((entry, row, result.counts["created"] > before))
     for target in targets.values():
-        if target.changed:  # the record gets a new version: an open history form is stale
+        # The record gets a new version: an open history form is stale (a patient registered
+        # by this import was inserted just now, in a version nobody has read).
+        if target.changed and not target.new:
             target.patient.updated_at = utcnow()
-    uow.session.flush()
+    _insert(uow, pending)
     for entry, row, created in added:
         location = f"{LOCATION[entry.type]}{row.id}"
         result.statuses[entry.index] = ("201 Created" if created else "200 OK", location)
-    _audit(uow, entries, targets, result)
+    _audit(uow, entries, result)
     uow.commit()
     return result
 
 
-def _audit(
-    uow: UnitOfWork, entries: list[Entry], targets: dict[int, Target], result: Result
-) -> None:
-    types = Counter(e.type for e in entries)
-    for patient_id in sorted({t.patient.id for t in targets.values()}):
-        audit.record(uow, "import", "fhir_bundle", patient_id=patient_id, detail={
-            "patient_ids": sorted(result.patients.values()), "types": dict(types),
-            "created": result.counts["created"], "unmapped": result.counts["unmapped"],
-        })  # fmt: skip
+def _audit(uow: UnitOfWork, entries: list[Entry], result: Result) -> None:
+    """One entry for the Bundle listing every patient it imported to (as one read of many
+    patients is audited: the patient's id on the row when there is only one)."""
+    patients = sorted(set(result.patients.values()))
+    one = patients[0] if len(patients) == 1 else None
+    audit.record(uow, "import", "fhir_bundle", patient_id=one, detail={
+        "patient_ids": patients, "types": dict(Counter(e.type for e in entries)),
+        "created": result.counts["created"], "unmapped": result.counts["unmapped"],
+    })  # fmt: skip
 
 
 def response_bundle(result: Result, document: dict[str, Any]) -> dict[str, Any]:

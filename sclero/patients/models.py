@@ -17,11 +17,11 @@ from sqlalchemy import (
     Text,
     delete,
     event,
-    insert,
     inspect,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from sclero.core.bulk import insert_rows
 from sclero.core.db import Base, Timestamped
 from sclero.core.time import utcnow
 from sclero.core.versioning import Versioned
@@ -175,16 +175,16 @@ def _reindex_patients(session: Session, _context: Any) -> None:
         return
     table = PatientSearchTerm.__table__
     assert isinstance(table, Table)
-    ids = [patient.id for patient in changed]
+    ids = [patient.id for patient in changed if patient not in session.new]  # new: no terms yet
     connection = session.connection()
-    connection.execute(delete(table).where(table.c.patient_id.in_(ids)))
+    if ids:
+        connection.execute(delete(table).where(table.c.patient_id.in_(ids)))
     rows = [
         row
         for patient in changed
         for row in search_term_rows(patient.id, {f: getattr(patient, f) for f in _SEARCHED})
     ]
-    if rows:
-        connection.execute(insert(table), rows)
+    insert_rows(connection, table, rows)
 
 
 def _searched_fields_changed(patient: Patient) -> bool:

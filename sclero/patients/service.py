@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import Row as SqlRow
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, select
 
 from sclero.core import audit
 from sclero.core.auth import Role
+from sclero.core.bulk import reserve_ids
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, PossibleDuplicate
 from sclero.core.time import utcnow
@@ -54,18 +54,27 @@ def add_patient(uow: UnitOfWork, data: PatientIn) -> Patient:
 
 
 def add_patients(uow: UnitOfWork, people: Sequence[PatientIn]) -> list[Patient]:
-    """New patients with their record numbers, in two statements for all (helper, as above)."""
+    """New patients with their record numbers, inserted together (helper, as above). Their ids
+    are reserved first, so each row is inserted with its record number, never updated after."""
+    table = Patient.__table__
+    assert isinstance(table, Table)
+    ids = reserve_ids(uow.session.connection(), table, len(people))
+    now = utcnow()  # given, not defaulted: with every value known the rows go in one executemany
     patients = [
         Patient(
-            mrn=f"tmp-{secrets.token_hex(6)}", **d.model_dump(exclude={"confirm_not_duplicate"})
+            id=i, mrn=mrn_of(i), created_at=now, updated_at=now, version=1,
+            **d.model_dump(exclude={"confirm_not_duplicate"}),
         )
-        for d in people
-    ]
+        for i, d in zip(ids, people, strict=True)
+    ]  # fmt: skip
     uow.session.add_all(patients)
     uow.session.flush()
-    for patient in patients:
-        patient.mrn = f"SC-{patient.id:06d}"
     return patients
+
+
+def mrn_of(patient_id: int) -> str:
+    """The clinic's record number of the patient with this id."""
+    return f"SC-{patient_id:06d}"
 
 
 def same_person(uow: UnitOfWork, first_name: str, last_name: str, born: date) -> list[Patient]:

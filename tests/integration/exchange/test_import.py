@@ -229,3 +229,55 @@ def test_a_sclero_record_number_matches_only_the_same_person(
     other["entry"][0]["resource"]["birthDate"] = "1990-01-01"
     refused = post(client, headers["nurse"], other)
     assert refused.status_code == 409 and mrn in refused.json()["issue"][0]["diagnostics"]
+
+
+def two_patient_bundle() -> dict[str, Any]:
+    """The GP's Bundle with a second patient (her brother, with the same DVT)."""
+    bundle = gp_bundle()
+    brother = "urn:uuid:6b1f1f1e-0000-4000-8000-000000000002"
+    patient = copy.deepcopy(bundle["entry"][0])
+    patient["fullUrl"] = brother
+    patient["resource"]["name"] = [{"family": "Okafor", "given": ["Samuel"]}]
+    patient["resource"]["gender"] = "male"
+    condition = copy.deepcopy(bundle["entry"][1])
+    condition["resource"]["subject"] = {"reference": brother}
+    bundle["entry"] += [patient, condition]
+    return bundle
+
+
+def import_two(client: TestClient, headers: Headers) -> list[int]:
+    """Import the two-patient Bundle; the two patients' ids."""
+    answer = post(client, headers["physician"], two_patient_bundle())
+    assert answer.status_code == 200, answer.text
+    return [int(answer.json()["entry"][i]["response"]["location"].split("/")[1]) for i in (0, 5)]
+
+
+def test_one_audit_entry_lists_every_patient_the_bundle_imported(
+    client: TestClient, headers: Headers, db: Database
+) -> None:
+    ids = import_two(client, headers)
+    with db.sessions() as session:
+        entries = list(session.scalars(select(AuditEntry).where(AuditEntry.action == "import")))
+    assert len(entries) == 1
+    assert entries[0].patient_id is None  # two patients: they are listed in the detail
+    assert entries[0].detail is not None and entries[0].detail["patient_ids"] == sorted(ids)
+
+
+def test_an_imported_patient_is_inserted_with_their_record_number_at_version_one(
+    client: TestClient, headers: Headers, db: Database
+) -> None:
+    ids = import_two(client, headers)
+    with db.sessions() as session:
+        patients = [session.get(Patient, i) for i in ids]
+        assert [(p.mrn, p.version) for p in patients if p] == [(f"SC-{i:06d}", 1) for i in ids]
+        found = client.get(
+            "/api/v1/patients", params={"q": patients[1].mrn if patients[1] else ""},
+            headers=headers["physician"],
+        )  # fmt: skip
+        assert [p["id"] for p in found.json()["items"]] == [ids[1]]
+        # rows inserted later the ordinary way get ids after the imported ones
+        later = HistoryItem(patient_id=ids[0], condition="history_dvt", active=False)
+        session.add(later)
+        session.flush()
+        imported = session.scalars(select(HistoryItem.id).where(HistoryItem.patient_id.in_(ids)))
+        assert later.id == max(imported)
