@@ -15,6 +15,7 @@ from sclero.core.time import today as clinic_today
 from sclero.demo.people import age_on
 from sclero.evaluation.models import Evaluation
 from sclero.patients.models import Patient
+from sclero.patients.service import mrn_of
 from sclero.planning.models import Consent, TreatmentPlan
 from sclero.planning.service import plan_from_result
 from sclero.rules import EvaluationResult, default_protocol, evaluate, parse_case
@@ -37,7 +38,7 @@ def patient(session: Session, **fields: Any) -> Patient:
     session.add(row)
     session.flush()
     if row.mrn == "tmp":
-        row.mrn = f"SC-{row.id:06d}"
+        row.mrn = mrn_of(row.id)
         session.flush()
     return row
 

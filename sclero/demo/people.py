@@ -11,6 +11,8 @@ import unicodedata
 from datetime import date, timedelta
 from typing import Any
 
+from sclero.patients.service import mrn_of
+
 
 def _names(text: str) -> tuple[str, ...]:
     return tuple(text.split(", "))
@@ -89,7 +91,7 @@ def make_person(rng: random.Random, patient_id: int, today: date) -> dict[str, A
         address = f"{rng.randint(1, 180)} {rng.choice(STREETS)}, {rng.choice(TOWNS)}"
     return {
         "id": patient_id,
-        "mrn": f"SC-{patient_id:06d}",
+        "mrn": mrn_of(patient_id),
         "first_name": first,
         "last_name": last,
         "birth_date": birth_date_for(rng, today),
