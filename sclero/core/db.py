@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -165,7 +166,9 @@ def alembic_config(url: str | None = None) -> Any:
     from alembic.config import Config
 
     root = Path(__file__).resolve().parents[2]
-    config = Config(str(root / "alembic.ini"))
+    # stdout named now: Config's default is whatever sys.stdout was when alembic was first
+    # imported, which may be a stream that a command's caller has since closed
+    config = Config(str(root / "alembic.ini"), stdout=sys.stdout)
     config.set_main_option("script_location", str(root / "migrations"))
     if url:
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import io
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from sclero.core.convert import to_jsonable
+from sclero.core.db import alembic_config
 from sclero.core.errors import DoseLimitExceeded, NotFound
 from sclero.core.settings import Settings
 from sclero.follow_up.photo_store import PhotoStore, sniff_type
@@ -119,3 +123,15 @@ def test_clinic_days_and_times_follow_the_clinic_time_zone(
 def test_an_unknown_time_zone_is_refused() -> None:
     with pytest.raises(ValidationError, match="unknown time zone"):
         Settings(timezone="Mars/Olympus")
+
+
+def test_migration_commands_write_to_the_stdout_of_the_moment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """alembic's Config defaults to sys.stdout as it was when alembic was first imported; when
+    that was inside a command run with captured output, later migrations wrote to a closed
+    stream ("I/O operation on closed file"), depending on which test ran first."""
+    importlib.import_module("alembic.config")  # imported before the stream changes
+    now = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", now)
+    assert alembic_config().stdout is now
