@@ -13,6 +13,10 @@ clients: the chart, Today, search, the API patient read, the week calendar, then
 per route: requests/s, p50/p95/p99, errors (non-2xx/3xx other than the expected 401/404/429 of
 the mixed phase, and socket errors), server RSS, and requests/s as a fraction of the bare app;
 plots latency against concurrency. Every phase is bounded in time.
+
+`--rounds N` repeats the read and mixed phases N times on the same server and prints, per round,
+the server's RSS and the garbage-collector pauses its workers logged (every pause of at least
+`--pause-ms`, SCLERO_GC_PAUSE_WARN_MS): flat memory and no pause over 50 ms is the aim.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -39,6 +44,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sclero.cli import NODELAY_HTTP
+from sclero.core.collector import PAUSE_LINE
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / ".data"
@@ -149,8 +155,9 @@ def _serve_command(workers: int, port: int) -> list[str]:
 
 
 @contextmanager
-def server(command: list[str], env: dict[str, str], port: int) -> Iterator[int]:
-    """Run a server until the block ends; yields its process id (the process group leader)."""
+def server(command: list[str], env: dict[str, str], port: int) -> Iterator[tuple[int, IO[bytes]]]:
+    """Run a server until the block ends; yields its process id (the process group leader) and
+    the file its output goes to."""
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             command, env=env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True
@@ -158,7 +165,19 @@ def server(command: list[str], env: dict[str, str], port: int) -> Iterator[int]:
         yield from _until_stopped(process, log, port)
 
 
-def _until_stopped(process: subprocess.Popen[bytes], log: IO[bytes], port: int) -> Iterator[int]:
+PAUSE = re.compile(re.escape(PAUSE_LINE) + r" for (\d+) ms \((\d+) ms of it collecting")
+
+
+def logged_pauses(log: IO[bytes]) -> list[tuple[int, int]]:
+    """Every collector pause the server's workers logged so far: (wall ms, collecting ms)."""
+    log.seek(0)
+    text = log.read().decode(errors="replace")
+    return [(int(m.group(1)), int(m.group(2))) for m in PAUSE.finditer(text)]
+
+
+def _until_stopped(
+    process: subprocess.Popen[bytes], log: IO[bytes], port: int
+) -> Iterator[tuple[int, IO[bytes]]]:
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -170,7 +189,7 @@ def _until_stopped(process: subprocess.Popen[bytes], log: IO[bytes], port: int) 
         else:
             log.seek(0)
             raise SystemExit(f"the server did not start:\n{log.read().decode()[-2000:]}")
-        yield process.pid
+        yield process.pid, log
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -353,29 +372,61 @@ def bare_baseline(workers: int, clients: list[int], seconds: int) -> dict[int, R
         NODELAY_HTTP,
     ]
     base = f"http://127.0.0.1:{port}"
-    with server(command, dict(os.environ), port) as pid:
+    with server(command, dict(os.environ), port) as (pid, _):
         script = lua_paths(["/"], {})
         return {c: measure("bare", base, script, c, seconds, pid) for c in clients}
 
 
-def run_database(database: str, args: argparse.Namespace) -> list[Result]:
-    env = clinic_env(database, args.patients)
+@dataclass
+class Round:
+    rss_mb: float
+    pauses_ms: list[tuple[int, int]]
+
+
+def run_database(database: str, args: argparse.Namespace) -> tuple[list[Result], list[Round]]:
+    """The first round's results per route, and memory and pauses after every round."""
+    env = {**clinic_env(database, args.patients), "SCLERO_GC_PAUSE_WARN_MS": str(args.pause_ms)}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     results: list[Result] = []
-    with server(_serve_command(args.workers, port), env, port) as pid:
+    rounds: list[Round] = []
+    with server(_serve_command(args.workers, port), env, port) as (pid, log):
         cookie, bearer = signed_in(base)
         ids = patient_ids(env)
-        for phase in phases(ids, cookie, bearer):
-            for clients in args.clients:
-                results.append(measure(phase.name, base, phase.script, clients, args.seconds, pid))
-                r = results[-1]
-                console.print(
-                    f"  {database} {phase.name} c={clients}: {r.rps:.0f} req/s, "
-                    f"p95 {r.p95_ms:.1f} ms, {r.errors} errors"
-                )
-        console.print(f"  {database}: server RSS after the load {rss_mb(pid):.0f} MB")
-    return results
+        for number in range(1, args.rounds + 1):
+            for phase in phases(ids, cookie, bearer):
+                for clients in args.clients:
+                    r = measure(phase.name, base, phase.script, clients, args.seconds, pid)
+                    if number == 1:
+                        results.append(r)
+                    console.print(
+                        f"  {database} round {number} {phase.name} c={clients}: "
+                        f"{r.rps:.0f} req/s, p95 {r.p95_ms:.1f} ms, {r.errors} errors"
+                    )
+            before = sum(len(r.pauses_ms) for r in rounds)
+            rounds.append(Round(rss_mb(pid), logged_pauses(log)[before:]))
+            console.print(
+                f"  {database}: server RSS after round {number} {rounds[-1].rss_mb:.0f} MB"
+            )
+    return results, rounds
+
+
+def show_rounds(database: str, rounds: list[Round], pause_ms: int) -> None:
+    table = Table(title=f"{database}: server memory and collector pauses, round by round")
+    columns = ("round", "RSS MB", f"pauses ≥ {pause_ms} ms", "> 50 ms", "longest ms", "its CPU ms")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for number, r in enumerate(rounds, 1):
+        longest = max(r.pauses_ms, default=(0, 0))
+        table.add_row(
+            str(number),
+            f"{r.rss_mb:.0f}",
+            str(len(r.pauses_ms)),
+            str(sum(1 for wall, _ in r.pauses_ms if wall > 50)),
+            str(longest[0]),
+            str(longest[1]),
+        )
+    console.print(table)
 
 
 def show(database: str, results: list[Result], bare: dict[int, Result]) -> None:
@@ -440,16 +491,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--clients", default="1,10,50")
     parser.add_argument("--plot", type=Path, default=ROOT / "benchmarks/results/load.png")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat the phases (memory growth)")
+    parser.add_argument("--pause-ms", type=int, default=10, help="log collector pauses this long")
     args = parser.parse_args()
     args.clients = [int(c) for c in args.clients.split(",")]
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     bare = bare_baseline(args.workers, args.clients, args.seconds)
-    everything = {database: run_database(database, args) for database in databases}
-    for database, results in everything.items():
+    measured = {database: run_database(database, args) for database in databases}
+    for database, (results, rounds) in measured.items():
         show(database, results, bare)
-    plot(args.plot, everything, bare)
+        show_rounds(database, rounds, args.pause_ms)
+    plot(args.plot, {database: results for database, (results, _) in measured.items()}, bare)
 
 
 if __name__ == "__main__":

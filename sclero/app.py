@@ -13,6 +13,7 @@ from sclero.assessment import pages as assessment_pages
 from sclero.charting import api as charting_api
 from sclero.charting import pages as charting_pages
 from sclero.charting.choices import SessionStatus
+from sclero.core.collector import watch_pauses
 from sclero.core.db import Database, ensure_migrated
 from sclero.core.settings import Settings, get_settings
 from sclero.evaluation import api as evaluation_api
@@ -148,4 +149,5 @@ def worker_app() -> FastAPI:
         start_thread(database, reader_for(database))
     gc.collect()
     gc.freeze()  # as in a single-process serve: the collector skips start-up objects
+    watch_pauses(settings.gc_pause_warn_ms)
     return application

@@ -185,12 +185,14 @@ def _serve_one(database: Database, host: str, port: int, *, export_worker: bool)
     import uvicorn
 
     from sclero.app import create_app
+    from sclero.core.collector import watch_pauses
     from sclero.exchange.worker import reader_for, start_thread
 
     application = create_app(get_settings(), database)
     if export_worker:
         start_thread(database, reader_for(database))
     freeze_startup_objects()
+    watch_pauses(get_settings().gc_pause_warn_ms)
     # Sclero reads X-Forwarded-For itself, and only from SCLERO_TRUSTED_PROXIES (web/deps.py).
     uvicorn.run(
         application,

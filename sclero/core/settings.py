@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         description="A sign-in (page or API) unused for this long ends (ASVS 4.0 V3.3.2, L2)",
     )
     secure_cookies: bool = False
+    gc_pause_warn_ms: float = Field(
+        default=50,
+        ge=0,
+        description="A serving worker logs every garbage-collector pause at least this long",
+    )
     sign_in_max_failures_account: int = Field(
         default=5, ge=1, description="Failed sign-ins of one account in the window before a lock"
     )
