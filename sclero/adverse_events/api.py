@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from sclero.adverse_events import service
 from sclero.adverse_events.schemas import (
@@ -12,19 +12,17 @@ from sclero.adverse_events.schemas import (
     AdverseEventReview,
     AdverseEventUpdate,
 )
-from sclero.core.auth import Role
-from sclero.web.deps import UoW, allow
+from sclero.web.deps import UoW, may
 from sclero.web.versions import IfMatch, etag
 
 router = APIRouter(prefix="/api/v1", tags=["adverse events"])
-CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
 
 
 @router.post(
     "/patients/{patient_id}/adverse-events",
     response_model=AdverseEventOut,
     status_code=201,
-    dependencies=[CLINICAL],
+    dependencies=[may(service.report)],
 )
 def report(patient_id: int, data: AdverseEventIn, uow: UoW) -> AdverseEventOut:
     """Report a complication; the response carries its triage (urgent_care first)."""
@@ -34,13 +32,15 @@ def report(patient_id: int, data: AdverseEventIn, uow: UoW) -> AdverseEventOut:
 @router.get(
     "/patients/{patient_id}/adverse-events",
     response_model=list[AdverseEventOut],
-    dependencies=[CLINICAL],
+    dependencies=[may(service.list_events)],
 )
 def list_events(patient_id: int, uow: UoW) -> list[AdverseEventOut]:
     return [AdverseEventOut.model_validate(e) for e in service.list_events(uow, patient_id)]
 
 
-@router.patch("/adverse-events/{event_id}", response_model=AdverseEventOut, dependencies=[CLINICAL])
+@router.patch(
+    "/adverse-events/{event_id}", response_model=AdverseEventOut, dependencies=[may(service.update)]
+)
 def update(
     event_id: int, data: AdverseEventUpdate, uow: UoW, version: IfMatch, response: Response
 ) -> AdverseEventOut:
@@ -54,7 +54,7 @@ def update(
 @router.post(
     "/adverse-events/{event_id}/close",
     response_model=AdverseEventOut,
-    dependencies=[Depends(allow(Role.PHYSICIAN))],
+    dependencies=[may(service.close)],
 )
 def close(
     event_id: int, data: AdverseEventClose, uow: UoW, version: IfMatch, response: Response
@@ -68,7 +68,7 @@ def close(
 @router.post(
     "/adverse-events/{event_id}/review",
     response_model=AdverseEventOut,
-    dependencies=[Depends(allow(Role.PHYSICIAN))],
+    dependencies=[may(service.review)],
 )
 def review(event_id: int, data: AdverseEventReview, uow: UoW) -> AdverseEventOut:
     """A physician reviews an urgent event: its hold on new sessions is lifted (audited)."""

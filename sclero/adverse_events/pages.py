@@ -29,6 +29,7 @@ from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import Database, UnitOfWork
 from sclero.core.errors import DomainError, Forbidden, PreconditionFailed, PreconditionRequired
+from sclero.core.use_case import allowed, roles_of
 from sclero.patients import service as patients
 from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import FormValues, domain_errors, form_values, validate
@@ -157,7 +158,7 @@ def close(
     request: Request, event_id: int, actor: PageActor, db: DB, values: FormValues
 ) -> Response:
     """A physician closes an event with its outcome."""
-    if actor.role != Role.PHYSICIAN:
+    if not allowed(actor, service.close):
         raise Forbidden(f"Your role ({actor.role}) may not close an adverse event.")
     data, errors = validate(
         AdverseEventClose,
@@ -171,7 +172,7 @@ def review(
     request: Request, event_id: int, actor: PageActor, db: DB, values: FormValues
 ) -> Response:
     """A physician reviews an urgent event, lifting its hold on new sessions."""
-    if actor.role != Role.PHYSICIAN:
+    if not allowed(actor, service.review):
         raise Forbidden(f"Your role ({actor.role}) may not review an urgent adverse event.")
     data, errors = validate(AdverseEventReview, {"note": values.get("note")})
     return _event_action(request, actor, db, event_id, "review", values, data, errors)
@@ -199,7 +200,7 @@ def _event_action(
     action = ACTIONS[form]
     version = form_version(values)
     with db.uow(actor) as uow:
-        uow.require_role(*service.CLINICAL_ROLES)
+        uow.require_role(*roles_of(action))
         patient_id = service.load_event(uow, event_id).patient_id
     status, conflict = 422, None
     if data is not None:

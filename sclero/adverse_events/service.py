@@ -23,6 +23,7 @@ from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, InvalidInput
 from sclero.core.protocol import current_protocol
 from sclero.core.time import clinic_now, utcnow
+from sclero.core.use_case import use_case
 from sclero.core.versioning import check_version, snapshot
 from sclero.patients import service as patients
 from sclero.patients.choices import HoldReason
@@ -35,10 +36,10 @@ if TYPE_CHECKING:
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 
 
+@use_case(*CLINICAL_ROLES)
 def report(uow: UnitOfWork, patient_id: int, data: AdverseEventIn) -> AdverseEvent:
     """Report a complication, triaged by its symptoms and its event type (the stricter wins:
     urgent care / contact clinic / routine)."""
-    uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
     if data.onset_date > uow.today():
         raise InvalidInput("The onset cannot be in the future.", field="onset_date")
@@ -83,10 +84,10 @@ def summary(event: AdverseEvent) -> str:
     return f"{kind}: {symptoms}" if symptoms else kind
 
 
+@use_case(Role.PHYSICIAN)
 def review(uow: UnitOfWork, event_id: int, data: AdverseEventReview) -> AdverseEvent:
     """A physician reviews an urgent event: the hold it placed on new sessions is lifted, with
     the physician's note (audited). The event itself stays open until it is closed."""
-    uow.require_role(Role.PHYSICIAN)
     event = load_event(uow, event_id)
     holds = [h for h in patients.holds_of(uow, HOLD_SOURCE, event.id) if h.is_open]
     if not holds:
@@ -125,12 +126,12 @@ def load_event(uow: UnitOfWork, event_id: int) -> AdverseEvent:
     return uow.get(AdverseEvent, event_id, field="event_id")
 
 
+@use_case(*CLINICAL_ROLES)
 def update(
     uow: UnitOfWork, event_id: int, data: AdverseEventUpdate, version: int | None
 ) -> AdverseEvent:
     """Re-grade an open event, or add a dated note to its management (earlier notes stay);
     made on `version` of the event (refused when someone else changed it since)."""
-    uow.require_role(*CLINICAL_ROLES)
     event = load_event(uow, event_id)
     check_version(event, version)
     before = snapshot(event, EVENT_FIELDS)
@@ -147,11 +148,11 @@ def update(
     return event
 
 
+@use_case(Role.PHYSICIAN)
 def close(
     uow: UnitOfWork, event_id: int, data: AdverseEventClose, version: int | None
 ) -> AdverseEvent:
     """A physician closes an event with its outcome, on `version` of the event."""
-    uow.require_role(Role.PHYSICIAN)
     event = load_event(uow, event_id)
     check_version(event, version)
     before = snapshot(event, EVENT_FIELDS)
@@ -203,6 +204,7 @@ def _add_management(event: AdverseEvent, note: str) -> bool:
     return True
 
 
+@use_case(*CLINICAL_ROLES)
 def list_events(uow: UnitOfWork, patient_id: int) -> list[AdverseEvent]:
     query = (
         select(AdverseEvent)

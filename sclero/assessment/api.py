@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from sclero.assessment import service
 from sclero.assessment.schemas import DuplexIn, DuplexOut, FindingIn, FindingOut
-from sclero.core.auth import Role
-from sclero.web.deps import UoW, allow
+from sclero.web.deps import UoW, may
 from sclero.web.versions import IfMatch, etag
 
 router = APIRouter(prefix="/api/v1", tags=["assessment"])
-CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
 
 
 @router.get(
-    "/patients/{patient_id}/findings", response_model=list[FindingOut], dependencies=[CLINICAL]
+    "/patients/{patient_id}/findings",
+    response_model=list[FindingOut],
+    dependencies=[may(service.list_findings)],
 )
 def list_findings(patient_id: int, uow: UoW, include_retired: bool = False) -> list[FindingOut]:
     rows = service.list_findings(uow, patient_id, include_retired)
@@ -26,13 +26,15 @@ def list_findings(patient_id: int, uow: UoW, include_retired: bool = False) -> l
     "/patients/{patient_id}/findings",
     response_model=FindingOut,
     status_code=201,
-    dependencies=[CLINICAL],
+    dependencies=[may(service.add_finding)],
 )
 def add_finding(patient_id: int, data: FindingIn, uow: UoW) -> FindingOut:
     return FindingOut.model_validate(service.add_finding(uow, patient_id, data))
 
 
-@router.put("/findings/{finding_id}", response_model=FindingOut, dependencies=[CLINICAL])
+@router.put(
+    "/findings/{finding_id}", response_model=FindingOut, dependencies=[may(service.update_finding)]
+)
 def update_finding(
     finding_id: int, data: FindingIn, uow: UoW, version: IfMatch, response: Response
 ) -> FindingOut:
@@ -42,7 +44,9 @@ def update_finding(
     return FindingOut.model_validate(finding)
 
 
-@router.delete("/findings/{finding_id}", response_model=FindingOut, dependencies=[CLINICAL])
+@router.delete(
+    "/findings/{finding_id}", response_model=FindingOut, dependencies=[may(service.retire_finding)]
+)
 def retire_finding(finding_id: int, uow: UoW, version: IfMatch, response: Response) -> FindingOut:
     """Retire a finding (resolved or entered in error); it stays in the record. If-Match
     carries its `version` as you read it (412 when stale)."""
@@ -52,7 +56,9 @@ def retire_finding(finding_id: int, uow: UoW, version: IfMatch, response: Respon
 
 
 @router.get(
-    "/patients/{patient_id}/duplex", response_model=list[DuplexOut], dependencies=[CLINICAL]
+    "/patients/{patient_id}/duplex",
+    response_model=list[DuplexOut],
+    dependencies=[may(service.list_duplex)],
 )
 def list_duplex(patient_id: int, uow: UoW) -> list[DuplexOut]:
     return [DuplexOut.model_validate(d) for d in service.list_duplex(uow, patient_id)]
@@ -62,7 +68,7 @@ def list_duplex(patient_id: int, uow: UoW) -> list[DuplexOut]:
     "/patients/{patient_id}/duplex",
     response_model=DuplexOut,
     status_code=201,
-    dependencies=[CLINICAL],
+    dependencies=[may(service.add_duplex)],
 )
 def add_duplex(patient_id: int, data: DuplexIn, uow: UoW) -> DuplexOut:
     return DuplexOut.model_validate(service.add_duplex(uow, patient_id, data))

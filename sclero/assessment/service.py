@@ -11,6 +11,7 @@ from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput
 from sclero.core.protocol import current_protocol
+from sclero.core.use_case import use_case
 from sclero.core.versioning import check_version, snapshot
 from sclero.patients import service as patients
 from sclero.rules import CaseError, Duplex, classify_vein
@@ -20,9 +21,9 @@ from sclero.rules.plausibility import plausible
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 
 
+@use_case(*CLINICAL_ROLES)
 def add_finding(uow: UnitOfWork, patient_id: int, data: FindingIn) -> VeinFinding:
     """Record a vein finding; the type comes from the diameter when the user gave none."""
-    uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
     finding = VeinFinding(patient_id=patient_id, recorded_by_id=uow.actor.user_id)
     _apply(finding, data)
@@ -33,11 +34,11 @@ def add_finding(uow: UnitOfWork, patient_id: int, data: FindingIn) -> VeinFindin
     return finding
 
 
+@use_case(*CLINICAL_ROLES)
 def update_finding(
     uow: UnitOfWork, finding_id: int, data: FindingIn, version: int | None
 ) -> VeinFinding:
     """Correct a finding, made on `version` of it (refused when someone changed it since)."""
-    uow.require_role(*CLINICAL_ROLES)
     finding = load_finding(uow, finding_id)
     check_version(finding, version)
     before = snapshot(finding, FINDING_FIELDS)
@@ -49,9 +50,9 @@ def update_finding(
     return finding
 
 
+@use_case(*CLINICAL_ROLES)
 def retire_finding(uow: UnitOfWork, finding_id: int, version: int | None) -> VeinFinding:
     """Mark a finding resolved or entered in error; it stays in the record, off the map."""
-    uow.require_role(*CLINICAL_ROLES)
     finding = load_finding(uow, finding_id)
     check_version(finding, version)
     before = snapshot(finding, FINDING_FIELDS)
@@ -89,10 +90,10 @@ def load_finding(uow: UnitOfWork, finding_id: int) -> VeinFinding:
     return uow.get(VeinFinding, finding_id, field="finding_id")
 
 
+@use_case(*CLINICAL_ROLES)
 def list_findings(
     uow: UnitOfWork, patient_id: int, include_retired: bool = False
 ) -> list[VeinFinding]:
-    uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
     rows = _findings(uow, patient_id, include_retired)
     audit.record(uow, "read", "vein_finding", patient_id=patient_id, detail={"count": len(rows)})
@@ -119,10 +120,10 @@ def case_findings(uow: UnitOfWork, patient_id: int) -> list[CaseFinding]:
     ]
 
 
+@use_case(*CLINICAL_ROLES)
 def add_duplex(uow: UnitOfWork, patient_id: int, data: DuplexIn) -> DuplexFinding:
     """Record a duplex ultrasound result; the newest scan is the one screening reads, so a scan
     dated in the future (which would hide every later result) is refused."""
-    uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
     if data.performed_on > uow.today():
         raise InvalidInput(
@@ -138,6 +139,7 @@ def add_duplex(uow: UnitOfWork, patient_id: int, data: DuplexIn) -> DuplexFindin
     return duplex
 
 
+@use_case(*CLINICAL_ROLES)
 def list_duplex(uow: UnitOfWork, patient_id: int) -> list[DuplexFinding]:
     query = (
         select(DuplexFinding)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from sclero.charting import service
 from sclero.charting.schemas import (
@@ -17,31 +17,33 @@ from sclero.charting.schemas import (
     SessionOut,
     SessionStart,
 )
-from sclero.core.auth import Role
-from sclero.web.deps import UoW, allow
+from sclero.web.deps import UoW, may
 
 router = APIRouter(prefix="/api/v1", tags=["charting"])
-CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
 
 
 @router.post(
     "/patients/{patient_id}/sessions",
     response_model=SessionOut,
     status_code=201,
-    dependencies=[CLINICAL],
+    dependencies=[may(service.start_session)],
 )
 def start_session(patient_id: int, data: SessionStart, uow: UoW) -> SessionOut:
     return SessionOut.model_validate(service.start_session(uow, patient_id, data))
 
 
 @router.get(
-    "/patients/{patient_id}/sessions", response_model=list[SessionOut], dependencies=[CLINICAL]
+    "/patients/{patient_id}/sessions",
+    response_model=list[SessionOut],
+    dependencies=[may(service.list_sessions)],
 )
 def list_sessions(patient_id: int, uow: UoW) -> list[SessionOut]:
     return [SessionOut.model_validate(s) for s in service.list_sessions(uow, patient_id)]
 
 
-@router.get("/sessions/{session_id}", response_model=SessionOut, dependencies=[CLINICAL])
+@router.get(
+    "/sessions/{session_id}", response_model=SessionOut, dependencies=[may(service.get_session)]
+)
 def get_session(session_id: int, uow: UoW) -> SessionOut:
     return SessionOut.model_validate(service.get_session(uow, session_id))
 
@@ -50,7 +52,7 @@ def get_session(session_id: int, uow: UoW) -> SessionOut:
     "/sessions/{session_id}/injections",
     response_model=ChartedInjection,
     status_code=201,
-    dependencies=[CLINICAL],
+    dependencies=[may(service.add_injection)],
 )
 def add_injection(session_id: int, data: InjectionIn, uow: UoW) -> ChartedInjection:
     """Chart an injection; 409 with given/limit/remaining when it would break a limit."""
@@ -61,7 +63,9 @@ def add_injection(session_id: int, data: InjectionIn, uow: UoW) -> ChartedInject
 
 
 @router.post(
-    "/injections/{injection_id}/void", response_model=InjectionOut, dependencies=[CLINICAL]
+    "/injections/{injection_id}/void",
+    response_model=InjectionOut,
+    dependencies=[may(service.void_injection)],
 )
 def void_injection(injection_id: int, data: InjectionVoid, uow: UoW) -> InjectionOut:
     """Void a charting error with a reason; it stays in the record and no longer counts."""
@@ -72,7 +76,7 @@ def void_injection(injection_id: int, data: InjectionVoid, uow: UoW) -> Injectio
     "/injections/{injection_id}/correct",
     response_model=ChartedInjection,
     status_code=201,
-    dependencies=[CLINICAL],
+    dependencies=[may(service.correct_injection)],
 )
 def correct_injection(injection_id: int, data: InjectionCorrection, uow: UoW) -> ChartedInjection:
     """Correct an injection: the original is voided with the reason, the correction charted
@@ -83,11 +87,15 @@ def correct_injection(injection_id: int, data: InjectionCorrection, uow: UoW) ->
     )
 
 
-@router.get("/sessions/{session_id}/tally", dependencies=[CLINICAL])
+@router.get("/sessions/{session_id}/tally", dependencies=[may(service.tally)])
 def tally(session_id: int, uow: UoW) -> dict[str, Any]:
     return service.tally(uow, session_id)
 
 
-@router.post("/sessions/{session_id}/close", response_model=SessionOut, dependencies=[CLINICAL])
+@router.post(
+    "/sessions/{session_id}/close",
+    response_model=SessionOut,
+    dependencies=[may(service.close_session)],
+)
 def close_session(session_id: int, data: SessionClose, uow: UoW) -> SessionOut:
     return SessionOut.model_validate(service.close_session(uow, session_id, data))

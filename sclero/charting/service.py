@@ -29,6 +29,7 @@ from sclero.core.errors import (
 )
 from sclero.core.protocol import current_protocol
 from sclero.core.time import utcnow
+from sclero.core.use_case import use_case
 from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.rules import (
@@ -43,9 +44,9 @@ if TYPE_CHECKING:  # the type only: charting changes patients through their serv
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 
 
+@use_case(*CLINICAL_ROLES)
 def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> TreatmentSession:
     """Open a session on the approved, consented plan once every checklist item is confirmed."""
-    uow.require_role(*CLINICAL_ROLES)
     patient = patients.lock_patient(uow, patient_id)
     opening.require_no_hold(uow, patient_id)
     plan = opening.ready_plan(uow, patient_id)
@@ -93,6 +94,7 @@ def _record_weight(uow: UnitOfWork, patient: Patient, data: SessionStart) -> Non
     patient.weight_kg = data.weight_kg
 
 
+@use_case(*CLINICAL_ROLES)
 def add_injection(
     uow: UnitOfWork, session_id: int, data: InjectionIn
 ) -> tuple[Injection, list[dict[str, Any]]]:
@@ -100,17 +102,16 @@ def add_injection(
     total over all sessions counts), and refused when the plan or the screening does not cover
     it — unless a physician owns it with a reason (audited). Returns it with the precautions to
     show now."""
-    uow.require_role(*CLINICAL_ROLES)
     session = _open_session(uow, session_id, lock=True)
     injection, precautions = injecting.chart(uow, session, data)
     uow.commit()
     return injection, precautions
 
 
+@use_case(*CLINICAL_ROLES)
 def void_injection(uow: UnitOfWork, injection_id: int, data: InjectionVoid) -> Injection:
     """Void a charting error with a reason: it stays in the record (struck through) and no longer
     counts in the tally, the interval or the chart (audited with what it was)."""
-    uow.require_role(*CLINICAL_ROLES)
     original, session = _correctable(uow, injection_id)
     _void(uow, original, data.reason)
     audit.record(
@@ -125,13 +126,13 @@ def void_injection(uow: UnitOfWork, injection_id: int, data: InjectionVoid) -> I
     return original
 
 
+@use_case(*CLINICAL_ROLES)
 def correct_injection(
     uow: UnitOfWork, injection_id: int, data: InjectionCorrection
 ) -> tuple[Injection, list[dict[str, Any]]]:
     """Correct a charted injection: the original is voided with the reason and the corrected one
     charted in its place under the same guard (limits, plan, screening), in one change; both
     audited. Returns the correction with the precautions to show now."""
-    uow.require_role(*CLINICAL_ROLES)
     original, session = _correctable(uow, injection_id)
     changes = data.model_dump(exclude_unset=True, exclude={"reason"})
     try:
@@ -159,9 +160,9 @@ def correct_injection(
     return injection, precautions
 
 
+@use_case(*CLINICAL_ROLES)
 def injection_session_id(uow: UnitOfWork, injection_id: int) -> int:
     """The session an injection was charted in (clinical roles)."""
-    uow.require_role(*CLINICAL_ROLES)
     return uow.get(Injection, injection_id, field="injection_id").session_id
 
 
@@ -209,17 +210,17 @@ def _open_session(uow: UnitOfWork, session_id: int, lock: bool = False) -> Treat
     return session
 
 
+@use_case(*CLINICAL_ROLES)
 def get_session(uow: UnitOfWork, session_id: int) -> TreatmentSession:
-    uow.require_role(*CLINICAL_ROLES)
     session = load_session(uow, session_id)
     audit.record(uow, "read", "treatment_session", session.id, patient_id=session.patient_id)
     return session
 
 
+@use_case(*CLINICAL_ROLES)
 def tally(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
     """The day's totals (every session of the patient that day: the limits are per day) against
     the limits fixed when this session started, what remains, and the engine's precautions now."""
-    uow.require_role(*CLINICAL_ROLES)
     session = load_session(uow, session_id)
     limits = injecting.limits_of(session)
     protocol = uow.protocol
@@ -251,9 +252,9 @@ def tally(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
     }
 
 
+@use_case(*CLINICAL_ROLES)
 def close_session(uow: UnitOfWork, session_id: int, data: SessionClose) -> TreatmentSession:
     """Close the session, recording compression and the aftercare instructions given."""
-    uow.require_role(*CLINICAL_ROLES)
     # The row lock first, as an injection takes it: the close waits for an injection being
     # charted (and then counts it) instead of closing under it, and both take their locks in
     # one order (the session row, then the audit chain's), so they never deadlock.
@@ -285,6 +286,7 @@ def closing_record(
     return {"given": compression_given, "advised": proposal.get("compression")}, aftercare
 
 
+@use_case(*CLINICAL_ROLES)
 def list_sessions(uow: UnitOfWork, patient_id: int) -> list[TreatmentSession]:
     query = (
         select(TreatmentSession)

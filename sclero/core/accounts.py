@@ -16,6 +16,7 @@ from sclero.core.auth import (
 )
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, InvalidInput, NotAuthenticated
+from sclero.core.use_case import use_case
 
 DEMO_PASSWORD = "sclero-demo-2026"  # noqa: S105 - published with the demo clinic; refused here
 COMMON_PASSWORDS = frozenset(
@@ -89,16 +90,16 @@ def check_password_policy(password: str, username: str) -> None:
         raise InvalidInput("The password must not contain the username.", field="password")
 
 
+@use_case(Role.ADMIN)
 def list_users(uow: UnitOfWork, *, limit: int | None = None, offset: int = 0) -> list[User]:
     """Staff accounts by username; `limit` and `offset` give one page of them."""
-    uow.require_role(Role.ADMIN)
     audit.record(uow, "read", "users")
     query = select(User).order_by(User.username, User.id).limit(limit).offset(offset)
     return list(uow.session.scalars(query))
 
 
+@use_case(Role.ADMIN)
 def count_users(uow: UnitOfWork) -> int:
-    uow.require_role(Role.ADMIN)
     return uow.session.scalar(select(func.count()).select_from(User)) or 0
 
 
@@ -106,9 +107,9 @@ def _revoke_all(uow: UnitOfWork, user_id: int) -> None:
     uow.session.execute(update(AuthToken).where(AuthToken.user_id == user_id).values(revoked=True))
 
 
+@use_case(Role.ADMIN)
 def set_active(uow: UnitOfWork, user_id: int, active: bool) -> User:
     """Deactivate (every sign-in of the user ends at once) or reactivate an account."""
-    uow.require_role(Role.ADMIN)
     user = uow.get(User, user_id, field="user_id", for_update=True)
     if user.id == uow.actor.user_id and not active:
         raise Conflict("You cannot deactivate your own account.", field="user_id")
@@ -123,9 +124,9 @@ def set_active(uow: UnitOfWork, user_id: int, active: bool) -> User:
     return user
 
 
+@use_case(Role.ADMIN)
 def reset_password(uow: UnitOfWork, user_id: int, new_password: str) -> User:
     """An admin sets a new password (e.g. a forgotten one); the user's sign-ins end."""
-    uow.require_role(Role.ADMIN)
     user = uow.get(User, user_id, field="user_id", for_update=True)
     check_password_policy(new_password, user.username)
     user.password_hash = hash_password(new_password)

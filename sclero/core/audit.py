@@ -26,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from sclero.core.db import PENDING_READS, Actor, Base, UnitOfWork
 from sclero.core.time import utcnow
+from sclero.core.use_case import use_case
 from sclero.core.versioning import Versioned, changed, label_of, snapshot, stale
 
 
@@ -314,6 +315,7 @@ def _write_reads(session: Session) -> None:
     session.add(_entry(reads[0].actor, "read", "record", None, patient_id, detail))
 
 
+@use_case("admin")
 def list_entries(
     uow: UnitOfWork,
     *,
@@ -325,7 +327,6 @@ def list_entries(
 ) -> list[AuditEntry]:
     """Audit entries, newest first, filtered (admins only). The reading is itself audited, with
     its filters and the entries it showed: who looked at whose access history is on record."""
-    uow.require_role("admin")
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
     if patient_id is not None:
         query = query.where(AuditEntry.patient_id == patient_id)

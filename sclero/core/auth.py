@@ -18,6 +18,7 @@ from sclero.core.db import Actor, Base, Timestamped, UnitOfWork
 from sclero.core.errors import Conflict, InvalidInput, NotAuthenticated
 from sclero.core.settings import Settings
 from sclero.core.time import utcnow
+from sclero.core.use_case import use_case
 
 
 class Role(StrEnum):
@@ -89,11 +90,11 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@use_case(Role.ADMIN)
 def create_user(
     uow: UnitOfWork, *, username: str, full_name: str, role: str, password: str
 ) -> User:
     """Add a staff user (admins only, or the system actor at set-up)."""
-    uow.require_role(Role.ADMIN)
     if role not in Role.__members__.values():
         raise InvalidInput(f"Unknown role {role!r}; choose one of {', '.join(Role)}.", "role")
     username = username.strip().lower()

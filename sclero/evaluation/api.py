@@ -4,30 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 
-from sclero.core.auth import Role
 from sclero.evaluation import service
 from sclero.evaluation.schemas import EvaluationIn, EvaluationOut
-from sclero.web.deps import UoW, allow
+from sclero.web.deps import UoW, may
 from sclero.web.versions import IfMatch
 
 router = APIRouter(prefix="/api/v1", tags=["evaluation"])
-CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
 
 
-@router.post("/evaluate", dependencies=[CLINICAL])
-def evaluate(case: dict[str, Any] = Body(...)) -> dict[str, Any]:
+@router.post("/evaluate", dependencies=[may(service.run_engine)])
+def evaluate(uow: UoW, case: dict[str, Any] = Body(...)) -> dict[str, Any]:
     """Evaluate a case document with the protocol in force; returns the result document.
     Nothing is stored and no patient is identified by the case."""
-    return service.run_engine(case)
+    return service.run_engine(uow, case)
 
 
 @router.post(
     "/patients/{patient_id}/evaluations",
     response_model=EvaluationOut,
     status_code=201,
-    dependencies=[CLINICAL],
+    dependencies=[may(service.record_evaluation)],
 )
 def record_evaluation(
     patient_id: int, data: EvaluationIn, uow: UoW, version: IfMatch
@@ -37,7 +35,9 @@ def record_evaluation(
     return EvaluationOut.model_validate(service.record_evaluation(uow, patient_id, data, version))
 
 
-@router.post("/patients/{patient_id}/evaluations/preview", dependencies=[CLINICAL])
+@router.post(
+    "/patients/{patient_id}/evaluations/preview", dependencies=[may(service.preview_evaluation)]
+)
 def preview_evaluation(patient_id: int, data: EvaluationIn, uow: UoW) -> dict[str, Any]:
     return service.preview_evaluation(uow, patient_id, data)
 
@@ -45,7 +45,7 @@ def preview_evaluation(patient_id: int, data: EvaluationIn, uow: UoW) -> dict[st
 @router.get(
     "/patients/{patient_id}/evaluations",
     response_model=list[EvaluationOut],
-    dependencies=[CLINICAL],
+    dependencies=[may(service.list_evaluations)],
 )
 def list_evaluations(patient_id: int, uow: UoW) -> list[EvaluationOut]:
     return [EvaluationOut.model_validate(e) for e in service.list_evaluations(uow, patient_id)]

@@ -15,6 +15,7 @@ from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, NotFound
 from sclero.core.protocol import current_protocol
 from sclero.core.time import utcnow
+from sclero.core.use_case import use_case
 from sclero.core.versioning import check_version
 from sclero.evaluation.models import Evaluation
 from sclero.evaluation.schemas import EvaluationIn
@@ -84,8 +85,10 @@ def screen(uow: UnitOfWork, case: Case) -> EvaluationResult:
         raise InvalidInput(error.message, field=error.field) from error
 
 
-def run_engine(case: dict[str, Any]) -> dict[str, Any]:
-    """Evaluate a case document (the public contract) with the protocol in force."""
+@use_case(*CLINICAL_ROLES)
+def run_engine(uow: UnitOfWork, case: dict[str, Any]) -> dict[str, Any]:
+    """Evaluate a case document (the public contract) with the protocol in force; nothing is
+    read from or written to the record."""
     try:
         return evaluate_document(case, current_protocol())
     except CaseError as error:
@@ -104,13 +107,13 @@ def current_screening(
     return evaluation, screen(uow, build_case(uow, patient, answers, previous_sessions))
 
 
+@use_case(*CLINICAL_ROLES)
 def record_evaluation(
     uow: UnitOfWork, patient_id: int, data: EvaluationIn, version: int | None
 ) -> Evaluation:
     """Screen the patient with the protocol, store answers + result, update the coded history.
     The intake was filled on `version` of the patient's record: if someone else saved the
     history (or the details) since, it is refused and nothing is lost."""
-    uow.require_role(*CLINICAL_ROLES)
     patient = patients.load_patient(uow, patient_id)
     check_version(patient, version, patients.HISTORY)
     answers = data.model_dump(exclude={"notes"})
@@ -148,15 +151,16 @@ def record_evaluation(
     return evaluation
 
 
+@use_case(*CLINICAL_ROLES)
 def preview_evaluation(uow: UnitOfWork, patient_id: int, data: EvaluationIn) -> dict[str, Any]:
     """The engine's result for these answers without saving anything (live form feedback)."""
-    uow.require_role(*CLINICAL_ROLES)
     patient = patients.load_patient(uow, patient_id)
     result = screen(uow, build_case(uow, patient, data.model_dump(exclude={"notes"}))).to_document()
     audit.record(uow, "read", "evaluation_preview", patient_id=patient.id)
     return result
 
 
+@use_case(*CLINICAL_ROLES)
 def list_evaluations(uow: UnitOfWork, patient_id: int) -> list[Evaluation]:
     query = (
         select(Evaluation)

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import NotAuthenticated
 from sclero.exchange import bulk
@@ -20,10 +19,9 @@ from sclero.exchange.everything import everything
 from sclero.exchange.importing import import_bundle, response_bundle
 from sclero.exchange.outcome import FhirRefused, Issue, fhir_response, outcome, refusal
 from sclero.exchange.sources import Context
-from sclero.web.deps import UoW, allow
+from sclero.web.deps import UoW, may
 
 router = APIRouter(prefix="/fhir", tags=["fhir"])
-CLINICIANS = Depends(allow(Role.PHYSICIAN, Role.NURSE))
 
 
 def context(request: Request) -> Context:
@@ -56,7 +54,7 @@ def code_systems(url: Annotated[str | None, Query(max_length=300)] = None) -> Re
     return fhir_response(body)
 
 
-@router.get("/Patient/{patient_id}/$everything", dependencies=[CLINICIANS])
+@router.get("/Patient/{patient_id}/$everything", dependencies=[may(everything)])
 def patient_everything(request: Request, patient_id: int, uow: UoW) -> Response:
     """The patient's whole record as a Bundle (validated; the export is audited)."""
     body = everything(uow, patient_id, context(request))
@@ -73,7 +71,7 @@ def bearer_only(request: Request) -> None:
         raise NotAuthenticated("POST /fhir takes a bearer token (POST /api/v1/auth/token).")
 
 
-@router.post("", dependencies=[Depends(bearer_only), CLINICIANS])
+@router.post("", dependencies=[Depends(bearer_only), may(import_bundle)])
 async def transaction(
     request: Request, uow: UoW, match: Literal["ask", "confirm", "new"] = "ask"
 ) -> Response:
@@ -91,7 +89,8 @@ async def transaction(
 
 # Bulk Data export (HL7 FHIR Bulk Data Access, the async pattern). Bearer tokens only: the
 # kick-off is a GET that starts work, which a page cookie must never do on another site's behalf.
-BULK = [Depends(bearer_only), CLINICIANS]
+KICK_OFF = [Depends(bearer_only), may(bulk.kick_off)]
+BULK = [Depends(bearer_only), may(bulk.own_job)]
 KICK_OFF_PARAMS = {"_type", "_since", "_outputFormat"}
 
 
@@ -121,19 +120,19 @@ def _kick_off(
     return fhir_response(outcome([accepted]), 202, {"Content-Location": status_url})
 
 
-@router.get("/$export", dependencies=BULK)
+@router.get("/$export", dependencies=KICK_OFF)
 def export_system(request: Request, uow: UoW) -> Response:
     """Kick off an export of every patient's record and the staff (Prefer: respond-async)."""
     return _kick_off(request, uow, "system")
 
 
-@router.get("/Patient/$export", dependencies=BULK)
+@router.get("/Patient/$export", dependencies=KICK_OFF)
 def export_patients(request: Request, uow: UoW) -> Response:
     """Kick off an export of every patient's compartment (Prefer: respond-async)."""
     return _kick_off(request, uow, "patient")
 
 
-@router.get("/Group/{group_id}/$export", dependencies=BULK)
+@router.get("/Group/{group_id}/$export", dependencies=KICK_OFF)
 def export_group(request: Request, group_id: str, uow: UoW) -> Response:
     """Kick off an export of one of Sclero's built-in groups (Prefer: respond-async)."""
     return _kick_off(request, uow, "group", group_id)

@@ -20,6 +20,7 @@ from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, NotFound
 from sclero.core.settings import Settings
 from sclero.core.time import utcnow
+from sclero.core.use_case import use_case
 from sclero.exchange.fhir_types import instant
 from sclero.exchange.models import ExportJob
 from sclero.exchange.sources import RESOURCE_TYPES
@@ -93,6 +94,7 @@ def parse_since(raw: str | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+@use_case(*CLINICAL)
 def kick_off(
     uow: UnitOfWork,
     *,
@@ -105,7 +107,6 @@ def kick_off(
     base_url: str,
 ) -> ExportJob:
     """Queue an export for the signed-in clinician (audited); the worker does the work."""
-    uow.require_role(*CLINICAL)
     if output_format and output_format not in OUTPUT_FORMATS:
         raise InvalidInput("_outputFormat must be application/fhir+ndjson.", "_outputFormat")
     if kind == "group" and group_id not in GROUPS:
@@ -134,9 +135,9 @@ def _audit_detail(job: ExportJob) -> dict[str, Any]:
     return {"job": job.id, "kind": job.kind, "group": job.group_id, "types": job.types}
 
 
+@use_case(*CLINICAL)
 def own_job(uow: UnitOfWork, job_id: str) -> ExportJob:
     """The actor's own job; another user's, or an expired one, is not found."""
-    uow.require_role(*CLINICAL)
     job = uow.session.get(ExportJob, job_id[:32])
     if job is None or job.user_id != uow.actor.user_id or job.status == "cancelled":
         raise NotFound("There is no such export (it may have been cancelled or expired).")

@@ -12,6 +12,7 @@ from sclero.core import audit
 from sclero.core.auth import CLINICAL, User
 from sclero.core.db import UnitOfWork
 from sclero.core.time import utcnow
+from sclero.core.use_case import use_case
 from sclero.exchange import map_record
 from sclero.exchange.fhir_types import Resource, instant
 from sclero.exchange.sources import RESOURCE_TYPES, Context, stream_type
@@ -34,10 +35,10 @@ def patient_resources(uow: UnitOfWork, patient_id: int, ctx: Context) -> list[Re
     return resources
 
 
+@use_case(*CLINICAL)
 def everything(uow: UnitOfWork, patient_id: int, ctx: Context) -> dict[str, Any]:
     """The Bundle of a patient's whole record (clinical roles); every resource is validated
     with fhir.resources R4B, and the export is audited with the types and counts."""
-    uow.require_role(*CLINICAL)
     load_patient(uow, patient_id)
     resources = patient_resources(uow, patient_id, ctx)
     for resource in resources:

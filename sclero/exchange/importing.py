@@ -17,6 +17,7 @@ from sclero.core.auth import CLINICAL
 from sclero.core.bulk import insert_rows, reserve_ids
 from sclero.core.db import UnitOfWork
 from sclero.core.time import utcnow
+from sclero.core.use_case import use_case
 from sclero.exchange import import_codes
 from sclero.exchange.bundle_entries import (
     BUNDLE_TYPES,
@@ -330,12 +331,12 @@ def _patients(
     return targets
 
 
+@use_case(*CLINICAL)
 def import_bundle(
     uow: UnitOfWork, document: Any, *, match: Match = "ask", bundle_types: set[str] | None = None
 ) -> Result:
     """Import a Bundle as one transaction (clinical roles): patients matched or created, their
     coded history added where absent. Refuses the whole Bundle (FhirRefused) on any error."""
-    uow.require_role(*CLINICAL)
     result = Result()
     entries = validate_entries(entries_of(document, bundle_types or BUNDLE_TYPES), result)
     subjects = subjects_of(entries)

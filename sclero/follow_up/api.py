@@ -5,34 +5,34 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from sclero.core.auth import Role
 from sclero.core.errors import InvalidInput
 from sclero.follow_up import service
 from sclero.follow_up.schemas import FollowUpIn, FollowUpOut, PhotoMeta, PhotoOut
-from sclero.web.deps import UoW, allow
+from sclero.web.deps import UoW, may
 from sclero.web.errors import field_of, readable
 
 router = APIRouter(prefix="/api/v1", tags=["follow-up"])
-CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
 
 
 @router.post(
     "/patients/{patient_id}/follow-ups",
     response_model=FollowUpOut,
     status_code=201,
-    dependencies=[CLINICAL],
+    dependencies=[may(service.record_follow_up)],
 )
 def record_follow_up(patient_id: int, data: FollowUpIn, uow: UoW) -> FollowUpOut:
     return FollowUpOut.model_validate(service.record_follow_up(uow, patient_id, data))
 
 
 @router.get(
-    "/patients/{patient_id}/follow-ups", response_model=list[FollowUpOut], dependencies=[CLINICAL]
+    "/patients/{patient_id}/follow-ups",
+    response_model=list[FollowUpOut],
+    dependencies=[may(service.list_follow_ups)],
 )
 def list_follow_ups(patient_id: int, uow: UoW) -> list[FollowUpOut]:
     return [FollowUpOut.model_validate(f) for f in service.list_follow_ups(uow, patient_id)]
@@ -42,7 +42,7 @@ def list_follow_ups(patient_id: int, uow: UoW) -> list[FollowUpOut]:
     "/patients/{patient_id}/photos",
     response_model=PhotoOut,
     status_code=201,
-    dependencies=[CLINICAL],
+    dependencies=[may(service.add_photo)],
 )
 async def upload_photo(
     patient_id: int,
@@ -67,19 +67,23 @@ async def upload_photo(
     return PhotoOut.model_validate(photo)
 
 
-@router.get("/patients/{patient_id}/photos", response_model=list[PhotoOut], dependencies=[CLINICAL])
+@router.get(
+    "/patients/{patient_id}/photos",
+    response_model=list[PhotoOut],
+    dependencies=[may(service.list_photos)],
+)
 def list_photos(patient_id: int, uow: UoW) -> list[PhotoOut]:
     return [PhotoOut.model_validate(p) for p in service.list_photos(uow, patient_id)]
 
 
-@router.get("/photos/{photo_id}", dependencies=[CLINICAL])
+@router.get("/photos/{photo_id}", dependencies=[may(service.photo_content)])
 def photo(photo_id: int, uow: UoW) -> Response:
     """The photo as kept: re-encoded at upload, without its metadata."""
     meta, content = service.photo_content(uow, photo_id)
     return photo_response(meta.content_type, content)
 
 
-@router.get("/photos/{photo_id}/thumbnail", dependencies=[CLINICAL])
+@router.get("/photos/{photo_id}/thumbnail", dependencies=[may(service.photo_content)])
 def thumbnail(photo_id: int, uow: UoW) -> Response:
     """The photo made small (at most 480 pixels a side), for galleries."""
     meta, content = service.photo_content(uow, photo_id, thumbnail=True)

@@ -15,6 +15,7 @@ from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, NotFound
 from sclero.core.settings import get_settings
 from sclero.core.time import clinic_date, local_date
+from sclero.core.use_case import use_case
 from sclero.follow_up import images
 from sclero.follow_up.models import FollowUp, Photo, RegionClearance
 from sclero.follow_up.photo_store import MAX_BYTES, PhotoStore, sniff_type
@@ -25,9 +26,9 @@ from sclero.rules.vocabulary import label_of
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 
 
+@use_case(*CLINICAL_ROLES)
 def record_follow_up(uow: UnitOfWork, patient_id: int, data: FollowUpIn) -> FollowUp:
     """Record a follow-up visit: clearance per treated region on the 0–3 scale, satisfaction."""
-    uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
     if data.performed_on > uow.today():
         raise InvalidInput("A follow-up cannot be recorded for a future date.", "performed_on")
@@ -78,6 +79,7 @@ def _require_treated(uow: UnitOfWork, patient_id: int, data: FollowUpIn) -> None
         )
 
 
+@use_case(*CLINICAL_ROLES)
 def list_follow_ups(uow: UnitOfWork, patient_id: int) -> list[FollowUp]:
     query = (
         select(FollowUp)
@@ -112,12 +114,12 @@ def store() -> PhotoStore:
     return PhotoStore(get_settings().photo_dir)
 
 
+@use_case(*CLINICAL_ROLES)
 def add_photo(uow: UnitOfWork, patient_id: int, meta: PhotoMeta, content: bytes) -> Photo:
     """Keep a clinical photo (JPEG or PNG), decoded and re-encoded without its metadata (EXIF,
     GPS) and with a thumbnail: files on disk by hash, metadata in the database. The row is
     inserted first and the files written before the commit; a commit that fails removes the
     files this call created, so no file is left without its row nor a row without its file."""
-    uow.require_role(*CLINICAL_ROLES)
     patients.load_patient(uow, patient_id)
     if not content:
         raise InvalidInput("The photo file is empty.", field="file")
@@ -195,17 +197,18 @@ def load_follow_up(uow: UnitOfWork, follow_up_id: int, patient_id: int) -> Follo
     return follow_up
 
 
+@use_case(*CLINICAL_ROLES)
 def list_photos(uow: UnitOfWork, patient_id: int) -> list[Photo]:
     query = select(Photo).where(Photo.patient_id == patient_id).order_by(Photo.taken_on, Photo.id)
     return patients.read_record(uow, patient_id, "photo", query)
 
 
+@use_case(*CLINICAL_ROLES)
 def photo_content(
     uow: UnitOfWork, photo_id: int, *, thumbnail: bool = False
 ) -> tuple[Photo, bytes]:
     """A photo's bytes, or its thumbnail's (audited like every read of patient data). A photo
     kept before thumbnails existed serves its full image."""
-    uow.require_role(*CLINICAL_ROLES)
     photo = uow.get(Photo, photo_id, field="photo_id")
     digest = (thumbnail and photo.thumbnail_sha256) or photo.sha256
     try:
@@ -226,9 +229,9 @@ class TreatedSession:
     sites: tuple[tuple[str, str], ...]
 
 
+@use_case(*CLINICAL_ROLES)
 def treated_sessions(uow: UnitOfWork, patient_id: int) -> list[TreatedSession]:
     """The patient's sessions that charted injections, newest first (what a follow-up scores)."""
-    uow.require_role(*CLINICAL_ROLES)
     return [
         TreatedSession(
             s.id, s.started_at, s.status, tuple(sorted({(i.side, i.region) for i in s.injections}))

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from sclero.core.auth import Role
 from sclero.core.schemas import Page
 from sclero.patients import service
 from sclero.patients.models import Patient
@@ -19,15 +18,13 @@ from sclero.patients.schemas import (
     PatientSummary,
     PatientUpdate,
 )
-from sclero.web.deps import UoW, allow
+from sclero.web.deps import UoW, may
 from sclero.web.versions import IfMatch, etag
 
 router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
-IDENTITY = Depends(allow(Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK))
-CLINICAL = Depends(allow(Role.PHYSICIAN, Role.NURSE))
 
 
-@router.get("", response_model=Page[PatientSummary], dependencies=[IDENTITY])
+@router.get("", response_model=Page[PatientSummary], dependencies=[may(service.search_patients)])
 def list_patients(
     uow: UoW,
     q: Annotated[str | None, Query(max_length=100, description="name or record number")] = None,
@@ -47,12 +44,14 @@ def list_patients(
     )
 
 
-@router.post("", response_model=PatientOut, status_code=201, dependencies=[IDENTITY])
+@router.post(
+    "", response_model=PatientOut, status_code=201, dependencies=[may(service.create_patient)]
+)
 def create_patient(data: PatientIn, uow: UoW) -> PatientOut:
     return PatientOut.model_validate(service.create_patient(uow, data))
 
 
-@router.get("/{patient_id}", response_model=PatientOut, dependencies=[IDENTITY])
+@router.get("/{patient_id}", response_model=PatientOut, dependencies=[may(service.get_patient)])
 def get_patient(patient_id: int, uow: UoW, response: Response) -> PatientOut:
     """The patient's details; the ETag is the record's version (send it back as If-Match)."""
     patient = service.get_patient(uow, patient_id)
@@ -60,7 +59,9 @@ def get_patient(patient_id: int, uow: UoW, response: Response) -> PatientOut:
     return PatientOut.model_validate(patient)
 
 
-@router.patch("/{patient_id}", response_model=PatientOut, dependencies=[IDENTITY])
+@router.patch(
+    "/{patient_id}", response_model=PatientOut, dependencies=[may(service.update_patient)]
+)
 def update_patient(
     patient_id: int, data: PatientUpdate, uow: UoW, version: IfMatch, response: Response
 ) -> PatientOut:
@@ -71,7 +72,9 @@ def update_patient(
     return PatientOut.model_validate(patient)
 
 
-@router.get("/{patient_id}/history", response_model=HistoryOut, dependencies=[CLINICAL])
+@router.get(
+    "/{patient_id}/history", response_model=HistoryOut, dependencies=[may(service.get_history)]
+)
 def get_history(patient_id: int, uow: UoW, response: Response) -> HistoryOut:
     """The coded history; the ETag is the record's version (send it back as If-Match)."""
     patient = service.get_history(uow, patient_id)
@@ -79,7 +82,9 @@ def get_history(patient_id: int, uow: UoW, response: Response) -> HistoryOut:
     return _history(patient)
 
 
-@router.put("/{patient_id}/history", response_model=HistoryOut, dependencies=[CLINICAL])
+@router.put(
+    "/{patient_id}/history", response_model=HistoryOut, dependencies=[may(service.set_history)]
+)
 def set_history(
     patient_id: int, data: HistoryIn, uow: UoW, version: IfMatch, response: Response
 ) -> HistoryOut:

@@ -15,6 +15,7 @@ from sclero.core.bulk import reserve_ids
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, PossibleDuplicate
 from sclero.core.time import utcnow
+from sclero.core.use_case import use_case
 from sclero.core.versioning import check_version, snapshot
 from sclero.patients import search
 from sclero.patients.choices import HoldReason
@@ -34,11 +35,11 @@ CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 Row = TypeVar("Row")
 
 
+@use_case(*IDENTITY_ROLES)
 def create_patient(uow: UnitOfWork, data: PatientIn) -> Patient:
     """Register a new patient and give them a record number. When a patient with the same name
     and birth date is registered already, it is refused (409, naming them) until the user
     confirms this is another person (`confirm_not_duplicate`)."""
-    uow.require_role(*IDENTITY_ROLES)
     same = same_person(uow, data.first_name, data.last_name, data.birth_date)
     if same and not data.confirm_not_duplicate:
         raise duplicate_warning(same)
@@ -102,10 +103,9 @@ def read_record(
     patient_id: int,
     entity: str,
     query: Select[Row],
-    roles: Sequence[str] = CLINICAL_ROLES,
 ) -> list[Row]:
-    """One kind of row from a patient's record: role-checked, and audited as one read."""
-    uow.require_role(*roles)
+    """One kind of row from a patient's record, audited as one read (for a use case, which
+    declares its roles)."""
     load_patient(uow, patient_id)
     rows = list(uow.session.scalars(query))
     audit.record(uow, "read", entity, patient_id=patient_id, detail={"count": len(rows)})
@@ -134,20 +134,20 @@ def lock_patient(uow: UnitOfWork, patient_id: int) -> Patient:
     return uow.get(Patient, patient_id, field="patient_id", for_update=True)
 
 
+@use_case(*IDENTITY_ROLES)
 def get_patient(uow: UnitOfWork, patient_id: int) -> Patient:
     """Read one patient's identity (audited)."""
-    uow.require_role(*IDENTITY_ROLES)
     patient = load_patient(uow, patient_id)
     audit.record(uow, "read", "patient", patient.id, patient_id=patient.id)
     return patient
 
 
+@use_case(*IDENTITY_ROLES)
 def update_patient(
     uow: UnitOfWork, patient_id: int, data: PatientUpdate, version: int | None
 ) -> Patient:
     """Correct the patient's details, made on `version` of the record (refused when someone
     else changed it since); audited with the old and new value of each field."""
-    uow.require_role(*IDENTITY_ROLES)
     patient = load_patient(uow, patient_id)
     check_version(patient, version, "patient's record")
     changes = data.model_dump(exclude_unset=True)
@@ -159,6 +159,7 @@ def update_patient(
     return patient
 
 
+@use_case(*IDENTITY_ROLES)
 def search_patients(
     uow: UnitOfWork,
     *,
@@ -170,7 +171,6 @@ def search_patients(
 ) -> tuple[list[Patient], int]:
     """Patients matching a name (or record number), birth date and phone, by name; audited.
     Every typed word must match; each is answered from the search-term index (see search.py)."""
-    uow.require_role(*IDENTITY_ROLES)
     query = select(Patient)
     if q is not None and q.strip():
         words = search.query_words(q)
@@ -211,18 +211,18 @@ def _terms_starting(kind: str, word: str) -> Select[Any]:
     return query
 
 
+@use_case(*CLINICAL_ROLES)
 def get_history(uow: UnitOfWork, patient_id: int) -> Patient:
     """The patient with their coded history, medications and allergies (clinical roles; audited)."""
-    uow.require_role(*CLINICAL_ROLES)
     patient = load_patient(uow, patient_id)
     audit.record(uow, "read", "history", patient.id, patient_id=patient.id)
     return patient
 
 
+@use_case(*CLINICAL_ROLES)
 def set_history(uow: UnitOfWork, patient_id: int, data: HistoryIn, version: int | None) -> Patient:
     """Replace the coded history, medications and allergies with what the intake recorded, made
     on `version` of the record: a stale save is refused, so nobody's allergy is lost."""
-    uow.require_role(*CLINICAL_ROLES)
     patient = load_patient(uow, patient_id)
     check_version(patient, version, HISTORY)
     replace_history(uow, patient, data)
@@ -314,11 +314,11 @@ def open_holds(uow: UnitOfWork, patient_id: int | None = None) -> list[PatientHo
     return list(uow.session.scalars(query.order_by(PatientHold.placed_at, PatientHold.id)))
 
 
+@use_case(*IDENTITY_ROLES)
 def clinic_holds(uow: UnitOfWork, *, limit: int, offset: int = 0) -> tuple[list[PlainRow], int]:
     """One page of the holds awaiting a physician's review, oldest first, each with its patient's
     name (plain rows: reason, summary, source_id, placed_at, patient_id, first_name, last_name),
     and how many there are in all (Today; audited)."""
-    uow.require_role(*IDENTITY_ROLES)
     waiting = PatientHold.reviewed_at.is_(None)
     total = uow.session.scalar(select(func.count()).select_from(PatientHold).where(waiting)) or 0
     query = (

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sclero.core import audit
-from sclero.core.auth import Role
 from sclero.core.db import Database, UnitOfWork
 from sclero.core.errors import (
     ContraindicationError,
@@ -18,6 +17,7 @@ from sclero.core.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
+from sclero.core.use_case import allowed
 from sclero.evaluation import service as evaluations
 from sclero.patients import service as patients
 from sclero.planning import service
@@ -108,7 +108,7 @@ def edit_item(
     values: FormValues,
 ) -> Response:
     """A physician changes one item; the reason for departing from the proposal is required."""
-    if actor.role != Role.PHYSICIAN:  # the service checks too; refuse before reading the form
+    if not allowed(actor, service.edit_item):  # refused before the form is read
         raise Forbidden(f"Your role ({actor.role}) may not change a treatment plan.")
     version = form_version(values)
     data, errors = validate(PlanItemEdit, values)
@@ -243,7 +243,7 @@ def _plan_page(
             uow,
             [plan.created_by_id, plan.approved_by_id, consent.witnessed_by_id if consent else None],
         ),
-        "can_edit": uow.actor.role == Role.PHYSICIAN and plan.status == PlanStatus.DRAFT,
+        "can_edit": allowed(uow.actor, service.edit_item) and plan.status == PlanStatus.DRAFT,
         "can_sign": consent is None and plan.status == PlanStatus.APPROVED,
         "clinic": request.app.state.settings,
         "edit": edit or {},

@@ -18,6 +18,7 @@ from sclero.core.errors import (
 )
 from sclero.core.protocol import current_protocol
 from sclero.core.time import utcnow
+from sclero.core.use_case import use_case
 from sclero.core.versioning import check_version, snapshot
 from sclero.evaluation import service as evaluations
 from sclero.patients import service as patients
@@ -30,11 +31,11 @@ from sclero.rules import EvaluationResult, ScreeningFinding
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 
 
+@use_case(Role.PHYSICIAN)
 def propose_plan(uow: UnitOfWork, patient_id: int, data: PlanIn) -> TreatmentPlan:
     """A draft plan from the engine, for the latest screening answers and today's findings.
     The interval between sessions does not bar a plan: it is checked when a session is booked
     and when it starts."""
-    uow.require_role(Role.PHYSICIAN)
     evaluation, result = evaluations.current_screening(uow, patient_id)
     refuse_if_blocked(result)
     plan = plan_from_result(patient_id, evaluation.id, evaluation.answers["weight_kg"], result)
@@ -154,13 +155,14 @@ def load_plan(uow: UnitOfWork, plan_id: int) -> TreatmentPlan:
     return uow.get(TreatmentPlan, plan_id, field="plan_id")
 
 
+@use_case(*CLINICAL_ROLES)
 def get_plan(uow: UnitOfWork, plan_id: int) -> TreatmentPlan:
-    uow.require_role(*CLINICAL_ROLES)
     plan = load_plan(uow, plan_id)
     audit.record(uow, "read", "treatment_plan", plan.id, patient_id=plan.patient_id)
     return plan
 
 
+@use_case(*CLINICAL_ROLES)
 def list_plans(uow: UnitOfWork, patient_id: int) -> list[TreatmentPlan]:
     query = (
         select(TreatmentPlan)
@@ -171,10 +173,10 @@ def list_plans(uow: UnitOfWork, patient_id: int) -> list[TreatmentPlan]:
     return patients.read_record(uow, patient_id, "treatment_plan", query)
 
 
+@use_case(Role.PHYSICIAN)
 def edit_item(uow: UnitOfWork, item_id: int, data: PlanItemEdit, version: int | None) -> PlanItem:
     """A physician departs from the proposal for one item, with a written reason; made on
     `version` of the item. The plan gets a new version too: an approval must see the edit."""
-    uow.require_role(Role.PHYSICIAN)
     item = uow.get(PlanItem, item_id, field="item_id")
     check_version(item, version)
     before = snapshot(item, ITEM_FIELDS)
@@ -207,13 +209,13 @@ def edit_item(uow: UnitOfWork, item_id: int, data: PlanItemEdit, version: int | 
     return item
 
 
+@use_case(Role.PHYSICIAN)
 def approve_plan(
     uow: UnitOfWork, plan_id: int, data: ApproveIn | None, version: int | None
 ) -> TreatmentPlan:
     """The physician approves a draft, as they saw it (`version`), on the screening as it stands
     now; a referral or relative contraindication it raises needs the physician's written reason
     (audited). Earlier approved plans of the patient are superseded."""
-    uow.require_role(Role.PHYSICIAN)
     plan = load_plan(uow, plan_id)
     if plan.status != PlanStatus.DRAFT:
         raise Conflict(f"This plan is {plan.status}; only a draft can be approved.", "plan")
@@ -254,9 +256,9 @@ ITEM_FIELDS = (
 """What an item edit's audit row keeps the old and new value of."""
 
 
+@use_case(*CLINICAL_ROLES)
 def sign_consent(uow: UnitOfWork, plan_id: int, data: ConsentIn) -> Consent:
     """Record the patient's signed consent to the plan, with the text they were given."""
-    uow.require_role(*CLINICAL_ROLES)
     plan = uow.get(TreatmentPlan, plan_id, field="plan_id", for_update=True)  # one signature
     if plan.status != PlanStatus.APPROVED:
         raise Conflict(

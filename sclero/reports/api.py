@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from sclero.reports import service
 from sclero.reports.filters import parse_filters
-from sclero.web.deps import UoW, allow
+from sclero.web.deps import UoW, may
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
-READERS = Depends(allow(*service.REPORT_READERS))
 
 
-@router.get("/reports/outcomes", dependencies=[READERS])
+@router.get("/reports/outcomes", dependencies=[may(service.outcomes_report)])
 def outcomes(request: Request, uow: UoW) -> dict[str, Any]:
     """The outcomes report (query: date_from, date_to, vein_type, region, technique, agent,
     concentration_min, concentration_max, clinician_id, sessions); shares are fractions 0–1 in

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from sclero.core.db import Database
 from sclero.core.errors import InvalidInput
+from sclero.core.use_case import allowed
 from sclero.reports import drill, pdf, service
 from sclero.reports.cache import ReportCache
 from sclero.reports.filters import CHOICES, ReportFilters, parse_filters
@@ -59,7 +60,7 @@ def dashboard(request: Request, actor: PageActor, db: DB) -> HTMLResponse:
         clinicians=clinicians,
         query=filters.query_string(),
         errors={},
-        may_drill=actor.role in service.DRILL_READERS,
+        may_drill=allowed(actor, service.drill_down),
     )
     return render(request, "reports/outcomes.html", context, actor=actor)
 

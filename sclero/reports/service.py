@@ -8,6 +8,7 @@ from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, NotFound
+from sclero.core.use_case import use_case
 from sclero.reports import drill, summary, summary_queries, work_queries
 from sclero.reports.filters import ReportFilters
 from sclero.reports.report import BUILDERS, OutcomesReport, build_report
@@ -18,30 +19,31 @@ REPORT_READERS = (Role.PHYSICIAN, Role.CLINIC_LEAD)
 """Roles that read the clinic's outcomes (aggregates over every patient; no patient named)."""
 
 
+@use_case(*REPORT_READERS)
 def outcomes_report(
     uow: UnitOfWork, filters: ReportFilters, progress: Callable[[str], None] | None = None
 ) -> OutcomesReport:
     """The clinic outcomes report for `filters`, audited as one report read (who, which report,
     which filters). It lists no patient, so no patient is named in the entry."""
-    uow.require_role(*REPORT_READERS)
     report = _build(uow, filters, progress=progress)
     audit.record(uow, "read", "report", detail={"report": "outcomes", "filters": filters.as_dict()})
     return report
 
 
+@use_case(*REPORT_READERS)
 def outcomes_figure_data(
     uow: UnitOfWork, filters: ReportFilters, key: str, computed: OutcomesReport | None = None
 ) -> OutcomesReport:
     """The headline and one table, for a figure of the dashboard (`computed`: the report the
     dashboard just ran for these filters, if the caller kept it). The dashboard's read is the
     audited one; its figures draw the same aggregates and name no patient."""
-    uow.require_role(*REPORT_READERS)
     _known_table(key)
     if computed is not None and key in computed.tables:
         return computed
     return _build(uow, filters, only={key})
 
 
+@use_case(*REPORT_READERS)
 def export_outcomes(
     uow: UnitOfWork,
     filters: ReportFilters,
@@ -51,7 +53,6 @@ def export_outcomes(
 ) -> OutcomesReport:
     """The report (or one table of it) to download as `what` (csv, pdf, json), audited as an
     export with its filters (`computed`: the whole report just run for these filters, if kept)."""
-    uow.require_role(*REPORT_READERS)
     if key is not None:
         _known_table(key)
     report = computed or _build(uow, filters, only=None if key is None else {key})
@@ -64,6 +65,7 @@ DRILL_READERS = (Role.PHYSICIAN,)
 """Roles that see the patients behind a figure (a clinic lead sees the aggregates only)."""
 
 
+@use_case(*DRILL_READERS)
 def drill_down(
     uow: UnitOfWork,
     filters: ReportFilters,
@@ -73,7 +75,6 @@ def drill_down(
 ) -> drill.DrillPage:
     """The patients behind one figure of the dashboard for `filters`, a page at a time, read
     from the dashboard's own source; audited as a report read naming every patient listed."""
-    uow.require_role(*DRILL_READERS)
     if kind not in drill.KINDS:
         raise NotFound(f"The outcomes report has no list {kind!r}.", field="kind")
     connection = uow.session.connection()
@@ -143,18 +144,18 @@ def _build(
     )
 
 
+@use_case(Role.ADMIN)
 def rebuild_summary(uow: UnitOfWork) -> None:
     """Derive the report's summary tables again from the live tables (after a bulk load or a
     migration), audited; an admin's or the operator's task."""
-    uow.require_role(Role.ADMIN)
     summary.rebuild(uow.session.connection(), uow.protocol.spec.clearance_scale.success_level)
     audit.record(uow, "rebuild", "report", detail={"report": "outcomes summary"})
     uow.commit()
 
 
+@use_case(*REPORT_READERS)
 def report_clinicians(uow: UnitOfWork) -> list[tuple[int, str]]:
     """Who performed sessions: the choices of the dashboard's clinician filter."""
-    uow.require_role(*REPORT_READERS)
     rows = uow.session.execute(work_queries.clinicians())
     return [(int(row.id), str(row.full_name)) for row in rows]
 

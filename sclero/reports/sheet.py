@@ -12,6 +12,7 @@ from sclero.charting import service as charting
 from sclero.charting.choices import SessionStatus
 from sclero.core.auth import CLINICAL
 from sclero.core.db import UnitOfWork
+from sclero.core.use_case import use_case
 from sclero.follow_up import service as follow_up
 from sclero.follow_up.service import PhotoSite
 from sclero.patients import service as patients
@@ -53,9 +54,9 @@ class RegionCourse:
         return f"{treated}. At the last check ({last.on:%d %B %Y}): {last.label}{cleared}."
 
 
+@use_case(*CLINICAL)
 def build_sheet(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
     """Everything the outcome sheet shows (clinical roles only)."""
-    uow.require_role(*CLINICAL)
     patient = patients.get_patient(uow, patient_id)
     labels = uow.protocol.clearance_labels
     scale = uow.protocol.spec.clearance_scale

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from sclero.core.auth import Role
 from sclero.core.schemas import Page
 from sclero.scheduling import service
 from sclero.scheduling.schemas import (
@@ -18,25 +17,26 @@ from sclero.scheduling.schemas import (
     StatusChange,
     Suggestions,
 )
-from sclero.web.deps import UoW, allow
+from sclero.web.deps import UoW, may
 from sclero.web.versions import IfMatch, etag
 
 router = APIRouter(prefix="/api/v1", tags=["scheduling"])
-DESK = Depends(allow(Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK))
 
 
 @router.post(
     "/patients/{patient_id}/appointments",
     response_model=AppointmentOut,
     status_code=201,
-    dependencies=[DESK],
+    dependencies=[may(service.book)],
 )
 def book(patient_id: int, data: AppointmentIn, uow: UoW) -> AppointmentOut:
     return AppointmentOut.shown_to(uow.actor.role, service.book(uow, patient_id, data))
 
 
 @router.get(
-    "/patients/{patient_id}/appointments", response_model=list[AppointmentOut], dependencies=[DESK]
+    "/patients/{patient_id}/appointments",
+    response_model=list[AppointmentOut],
+    dependencies=[may(service.patient_appointments)],
 )
 def patient_appointments(patient_id: int, uow: UoW) -> list[AppointmentOut]:
     return [
@@ -46,13 +46,15 @@ def patient_appointments(patient_id: int, uow: UoW) -> list[AppointmentOut]:
 
 
 @router.get(
-    "/patients/{patient_id}/schedule-suggestions", response_model=Suggestions, dependencies=[DESK]
+    "/patients/{patient_id}/schedule-suggestions",
+    response_model=Suggestions,
+    dependencies=[may(service.suggestions)],
 )
 def suggestions(patient_id: int, uow: UoW) -> Suggestions:
     return service.suggestions(uow, patient_id)
 
 
-@router.get("/patients/{patient_id}/calendar.ics", dependencies=[DESK])
+@router.get("/patients/{patient_id}/calendar.ics", dependencies=[may(service.patient_calendar)])
 def calendar(patient_id: int, uow: UoW) -> Response:
     return Response(
         service.patient_calendar(uow, patient_id),
@@ -61,7 +63,9 @@ def calendar(patient_id: int, uow: UoW) -> Response:
     )
 
 
-@router.get("/appointments", response_model=Page[AppointmentOut], dependencies=[DESK])
+@router.get(
+    "/appointments", response_model=Page[AppointmentOut], dependencies=[may(service.between)]
+)
 def calendar_days(
     uow: UoW,
     start: date,
@@ -80,7 +84,9 @@ def calendar_days(
 
 
 @router.post(
-    "/appointments/{appointment_id}/reschedule", response_model=AppointmentOut, dependencies=[DESK]
+    "/appointments/{appointment_id}/reschedule",
+    response_model=AppointmentOut,
+    dependencies=[may(service.reschedule)],
 )
 def reschedule(
     appointment_id: int, data: Reschedule, uow: UoW, version: IfMatch, response: Response
@@ -92,7 +98,9 @@ def reschedule(
 
 
 @router.post(
-    "/appointments/{appointment_id}/status", response_model=AppointmentOut, dependencies=[DESK]
+    "/appointments/{appointment_id}/status",
+    response_model=AppointmentOut,
+    dependencies=[may(service.change_status)],
 )
 def change_status(
     appointment_id: int, data: StatusChange, uow: UoW, version: IfMatch, response: Response

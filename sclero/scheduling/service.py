@@ -15,6 +15,7 @@ from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, InvalidInput
 from sclero.core.time import clinic_date
+from sclero.core.use_case import use_case
 from sclero.core.versioning import check_version, snapshot
 from sclero.patients import service as patients
 from sclero.rules import check_interval
@@ -84,10 +85,10 @@ def patient_live_appointments(uow: UnitOfWork, patient_id: int) -> list[Appointm
     return list(uow.session.scalars(query))
 
 
+@use_case(*DESK_ROLES)
 def book(uow: UnitOfWork, patient_id: int, data: AppointmentIn) -> Appointment:
     """Book a visit from now on, not over another of the patient's; a session sooner than the
     interval needs a physician's written reason."""
-    uow.require_role(*DESK_ROLES)
     _require_physician_for_reason(uow, data.interval_override_reason)
     patients.lock_patient(uow, patient_id)  # two bookings at once cannot both pass the check
     _require_bookable(uow, patient_id, data.starts_at, data.duration_minutes)
@@ -149,11 +150,11 @@ APPOINTMENT_FIELDS = ("starts_at", "status", "interval_override_reason", "notes"
 """What an update's audit row keeps the old and new value of."""
 
 
+@use_case(*DESK_ROLES)
 def reschedule(
     uow: UnitOfWork, appointment_id: int, data: Reschedule, version: int | None
 ) -> Appointment:
     """Move a booked appointment, on `version` of it (refused when someone changed it since)."""
-    uow.require_role(*DESK_ROLES)
     _require_physician_for_reason(uow, data.interval_override_reason)
     appointment = load_appointment(uow, appointment_id)
     check_version(appointment, version)
@@ -189,12 +190,12 @@ def reschedule(
     return appointment
 
 
+@use_case(*DESK_ROLES)
 def change_status(
     uow: UnitOfWork, appointment_id: int, data: StatusChange, version: int | None
 ) -> Appointment:
     """Mark arrived, done, cancelled or no-show; a cancellation keeps its reason. Made on
     `version` of the appointment (refused when someone changed it since)."""
-    uow.require_role(*DESK_ROLES)
     appointment = load_appointment(uow, appointment_id)
     current = AppointmentStatus(appointment.status).label.lower()
     wanted = AppointmentStatus(data.status)
@@ -224,12 +225,12 @@ def change_status(
     return appointment
 
 
+@use_case(*DESK_ROLES)
 def between(
     uow: UnitOfWork, start: date, days: int, *, limit: int, offset: int = 0
 ) -> tuple[list[Appointment], int]:
     """`limit` appointments from `offset` of the `days` days from `start`, by time, and how many
     those days hold: one page of the calendar (audited: the patients on the page)."""
-    uow.require_role(*DESK_ROLES)
     if not 1 <= days <= 31:
         raise InvalidInput("Show between 1 and 31 days.", field="days")
     begin = datetime.combine(start, datetime.min.time())
@@ -273,12 +274,12 @@ SHOWN = (
 """The columns the calendar shows: a long list loads these, never the whole ORM object."""
 
 
+@use_case(*DESK_ROLES)
 def calendar_days(
     uow: UnitOfWork, days: list[date], *, limit: int, offset: int = 0, kind: str | None = None
 ) -> list[DayList]:
     """For each day, `limit` of its appointments from `offset` (optionally of one kind) and the
     day's total, so a page stays small however busy the clinic is (audited: the patients shown)."""
-    uow.require_role(*DESK_ROLES)
     if not 1 <= len(days) <= 31:
         raise InvalidInput("Show between 1 and 31 days.", field="days")
     slices = [_day_slice(uow, day, limit, offset, kind) for day in days]
@@ -310,18 +311,19 @@ def _day_slice(
     return day, rows, total
 
 
+@use_case(*DESK_ROLES)
 def patient_appointments(uow: UnitOfWork, patient_id: int) -> list[Appointment]:
     query = (
         select(Appointment)
         .where(Appointment.patient_id == patient_id)
         .order_by(Appointment.starts_at.desc())
     )
-    return patients.read_record(uow, patient_id, "appointment", query, DESK_ROLES)
+    return patients.read_record(uow, patient_id, "appointment", query)
 
 
+@use_case(*DESK_ROLES)
 def suggestions(uow: UnitOfWork, patient_id: int, on: date | None = None) -> Suggestions:
     """The earliest date the protocol allows the next session, and when follow-up is due."""
-    uow.require_role(*DESK_ROLES)
     patients.load_patient(uow, patient_id)
     protocol = uow.protocol
     past = charting.past_sessions(uow, patient_id)
@@ -339,9 +341,9 @@ def suggestions(uow: UnitOfWork, patient_id: int, on: date | None = None) -> Sug
     )
 
 
+@use_case(*DESK_ROLES)
 def patient_calendar(uow: UnitOfWork, patient_id: int) -> bytes:
     """The patient's booked visits as an iCalendar file (no clinical detail in it)."""
-    uow.require_role(*DESK_ROLES)
     patients.load_patient(uow, patient_id)
     calendar = Calendar()
     calendar.add("prodid", "-//Sclero//Appointments//EN")

@@ -10,19 +10,18 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import ConfigDict, StringConstraints
 
 from sclero.core import accounts, audit, auth
-from sclero.core.auth import Role
 from sclero.core.db import SYSTEM_ACTOR, Database
 from sclero.core.schemas import Out, Strict
 from sclero.core.settings import Settings
 from sclero.web.deps import (
     CurrentActor,
     UoW,
-    allow,
     bearer,
     client_address,
     get_db,
     get_settings_dep,
     issue_session,
+    may,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -117,7 +116,7 @@ def me(actor: CurrentActor) -> dict[str, Any]:
 
 
 @router.post(
-    "/users", response_model=UserOut, status_code=201, dependencies=[Depends(allow(Role.ADMIN))]
+    "/users", response_model=UserOut, status_code=201, dependencies=[may(auth.create_user)]
 )
 def create_user(data: UserIn, uow: UoW) -> UserOut:
     accounts.check_password_policy(data.password, data.username)
@@ -133,7 +132,7 @@ def create_user(data: UserIn, uow: UoW) -> UserOut:
     return UserOut.model_validate(user)
 
 
-@router.get("/audit", response_model=list[AuditOut], dependencies=[Depends(allow(Role.ADMIN))])
+@router.get("/audit", response_model=list[AuditOut], dependencies=[may(audit.list_entries)])
 def audit_log(
     uow: UoW,
     patient_id: int | None = None,
@@ -149,7 +148,7 @@ def audit_log(
     return [AuditOut.model_validate(r) for r in rows]
 
 
-@router.get("/users", response_model=list[UserOut], dependencies=[Depends(allow(Role.ADMIN))])
+@router.get("/users", response_model=list[UserOut], dependencies=[may(accounts.list_users)])
 def list_users(uow: UoW) -> list[UserOut]:
     return [UserOut.model_validate(user) for user in accounts.list_users(uow)]
 
@@ -157,7 +156,7 @@ def list_users(uow: UoW) -> list[UserOut]:
 @router.post(
     "/users/{user_id}/deactivate",
     response_model=UserOut,
-    dependencies=[Depends(allow(Role.ADMIN))],
+    dependencies=[may(accounts.set_active)],
 )
 def deactivate_user(user_id: int, uow: UoW) -> UserOut:
     """The account can no longer sign in; its sessions and API tokens end at once."""
@@ -165,7 +164,7 @@ def deactivate_user(user_id: int, uow: UoW) -> UserOut:
 
 
 @router.post(
-    "/users/{user_id}/activate", response_model=UserOut, dependencies=[Depends(allow(Role.ADMIN))]
+    "/users/{user_id}/activate", response_model=UserOut, dependencies=[may(accounts.set_active)]
 )
 def activate_user(user_id: int, uow: UoW) -> UserOut:
     return UserOut.model_validate(accounts.set_active(uow, user_id, True))
@@ -174,7 +173,7 @@ def activate_user(user_id: int, uow: UoW) -> UserOut:
 @router.post(
     "/users/{user_id}/password",
     response_model=UserOut,
-    dependencies=[Depends(allow(Role.ADMIN))],
+    dependencies=[may(accounts.reset_password)],
 )
 def reset_password(user_id: int, data: PasswordIn, uow: UoW) -> UserOut:
     """An admin sets a new password; the user's sign-ins end."""
