@@ -29,8 +29,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.orm import Session
 
+from sclero.core.bulk import insert_rows
 from sclero.core.db import make_engine, upgrade_database
-from sclero.demo.bulk import insert_rows
 from sclero.demo.generator import generate_clinic
 from sclero.demo.store import WRITE_ORDER
 from sclero.models import metadata
@@ -57,7 +57,7 @@ def baseline(source: Engine, target: Engine) -> float:
         for name in COPIED:
             for rows in _batches(reading, name):
                 started = time.perf_counter()
-                insert_rows(session, metadata.tables[name], rows)
+                insert_rows(session.connection(), metadata.tables[name], rows)
                 session.commit()
                 if name != "users":
                     seconds += time.perf_counter() - started

@@ -14,7 +14,7 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from sclero.core.audit import chain_rows
-from sclero.demo.bulk import insert_rows
+from sclero.core.bulk import insert_rows
 from sclero.models import metadata
 from sclero.rules import Protocol
 
@@ -100,7 +100,7 @@ def write_tables(session: Session, by_table: dict[str, list[dict[str, Any]]]) ->
             table: Table = metadata.tables[name]
             if name == "audit_log":
                 chain_rows(session.connection(), rows)
-            counts[name] = insert_rows(session, table, rows)
+            counts[name] = insert_rows(session.connection(), table, rows)
     return counts
 
 

@@ -8,10 +8,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Row as SqlRow
 from sqlalchemy import Select, Table, func, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from sclero.core import audit
 from sclero.core.auth import Role
-from sclero.core.bulk import reserve_ids
+from sclero.core.bulk import insert_rows, reserve_ids
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, PossibleDuplicate
 from sclero.core.time import utcnow
@@ -26,6 +27,7 @@ from sclero.patients.models import (
     PatientHold,
     PatientMedication,
     PatientSearchTerm,
+    search_term_rows,
 )
 from sclero.patients.schemas import HistoryIn, PatientIn, PatientUpdate
 
@@ -55,21 +57,26 @@ def add_patient(uow: UnitOfWork, data: PatientIn) -> Patient:
 
 
 def add_patients(uow: UnitOfWork, people: Sequence[PatientIn]) -> list[Patient]:
-    """New patients with their record numbers, inserted together (helper, as above). Their ids
-    are reserved first, so each row is inserted with its record number, never updated after."""
-    table = Patient.__table__
+    """New patients with their record numbers and search terms, inserted together (helper, as
+    above): one reservation of ids, so each row goes in with its record number, then one bulk
+    insert per table. The patients returned are in the session as rows it has read."""
+    table, terms = Patient.__table__, PatientSearchTerm.__table__
     assert isinstance(table, Table)
-    ids = reserve_ids(uow.session.connection(), table, len(people))
-    now = utcnow()  # given, not defaulted: with every value known the rows go in one executemany
-    patients = [
-        Patient(
-            id=i, mrn=mrn_of(i), created_at=now, updated_at=now, version=1,
-            **d.model_dump(exclude={"confirm_not_duplicate"}),
-        )
+    assert isinstance(terms, Table)
+    connection = uow.session.connection()
+    ids = reserve_ids(connection, table, len(people))
+    now = utcnow()
+    rows = [
+        {"id": i, "mrn": mrn_of(i), "created_at": now, "updated_at": now, "version": 1,
+         **d.model_dump(exclude={"confirm_not_duplicate"})}
         for i, d in zip(ids, people, strict=True)
     ]  # fmt: skip
+    insert_rows(connection, table, rows)
+    insert_rows(connection, terms, [t for row in rows for t in search_term_rows(row["id"], row)])
+    patients = [Patient(**row) for row in rows]
+    for patient in patients:
+        make_transient_to_detached(patient)  # inserted above: the session must not insert it
     uow.session.add_all(patients)
-    uow.session.flush()
     return patients
 
 

@@ -1,4 +1,4 @@
-"""The demo's bulk path (COPY on PostgreSQL, executemany of tuples on SQLite) stores exactly what a
+"""The bulk path (COPY on PostgreSQL, executemany of tuples on SQLite) stores exactly what a
 Core insert of the same rows stores: JSON (None as JSON null, as SQLAlchemy writes it), dates and
 times, and the Python-side defaults of the columns the rows leave out."""
 
@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Column, Connection, Date, DateTime, create_engine, insert, select, text
 from sqlalchemy.orm import Session
 
-from sclero.demo.bulk import _converter, insert_rows
+from sclero.core.bulk import _converter, insert_rows
 from sclero.models import metadata
 
 PATIENTS = metadata.tables["patients"]
@@ -40,7 +40,7 @@ def test_bulk_rows_read_back_like_core_inserts(session: Session) -> None:
         "birth_date": date(1980, 2, 29),
         "sex": "female",
     }
-    assert insert_rows(session, PATIENTS, [patient]) == 1
+    assert insert_rows(session.connection(), PATIENTS, [patient]) == 1
     shapes: list[dict[str, Any]] = [
         {"regions": None, "notes": None, "starts_at": datetime(2026, 3, 1, 8, 15)},
         {"regions": ["leg_medial", "knee_anterior"], "notes": "Zoé's «note»", "starts_at":
@@ -50,7 +50,7 @@ def test_bulk_rows_read_back_like_core_inserts(session: Session) -> None:
         core_id, bulk_id = 990_100 + 2 * number, 990_101 + 2 * number
         row = {"patient_id": 990_001, "kind": "session", **shape}  # status etc.: defaults
         session.execute(insert(APPOINTMENTS), [{"id": core_id, **row}])
-        assert insert_rows(session, APPOINTMENTS, [{"id": bulk_id, **row}]) == 1
+        assert insert_rows(session.connection(), APPOINTMENTS, [{"id": bulk_id, **row}]) == 1
         connection = session.connection()
         core, bulk = _stored(connection, core_id), _stored(connection, bulk_id)
         created = APPOINTMENTS.c.keys().index("created_at") - 1
@@ -62,7 +62,7 @@ def test_bulk_rows_read_back_like_core_inserts(session: Session) -> None:
 
 def test_bulk_insert_names_a_column_the_table_lacks(session: Session) -> None:
     with pytest.raises(KeyError, match="nickname"):
-        insert_rows(session, PATIENTS, [{"id": 1, "nickname": "x"}])
+        insert_rows(session.connection(), PATIENTS, [{"id": 1, "nickname": "x"}])
 
 
 @pytest.mark.parametrize(
