@@ -169,8 +169,7 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in plan.columns)
     target = dialect.identifier_preparer.format_table(table)
-    dbapi_connection = connection.connection
-    cursor = dbapi_connection.cursor()
+    cursor = connection.connection.cursor()
     if dialect.name == "postgresql":
         statement = f"COPY {target} ({names}) FROM STDIN"
     else:
