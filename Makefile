@@ -10,7 +10,7 @@ help: ## List the targets
 
 setup: ## Install uv (if missing) and the locked dependencies
 	@command -v uv >/dev/null || python3 -m pip install -q "uv==$(UV_VERSION)"
-	@uv sync --frozen --quiet
+	@uv sync --frozen --quiet --compile-bytecode
 
 run: setup ## Start Sclero on SQLite (migrates; demo clinic on first start)
 	uv run sclero serve
