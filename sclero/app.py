@@ -13,6 +13,7 @@ from sclero.assessment import pages as assessment_pages
 from sclero.charting import api as charting_api
 from sclero.charting import pages as charting_pages
 from sclero.charting.choices import SessionStatus
+from sclero.core import accounts, audit
 from sclero.core.collector import watch_pauses
 from sclero.core.db import Database, ensure_migrated
 from sclero.core.settings import Settings, get_settings
@@ -24,21 +25,24 @@ from sclero.follow_up import api as follow_up_api
 from sclero.follow_up import pages as follow_up_pages
 from sclero.patients import api as patients_api
 from sclero.patients import pages as patients_pages
+from sclero.patients import service as patients_service
 from sclero.planning import api as planning_api
 from sclero.planning import pages as planning_pages
 from sclero.planning.choices import PlanStatus
 from sclero.record import pages as record_pages
 from sclero.reports import api as reports_api
 from sclero.reports import pages as reports_pages
+from sclero.reports import service as reports_service
 from sclero.scheduling import api as scheduling_api
 from sclero.scheduling import pages as scheduling_pages
+from sclero.scheduling import service as scheduling_service
 from sclero.scheduling.choices import AppointmentKind, AppointmentStatus
 from sclero.web import account_pages, api_docs, auth_api, errors, openapi
 from sclero.web import pages as web_pages
 from sclero.web.headers import SecurityHeaders
 from sclero.web.limits import BodyLimit
 from sclero.web.read_only import ReadOnlyRequests
-from sclero.web.templating import PACKAGE
+from sclero.web.templating import PACKAGE, NavItem
 
 API_ROUTERS = (
     auth_api.router,
@@ -53,6 +57,17 @@ API_ROUTERS = (
     exchange_api.router,
     reports_api.router,
 )
+
+NAVIGATION: tuple[NavItem, ...] = (
+    ("Today", "/today", scheduling_service.calendar_days),
+    ("Patients", "/patients", patients_service.search_patients),
+    ("Calendar", "/calendar", scheduling_service.calendar_days),
+    ("Outcomes", "/reports/outcomes", reports_service.outcomes_report),
+    ("Audit log", "/audit", audit.list_entries),
+    ("Staff", "/admin/users", accounts.list_users),
+    ("Account", "/account", None),
+)
+"""The menu: each entry shows to the roles of the use case it opens."""
 
 PAGE_ROUTERS = (
     web_pages.router,
@@ -112,6 +127,7 @@ def create_app(
     app.add_middleware(SecurityHeaders, https_only=settings.secure_cookies)  # outermost
     app.state.settings = settings
     app.state.db = database
+    app.state.navigation = NAVIGATION
     app.state.secret = settings.resolved_secret_key()  # signs the CSRF tokens
     errors.install(app)
     openapi.install(app, OPERATIONAL_CODES)

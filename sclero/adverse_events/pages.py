@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sclero.adverse_events import service
+from sclero.adverse_events import queries, service
 from sclero.adverse_events.choices import EventStatus
 from sclero.adverse_events.schemas import (
     EVENT_LABELS,
@@ -26,11 +26,10 @@ from sclero.adverse_events.schemas import (
 )
 from sclero.charting import service as charting
 from sclero.core import audit
-from sclero.core.auth import Role
 from sclero.core.db import Database, UnitOfWork
 from sclero.core.errors import DomainError, Forbidden, PreconditionFailed, PreconditionRequired
 from sclero.core.use_case import allowed, roles_of
-from sclero.patients import service as patients
+from sclero.patients import queries as patient_queries
 from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import FormValues, domain_errors, form_values, validate
 from sclero.web.security import require_csrf
@@ -67,7 +66,7 @@ def _page(
         request,
         "adverse_events/adverse_events.html",
         {
-            "patient": patients.load_patient(uow, patient_id),
+            "patient": patient_queries.load_patient(uow, patient_id),
             "events": events,
             "reported": next((e for e in events if str(e.id) == reported), None),
             "sessions": sessions,
@@ -80,8 +79,8 @@ def _page(
             "row_values": row[2] if row else {},
             "row_errors": row[3] if row else {},
             "row_conflict": conflict,
-            "groups": service.symptoms_by_level(),
-            "urgent_sources": service.urgent_sources(),
+            "groups": queries.symptoms_by_level(),
+            "urgent_sources": queries.urgent_sources(),
             "level_titles": LEVEL_TITLES,
             "event_types": [(code, EVENT_LABELS.get(code, code)) for code in EVENT_TYPES],
             "event_labels": EVENT_LABELS,
@@ -90,8 +89,9 @@ def _page(
             "outcomes": [(code, OUTCOME_LABELS[code]) for code in OUTCOMES],
             "outcome_labels": OUTCOME_LABELS,
             "symptom_label": symptom_label,
-            "is_physician": uow.actor.role == Role.PHYSICIAN,
-            "holds": service.event_holds(uow, events),
+            "may_review": allowed(uow.actor, service.review),
+            "may_close": allowed(uow.actor, service.close),
+            "holds": queries.event_holds(uow, events),
         },
         actor=uow.actor,
         status_code=status_code,
@@ -201,7 +201,7 @@ def _event_action(
     version = form_version(values)
     with db.uow(actor) as uow:
         uow.require_role(*roles_of(action))
-        patient_id = service.load_event(uow, event_id).patient_id
+        patient_id = queries.load_event(uow, event_id).patient_id
     status, conflict = 422, None
     if data is not None:
         try:

@@ -8,15 +8,14 @@ from sqlalchemy import select
 
 from sclero.adverse_events.choices import EventStatus, Outcome
 from sclero.adverse_events.models import AdverseEvent
+from sclero.adverse_events.queries import HOLD_SOURCE, load_event, summary
 from sclero.adverse_events.schemas import (
-    EVENT_LABELS,
     AdverseEventClose,
     AdverseEventIn,
     AdverseEventReview,
     AdverseEventUpdate,
-    symptom_label,
 )
-from sclero.charting import service as charting
+from sclero.charting import queries as charting_queries
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
@@ -25,13 +24,14 @@ from sclero.core.protocol import current_protocol
 from sclero.core.time import clinic_now, utcnow
 from sclero.core.use_case import use_case
 from sclero.core.versioning import check_version, snapshot
-from sclero.patients import service as patients
+from sclero.patients import queries as patient_queries
+from sclero.patients import writes as patient_writes
 from sclero.patients.choices import HoldReason
 from sclero.rules.triage import triage_event
-from sclero.rules.vocabulary import Symptom, TriageLevel
+from sclero.rules.vocabulary import TriageLevel
 
 if TYPE_CHECKING:
-    from sclero.patients.models import PatientHold
+    pass
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 
@@ -40,13 +40,16 @@ CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 def report(uow: UnitOfWork, patient_id: int, data: AdverseEventIn) -> AdverseEvent:
     """Report a complication, triaged by its symptoms and its event type (the stricter wins:
     urgent care / contact clinic / routine)."""
-    patients.load_patient(uow, patient_id)
+    patient_queries.load_patient(uow, patient_id)
     if data.onset_date > uow.today():
         raise InvalidInput("The onset cannot be in the future.", field="onset_date")
     session_id = data.session_id
-    if session_id is not None and charting.load_session(uow, session_id).patient_id != patient_id:
+    if (
+        session_id is not None
+        and charting_queries.load_session(uow, session_id).patient_id != patient_id
+    ):
         raise InvalidInput("That session belongs to another patient.", field="session_id")
-    result = event_triage(data.event_type, data.symptoms)
+    result = _event_triage(data.event_type, data.symptoms)
     event = AdverseEvent(
         patient_id=patient_id,
         reported_by_id=uow.actor.user_id,
@@ -59,7 +62,7 @@ def report(uow: UnitOfWork, patient_id: int, data: AdverseEventIn) -> AdverseEve
     uow.session.flush()
     urgent = event.triage_level == TriageLevel.URGENT_CARE
     if urgent:
-        patients.place_hold(
+        patient_writes.place_hold(
             uow, patient_id, HoldReason.URGENT_ADVERSE_EVENT, summary(event), HOLD_SOURCE, event.id
         )
     audit.record(
@@ -74,26 +77,16 @@ def report(uow: UnitOfWork, patient_id: int, data: AdverseEventIn) -> AdverseEve
     return event
 
 
-HOLD_SOURCE = "adverse_event"
-
-
-def summary(event: AdverseEvent) -> str:
-    """The event in the clinic's words: its type and its symptoms ("Chest pain, breathlessness")."""
-    kind = EVENT_LABELS.get(event.event_type, event.event_type)
-    symptoms = ", ".join(symptom_label(code).lower() for code in event.symptoms)
-    return f"{kind}: {symptoms}" if symptoms else kind
-
-
 @use_case(Role.PHYSICIAN)
 def review(uow: UnitOfWork, event_id: int, data: AdverseEventReview) -> AdverseEvent:
     """A physician reviews an urgent event: the hold it placed on new sessions is lifted, with
     the physician's note (audited). The event itself stays open until it is closed."""
     event = load_event(uow, event_id)
-    holds = [h for h in patients.holds_of(uow, HOLD_SOURCE, event.id) if h.is_open]
+    holds = [h for h in patient_queries.holds_of(uow, HOLD_SOURCE, event.id) if h.is_open]
     if not holds:
         raise Conflict("This adverse event holds no session: nothing to review.", field="review")
     for hold in holds:
-        patients.review_hold(uow, hold, data.note)
+        patient_writes.review_hold(uow, hold, data.note)
     audit.record(
         uow,
         "review",
@@ -106,24 +99,9 @@ def review(uow: UnitOfWork, event_id: int, data: AdverseEventReview) -> AdverseE
     return event
 
 
-def event_holds(uow: UnitOfWork, events: list[AdverseEvent]) -> dict[int, PatientHold]:
-    """The hold each of these events placed, by event id (helper for the pages)."""
-    found = {}
-    for event in events:
-        if event.triage_level == TriageLevel.URGENT_CARE:
-            holds = patients.holds_of(uow, HOLD_SOURCE, event.id)
-            if holds:
-                found[event.id] = holds[-1]
-    return found
-
-
-def event_triage(event_type: str, symptoms: list[str]) -> dict[str, Any]:
+def _event_triage(event_type: str, symptoms: list[str]) -> dict[str, Any]:
     """The engine's triage of the event (its symptoms and its type), as the record keeps it."""
     return triage_event(event_type, symptoms, current_protocol()).to_document()
-
-
-def load_event(uow: UnitOfWork, event_id: int) -> AdverseEvent:
-    return uow.get(AdverseEvent, event_id, field="event_id")
 
 
 @use_case(*CLINICAL_ROLES)
@@ -163,9 +141,9 @@ def close(
     event.closed_at = utcnow()
     if data.management:
         _add_management(event, data.management)
-    reviewed = [h for h in patients.holds_of(uow, HOLD_SOURCE, event.id) if h.is_open]
+    reviewed = [h for h in patient_queries.holds_of(uow, HOLD_SOURCE, event.id) if h.is_open]
     for hold in reviewed:  # closing an urgent event is the physician's review of it
-        patients.review_hold(uow, hold, f"Closed: {Outcome(data.outcome).label}.")
+        patient_writes.review_hold(uow, hold, f"Closed: {Outcome(data.outcome).label}.")
     audit.record_change(
         uow,
         "close",
@@ -211,23 +189,4 @@ def list_events(uow: UnitOfWork, patient_id: int) -> list[AdverseEvent]:
         .where(AdverseEvent.patient_id == patient_id)
         .order_by(AdverseEvent.onset_date.desc(), AdverseEvent.id.desc())
     )
-    return patients.read_record(uow, patient_id, "adverse_event", query)
-
-
-def symptoms_by_level() -> dict[str, list[tuple[str, str]]]:
-    """The protocol's triage of each symptom, grouped by level (urgent care first), with the
-    advice it gives: what the report form and its emergency box show."""
-    rules = current_protocol().triage_rules
-    groups: dict[str, list[tuple[str, str]]] = {str(level): [] for level in TriageLevel}
-    for code in Symptom:
-        rule = rules.get(code.value)
-        if rule is not None:
-            groups[str(rule.level)].append((code.value, rule.message))
-    return groups
-
-
-def urgent_sources() -> list[str]:
-    """The sources behind the protocol's urgent-care signs."""
-    rules = current_protocol().triage_rules.values()
-    found = {s for r in rules if r.level == TriageLevel.URGENT_CARE for s in r.sources}
-    return sorted(found)
+    return patient_queries.read_record(uow, patient_id, "adverse_event", query)

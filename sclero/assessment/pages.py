@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sclero.assessment import service
+from sclero.assessment import queries, service
 from sclero.assessment.schemas import COLOURS, DuplexIn, FindingIn
 from sclero.core import audit
 from sclero.core.db import Database, UnitOfWork
@@ -40,7 +40,7 @@ def _context(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
         "findings": [f for f in rows if f.active],
         "retired": [f for f in rows if not f.active],
         "duplex": service.list_duplex(uow, patient_id),
-        "face_note": service.face_note(),
+        "face_note": queries.face_note(),
         "choices": _choices(),
         "duplex_values": {},
         "duplex_errors": {},
@@ -147,7 +147,7 @@ def edit_finding(
     data, errors = validate(FindingIn, {k: values.get(k) for k in FINDING_FIELDS})
     errors = _readable(errors)
     with db.uow(actor) as uow:
-        patient_id = service.load_finding(uow, finding_id).patient_id
+        patient_id = queries.load_finding(uow, finding_id).patient_id
     status = 422
     if data is not None:
         try:
@@ -176,7 +176,7 @@ def retire_finding(
         try:
             finding = service.retire_finding(uow, finding_id, version)
         except (PreconditionFailed, PreconditionRequired):
-            patient_id = service.load_finding(uow, finding_id).patient_id
+            patient_id = queries.load_finding(uow, finding_id).patient_id
             return _stale(request, actor, db, patient_id, {}, finding_id, version, editing=False)
         patient_id = finding.patient_id
         if not is_htmx(request):

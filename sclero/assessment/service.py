@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from sclero.assessment.models import DuplexFinding, VeinFinding
+from sclero.assessment.queries import findings_of, load_finding
 from sclero.assessment.schemas import DuplexIn, FindingIn
 from sclero.core import audit
 from sclero.core.auth import Role
@@ -13,9 +14,8 @@ from sclero.core.errors import InvalidInput
 from sclero.core.protocol import current_protocol
 from sclero.core.use_case import use_case
 from sclero.core.versioning import check_version, snapshot
-from sclero.patients import service as patients
-from sclero.rules import CaseError, Duplex, classify_vein
-from sclero.rules import VeinFinding as CaseFinding
+from sclero.patients import queries as patient_queries
+from sclero.rules import CaseError, classify_vein
 from sclero.rules.plausibility import plausible
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
@@ -24,7 +24,7 @@ CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 @use_case(*CLINICAL_ROLES)
 def add_finding(uow: UnitOfWork, patient_id: int, data: FindingIn) -> VeinFinding:
     """Record a vein finding; the type comes from the diameter when the user gave none."""
-    patients.load_patient(uow, patient_id)
+    patient_queries.load_patient(uow, patient_id)
     finding = VeinFinding(patient_id=patient_id, recorded_by_id=uow.actor.user_id)
     _apply(finding, data)
     uow.session.add(finding)
@@ -86,45 +86,21 @@ def _apply(finding: VeinFinding, data: FindingIn) -> None:
     finding.notes = data.notes
 
 
-def load_finding(uow: UnitOfWork, finding_id: int) -> VeinFinding:
-    return uow.get(VeinFinding, finding_id, field="finding_id")
-
-
 @use_case(*CLINICAL_ROLES)
 def list_findings(
     uow: UnitOfWork, patient_id: int, include_retired: bool = False
 ) -> list[VeinFinding]:
-    patients.load_patient(uow, patient_id)
-    rows = _findings(uow, patient_id, include_retired)
+    patient_queries.load_patient(uow, patient_id)
+    rows = findings_of(uow, patient_id, include_retired)
     audit.record(uow, "read", "vein_finding", patient_id=patient_id, detail={"count": len(rows)})
     return rows
-
-
-def _findings(uow: UnitOfWork, patient_id: int, include_retired: bool = False) -> list[VeinFinding]:
-    query = select(VeinFinding).where(VeinFinding.patient_id == patient_id)
-    if not include_retired:
-        query = query.where(VeinFinding.active.is_(True))
-    return list(uow.session.scalars(query.order_by(VeinFinding.id)))
-
-
-def findings_at(uow: UnitOfWork, patient_id: int, side: str, region: str) -> list[VeinFinding]:
-    """Active findings at one site (helper; no audit)."""
-    return [f for f in _findings(uow, patient_id) if f.side == side and f.region == region]
-
-
-def case_findings(uow: UnitOfWork, patient_id: int) -> list[CaseFinding]:
-    """Active findings as the engine's case takes them (helper; no audit)."""
-    return [
-        CaseFinding(str(f.id), f.side, f.region, f.vein_type, f.diameter_mm)
-        for f in _findings(uow, patient_id)
-    ]
 
 
 @use_case(*CLINICAL_ROLES)
 def add_duplex(uow: UnitOfWork, patient_id: int, data: DuplexIn) -> DuplexFinding:
     """Record a duplex ultrasound result; the newest scan is the one screening reads, so a scan
     dated in the future (which would hide every later result) is refused."""
-    patients.load_patient(uow, patient_id)
+    patient_queries.load_patient(uow, patient_id)
     if data.performed_on > uow.today():
         raise InvalidInput(
             "The duplex scan cannot be dated in the future; check the date.", field="performed_on"
@@ -146,26 +122,4 @@ def list_duplex(uow: UnitOfWork, patient_id: int) -> list[DuplexFinding]:
         .where(DuplexFinding.patient_id == patient_id)
         .order_by(DuplexFinding.performed_on.desc(), DuplexFinding.id.desc())
     )
-    return patients.read_record(uow, patient_id, "duplex_finding", query)
-
-
-def latest_duplex(uow: UnitOfWork, patient_id: int) -> Duplex | None:
-    """The newest duplex result as the engine's case takes it (helper; no audit):
-    latest scan date first, the later entry among scans of the same day."""
-    row = uow.session.scalar(
-        select(DuplexFinding)
-        .where(DuplexFinding.patient_id == patient_id)
-        .order_by(DuplexFinding.performed_on.desc(), DuplexFinding.id.desc())
-        .limit(1)
-    )
-    if row is None:
-        return None
-    return Duplex(True, row.saphenous_reflux, row.perforator_reflux, row.deep_reflux)
-
-
-def face_note() -> str:
-    """The protocol's word on treating the face (sources disagree: a physician decides)."""
-    for referral in current_protocol().referrals:
-        if referral.regions and "face" in referral.regions:
-            return referral.rule.message
-    return ""
+    return patient_queries.read_record(uow, patient_id, "duplex_finding", query)

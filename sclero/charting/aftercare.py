@@ -12,8 +12,8 @@ from sclero.charting import service
 from sclero.charting.choices import SessionStatus
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict
-from sclero.patients import service as patients
-from sclero.planning import service as planning
+from sclero.patients import queries as patient_queries
+from sclero.planning import queries as planning_queries
 from sclero.rules.vocabulary import Agent, Region, Side, VeinType
 from sclero.web.templating import PACKAGE
 
@@ -50,8 +50,8 @@ def build_sheet(uow: UnitOfWork, session_id: int) -> AftercareSheet:
     session = service.get_session(uow, session_id)
     if session.status != SessionStatus.CLOSED:
         raise Conflict("Close the session first: the sheet records what was done.", "session")
-    patient = patients.load_patient(uow, session.patient_id)
-    proposal = planning.load_plan(uow, session.plan_id).proposal
+    patient = patient_queries.load_patient(uow, session.patient_id)
+    proposal = planning_queries.load_plan(uow, session.plan_id).proposal
     protocol = uow.protocol
     compression = session.compression or {}
     advised = compression.get("advised") or {}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sclero.charting.models import Injection
-from sclero.core.auth import Role
+from sclero.core.auth import may_override
 from sclero.core.convert import to_jsonable
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import (
@@ -154,7 +154,7 @@ def require_allowed_or_override(
     """True when a physician overrides; raises when the injection may not be charted."""
     if check.allowed and not departures:
         return False
-    if reason and uow.actor.role == Role.PHYSICIAN:
+    if reason and may_override(uow.actor):
         return True
     if reason:
         raise Forbidden("Only a physician may override a limit or the plan.", "override_reason")

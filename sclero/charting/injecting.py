@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sclero.assessment import service as assessment
+from sclero.assessment import queries as assessment_queries
 from sclero.charting import guard, history
 from sclero.charting.models import Injection, TreatmentSession
 from sclero.charting.schemas import InjectionIn
@@ -13,8 +13,9 @@ from sclero.core import audit
 from sclero.core.convert import to_jsonable
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import ContraindicationError, InvalidInput
-from sclero.patients import service as patients
-from sclero.planning import service as planning
+from sclero.patients import queries as patient_queries
+from sclero.planning import checks as planning_checks
+from sclero.planning import queries as planning_queries
 from sclero.rules import EvaluationResult, SessionLimits, check_injection, check_interval
 
 
@@ -23,9 +24,11 @@ def chart(
 ) -> tuple[Injection, list[dict[str, Any]]]:
     """Check one injection against the screening now, the plan and the day's limits, and add it
     (helper: the caller commits)."""
-    plan = planning.load_plan(uow, session.plan_id)
+    plan = planning_queries.load_plan(uow, session.plan_id)
     # Re-screened at every injection: a new clot or pregnancy recorded mid-session stops it.
-    screening = planning.require_current_screening(uow, session.patient_id, plan.evaluation_id)
+    screening = planning_checks.require_current_screening(
+        uow, session.patient_id, plan.evaluation_id
+    )
     refuse_allergen(uow, session.patient_id, data.agent)
     vein_type = vein_type_of(uow, session.patient_id, data.finding_id, data.side, data.region)
     departures = departures_of(uow, session, plan, screening, data)
@@ -96,7 +99,7 @@ def departures_of(
             data.volume_ml,
         ),
         *guard.foam_departures(
-            data.technique, screening, planning.pending_decisions(screening, plan)
+            data.technique, screening, planning_checks.pending_decisions(screening, plan)
         ),
         *([] if session.interval_override_reason else guard.interval_departures(interval)),
     ]
@@ -107,7 +110,7 @@ def plan_items_at(uow: UnitOfWork, items: list[Any], side: str, region: str) -> 
         item
         for item in items
         if item.finding_id is not None
-        and (finding := assessment.load_finding(uow, item.finding_id)).side == side
+        and (finding := assessment_queries.load_finding(uow, item.finding_id)).side == side
         and finding.region == region
     ]
 
@@ -118,7 +121,7 @@ def limits_of(session: TreatmentSession) -> SessionLimits:
 
 
 def refuse_allergen(uow: UnitOfWork, patient_id: int, agent: str) -> None:
-    patient = patients.load_patient(uow, patient_id)
+    patient = patient_queries.load_patient(uow, patient_id)
     if agent in {a.allergen for a in patient.allergies}:
         raise ContraindicationError(
             f"The patient is allergic to {agent}: choose another agent.", field="agent"
@@ -130,9 +133,9 @@ def vein_type_of(
 ) -> str | None:
     """The vein type injected: the chosen finding's, else the one type mapped at that site."""
     if finding_id is None:
-        types = {f.vein_type for f in assessment.findings_at(uow, patient_id, side, region)}
+        types = {f.vein_type for f in assessment_queries.findings_at(uow, patient_id, side, region)}
         return types.pop() if len(types) == 1 else None
-    finding = assessment.load_finding(uow, finding_id)
+    finding = assessment_queries.load_finding(uow, finding_id)
     if finding.patient_id != patient_id:
         raise InvalidInput("That vein finding belongs to another patient.", field="finding_id")
     if (finding.side, finding.region) != (side, region):

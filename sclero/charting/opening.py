@@ -3,37 +3,31 @@ session as the service adds it (helpers of the service: they neither audit nor c
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from sclero.assessment import service as assessment
-from sclero.charting import history
+from sclero.assessment import queries as assessment_queries
 from sclero.charting.choices import SessionStatus
 from sclero.charting.models import TreatmentSession
 from sclero.charting.schemas import SessionStart
-from sclero.core.auth import Role
+from sclero.core.auth import may_override
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import (
     Conflict,
     ContraindicationError,
-    IntervalTooShort,
     InvalidInput,
     NeedsPhysicianDecision,
 )
 from sclero.core.time import utcnow
-from sclero.patients import service as patients
-from sclero.planning import service as planning
-from sclero.rules import check_interval, session_limits
+from sclero.patients import queries as patient_queries
+from sclero.planning import checks as planning_checks
+from sclero.planning import queries as planning_queries
+from sclero.rules import session_limits
 
 if TYPE_CHECKING:  # the type only: charting reads plans through planning's service
     from sclero.planning.models import TreatmentPlan
-
-
-def is_physician(uow: UnitOfWork) -> bool:
-    return uow.actor.role == Role.PHYSICIAN
 
 
 def require_weight_confirmed(uow: UnitOfWork, evaluated: float, data: SessionStart) -> None:
@@ -43,7 +37,7 @@ def require_weight_confirmed(uow: UnitOfWork, evaluated: float, data: SessionSta
         return
     rule = uow.protocol.session_weight_change
     change = abs(data.weight_kg - evaluated) / evaluated * 100
-    if change <= rule.max_percent or (data.weight_confirmed and is_physician(uow)):
+    if change <= rule.max_percent or (data.weight_confirmed and may_override(uow.actor)):
         return
     unconfirmed = "" if rule.confirmed else " — unconfirmed"
     raise NeedsPhysicianDecision(
@@ -62,7 +56,7 @@ def require_weight_confirmed(uow: UnitOfWork, evaluated: float, data: SessionSta
 
 def require_no_hold(uow: UnitOfWork, patient_id: int) -> None:
     """An urgent adverse event holds every new session until a physician has reviewed it."""
-    holds = patients.open_holds(uow, patient_id)
+    holds = patient_queries.open_holds(uow, patient_id)
     if holds:
         raise Conflict(
             f"No new session: {holds[0].summary} awaits a physician's review "
@@ -113,54 +107,27 @@ def require_checklist(uow: UnitOfWork, data: SessionStart) -> None:
 
 
 def plan_regions(uow: UnitOfWork, plan_id: int) -> list[str]:
-    plan = planning.load_plan(uow, plan_id)
+    plan = planning_queries.load_plan(uow, plan_id)
     regions = {
-        assessment.load_finding(uow, item.finding_id).region
+        assessment_queries.load_finding(uow, item.finding_id).region
         for item in plan.items
         if item.finding_id is not None and item.technique != "refer"
     }
     return sorted(regions)
 
 
-def require_interval(
-    uow: UnitOfWork,
-    patient_id: int,
-    on: date,
-    regions: list[str] | None,
-    override_reason: str | None,
-    *,
-    field: str,
-    remedy: str,
-) -> None:
-    """Refuse a session on `on` sooner than the protocol's interval after the last one at any of
-    `regions` — `None` meaning every region treated before, the safer reading — unless a
-    physician gives a written reason. `remedy` tells the user what a physician may do."""
-    past = history.as_previous_sessions(uow, patient_id)
-    wanted = sorted({r for s in past for r in s.regions}) if regions is None else regions
-    check = check_interval(past, on, wanted, uow.protocol)
-    if check.allowed or (override_reason and is_physician(uow)):
-        return
-    raise IntervalTooShort(
-        f"{check.message} {remedy}",
-        field=field,
-        earliest_date=str(check.earliest_date),
-        regions=list(check.conflicting_regions),
-        sources=list(check.sources),
-    )
-
-
 def ready_plan(uow: UnitOfWork, patient_id: int) -> TreatmentPlan:
     """The approved, consented plan a new session follows, with a current screening whose
     decisions are settled; refused when the patient already has an open session."""
-    plan = planning.active_plan(uow, patient_id)
+    plan = planning_queries.active_plan(uow, patient_id)
     if plan is None:
         raise Conflict("This patient has no approved treatment plan.", field="plan")
-    if planning.consent_for(uow, plan.id) is None:
+    if planning_queries.consent_for(uow, plan.id) is None:
         raise Conflict("The plan has no signed consent yet.", field="consent")
     if open_session_of(uow, patient_id) is not None:
         raise Conflict("This patient already has an open session: close it first.", "session")
-    planning.require_decided(
-        plan, planning.require_current_screening(uow, patient_id, plan.evaluation_id)
+    planning_checks.require_decided(
+        plan, planning_checks.require_current_screening(uow, patient_id, plan.evaluation_id)
     )
     return plan
 
@@ -180,6 +147,6 @@ def new_session(
         weight_kg=weight_kg,
         limits=session_limits(weight_kg, uow.protocol).to_document(),
         protocol_version=uow.protocol.version,
-        interval_override_reason=data.interval_override_reason if is_physician(uow) else None,
+        interval_override_reason=data.interval_override_reason if may_override(uow.actor) else None,
         notes=data.notes,
     )

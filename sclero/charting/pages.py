@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sclero.assessment import queries as assessment_queries
 from sclero.assessment import service as assessment
-from sclero.charting import aftercare, service
+from sclero.charting import aftercare, queries, service
 from sclero.charting.choices import SessionStatus
 from sclero.charting.schemas import (
     CHECKLIST_ITEMS,
@@ -19,10 +20,12 @@ from sclero.charting.schemas import (
     SessionClose,
     SessionStart,
 )
-from sclero.core.auth import Role
+from sclero.core.auth import may_override
 from sclero.core.db import Database, UnitOfWork
 from sclero.core.errors import DepartsFromPlan, DomainError, DoseLimitExceeded
+from sclero.patients import queries as patient_queries
 from sclero.patients import service as patients
+from sclero.planning import queries as planning_queries
 from sclero.planning import service as planning
 from sclero.rules.vocabulary import Agent, Region, Side
 from sclero.web.deps import PageActor, get_db
@@ -52,17 +55,18 @@ PARTIAL = {"X-Sclero-Partial": "1"}
 
 def _start_context(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
     sessions = service.list_sessions(uow, patient_id)  # role check + audit
-    plan = planning.active_plan(uow, patient_id)
+    plan = planning_queries.active_plan(uow, patient_id)
     findings = {f.id: f for f in assessment.list_findings(uow, patient_id)}
     return {
         "patient": patients.get_patient(uow, patient_id),
         "plan": plan,
-        "consent": planning.consent_for(uow, plan.id) if plan else None,
+        "consent": planning_queries.consent_for(uow, plan.id) if plan else None,
         "open_session": next((s for s in sessions if s.status == SessionStatus.OPEN), None),
         "findings_by_id": findings,
         "items": uow.protocol.checklist_labels,
-        "holds": patients.open_holds(uow, patient_id),
+        "holds": patient_queries.open_holds(uow, patient_id),
         "weight_rule": uow.protocol.session_weight_change,
+        "may_override": may_override(uow.actor),
     }
 
 
@@ -132,7 +136,7 @@ def _defaults(plan: Any) -> dict[str, Any]:
     if item.concentration_min is not None:
         values["concentration_percent"] = f"{item.concentration_min:g}"
     if item.technique == "foam":
-        values["liquid_gas_ratio"] = service.foam_ratio_default()
+        values["liquid_gas_ratio"] = queries.foam_ratio_default()
     return values
 
 
@@ -156,8 +160,8 @@ def _session_context(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
         "findings": list(findings.values()),
         "findings_by_id": findings,
         "tally": service.tally(uow, session_id),
-        "foam_ratio": service.foam_ratio_default(),
-        "face_note": assessment.face_note(),
+        "foam_ratio": queries.foam_ratio_default(),
+        "face_note": assessment_queries.face_note(),
         "choices": {
             "sides": [(s.value, s.label) for s in Side],
             "regions": [(r.value, r.label) for r in Region],
@@ -171,7 +175,7 @@ def _session_context(uow: UnitOfWork, session_id: int) -> dict[str, Any]:
         "notice": None,
         "close_values": {"compression_given": _compression_text(plan.compression)},
         "close_errors": {},
-        "physician": uow.actor.role == Role.PHYSICIAN,
+        "may_override": may_override(uow.actor),
         "correction": None,
     }
 
@@ -207,7 +211,9 @@ def add_injection(
     with db.uow(actor) as uow:
         context = _session_context(uow, session_id)
         kept = {k: values.get(k) for k in STICKY} if status == 200 else values
-        shown = {*INJECTION_FIELDS} - ({"override_reason"} if not context["physician"] else set())
+        shown = {*INJECTION_FIELDS} - (
+            {"override_reason"} if not context["may_override"] else set()
+        )
         context.update(
             values=kept,
             errors=errors,
@@ -298,7 +304,7 @@ def _refusal(error: DoseLimitExceeded | DepartsFromPlan) -> dict[str, Any]:
 def tally(request: Request, session_id: int, actor: PageActor, db: DB) -> HTMLResponse:
     """The live tally (HTMX partial): totals against the limits, what remains, precautions."""
     with db.uow(actor) as uow:
-        context: dict[str, Any] = {"session": service.load_session(uow, session_id)}
+        context: dict[str, Any] = {"session": queries.load_session(uow, session_id)}
         context["tally"] = service.tally(uow, session_id)
         return render(request, "charting/_tally.html", context, actor=actor)
 

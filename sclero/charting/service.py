@@ -9,9 +9,10 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from sclero.charting import guard, history, injecting, opening
+from sclero.charting import guard, history, injecting, interval, opening
 from sclero.charting.choices import SessionStatus
 from sclero.charting.models import Injection, TreatmentSession
+from sclero.charting.queries import closing_record, load_session
 from sclero.charting.schemas import (
     InjectionCorrection,
     InjectionIn,
@@ -20,20 +21,18 @@ from sclero.charting.schemas import (
     SessionStart,
 )
 from sclero.core import audit
-from sclero.core.auth import Role
+from sclero.core.auth import Role, may_override
 from sclero.core.convert import to_jsonable
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import (
     Conflict,
     InvalidInput,
 )
-from sclero.core.protocol import current_protocol
 from sclero.core.time import utcnow
 from sclero.core.use_case import use_case
-from sclero.patients import service as patients
-from sclero.planning import service as planning
+from sclero.patients import queries as patient_queries
+from sclero.planning import queries as planning_queries
 from sclero.rules import (
-    PreviousSession,
     check_injection,
 )
 from sclero.rules.dose import tally as dose_tally
@@ -47,11 +46,11 @@ CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 @use_case(*CLINICAL_ROLES)
 def start_session(uow: UnitOfWork, patient_id: int, data: SessionStart) -> TreatmentSession:
     """Open a session on the approved, consented plan once every checklist item is confirmed."""
-    patient = patients.lock_patient(uow, patient_id)
+    patient = patient_queries.lock_patient(uow, patient_id)
     opening.require_no_hold(uow, patient_id)
     plan = opening.ready_plan(uow, patient_id)
     opening.require_checklist(uow, data)
-    opening.require_interval(
+    interval.require_interval(
         uow,
         patient_id,
         uow.today(),
@@ -88,7 +87,7 @@ def _record_weight(uow: UnitOfWork, patient: Patient, data: SessionStart) -> Non
         detail={
             "weight_kg": {"old": patient.weight_kg, "new": data.weight_kg},
             "measured_at": "session start",
-            "physician_confirmed": data.weight_confirmed and opening.is_physician(uow),
+            "physician_confirmed": data.weight_confirmed and may_override(uow.actor),
         },
     )
     patient.weight_kg = data.weight_kg
@@ -191,10 +190,6 @@ def _void(uow: UnitOfWork, injection: Injection, reason: str) -> None:
     uow.session.flush()
 
 
-def load_session(uow: UnitOfWork, session_id: int) -> TreatmentSession:
-    return uow.get(TreatmentSession, session_id, field="session_id")
-
-
 def _open_session(uow: UnitOfWork, session_id: int, lock: bool = False) -> TreatmentSession:
     """The session, refused when closed; `lock` holds its row until commit (PostgreSQL), so two
     injections charted at once cannot both pass the tally."""
@@ -261,7 +256,7 @@ def close_session(uow: UnitOfWork, session_id: int, data: SessionClose) -> Treat
     session = _open_session(uow, session_id, lock=True)
     if not [i for i in session.charted if not i.voided]:
         raise Conflict("Chart at least one injection before closing the session.", "injections")
-    proposal = planning.load_plan(uow, session.plan_id).proposal
+    proposal = planning_queries.load_plan(uow, session.plan_id).proposal
     session.compression, session.aftercare = closing_record(proposal, data.compression_given)
     session.status = SessionStatus.CLOSED
     session.closed_at = utcnow()
@@ -272,20 +267,6 @@ def close_session(uow: UnitOfWork, session_id: int, data: SessionClose) -> Treat
     return session
 
 
-def closing_record(
-    proposal: dict[str, Any], compression_given: str
-) -> tuple[dict[str, Any], list[str]]:
-    """What a closed session keeps: the compression given beside the plan's advice, and the
-    aftercare instructions as the patient reads them."""
-    aftercare = [
-        str(item.get("message") or item.get("text") or item)
-        if isinstance(item, dict)
-        else str(item)
-        for item in proposal.get("aftercare", [])
-    ]
-    return {"given": compression_given, "advised": proposal.get("compression")}, aftercare
-
-
 @use_case(*CLINICAL_ROLES)
 def list_sessions(uow: UnitOfWork, patient_id: int) -> list[TreatmentSession]:
     query = (
@@ -294,19 +275,4 @@ def list_sessions(uow: UnitOfWork, patient_id: int) -> list[TreatmentSession]:
         .order_by(TreatmentSession.started_at.desc())
         .options(selectinload(TreatmentSession.injections))  # the chart counts them: no N+1
     )
-    return patients.read_record(uow, patient_id, "treatment_session", query)
-
-
-require_interval = opening.require_interval
-"""The interval rule as every step applies it (scheduling books with it)."""
-
-
-def past_sessions(uow: UnitOfWork, patient_id: int) -> list[PreviousSession]:
-    """Past sessions (clinic date, treated regions) for the engine's interval check (helper)."""
-    return history.as_previous_sessions(uow, patient_id)
-
-
-def foam_ratio_default() -> str:
-    """The protocol's usual liquid:gas ratio for foam, written as charted (e.g. "1:4")."""
-    ratio = current_protocol().spec.foam.liquid_gas_ratio
-    return f"{ratio.liquid}:{ratio.gas}"
+    return patient_queries.read_record(uow, patient_id, "treatment_session", query)

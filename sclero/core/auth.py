@@ -37,6 +37,20 @@ CLINICAL = (Role.PHYSICIAN, Role.NURSE)
 """Roles that see and chart clinical data."""
 EVERYONE = tuple(Role)
 """Every signed-in role (front desk sees identity and appointments, not clinical notes)."""
+OVERRIDERS = (Role.PHYSICIAN,)
+"""Whose written reason overrides a protocol check — an interval, a dose limit or the plan, a
+weight far from the evaluated one: a physician's clinical decision."""
+
+
+def sees_clinical(actor: Actor) -> bool:
+    """Whether pages show this actor clinical data (notes, summaries, reasons) beside identity."""
+    return actor.role in CLINICAL
+
+
+def may_override(actor: Actor) -> bool:
+    """Whether this actor's written reason overrides a protocol check (`OVERRIDERS`)."""
+    return actor.role in OVERRIDERS
+
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 MIN_PASSWORD_LENGTH = 10

@@ -15,9 +15,9 @@ from sclero.core.time import today as clinic_today
 from sclero.demo.people import age_on
 from sclero.evaluation.models import Evaluation
 from sclero.patients.models import Patient
-from sclero.patients.service import mrn_of
+from sclero.patients.queries import mrn_of
 from sclero.planning.models import Consent, TreatmentPlan
-from sclero.planning.service import plan_from_result
+from sclero.planning.queries import plan_from_result
 from sclero.rules import EvaluationResult, default_protocol, evaluate, parse_case
 
 

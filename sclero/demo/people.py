@@ -11,7 +11,7 @@ import unicodedata
 from datetime import date, timedelta
 from typing import Any
 
-from sclero.patients.service import mrn_of
+from sclero.patients.queries import mrn_of
 
 
 def _names(text: str) -> tuple[str, ...]:

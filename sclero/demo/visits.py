@@ -8,11 +8,11 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sclero.adverse_events import service as adverse_events
+from sclero.adverse_events import queries as event_queries
 from sclero.adverse_events.choices import Outcome
 from sclero.adverse_events.models import AdverseEvent
+from sclero.charting.queries import closing_record
 from sclero.charting.schemas import CHECKLIST_ITEMS
-from sclero.charting.service import closing_record
 from sclero.demo import course
 from sclero.demo.plans import TREATABLE
 from sclero.demo.store import Clinic
@@ -254,8 +254,8 @@ def _hold(clinic: Clinic, event: dict[str, Any]) -> dict[str, Any]:
         "id": clinic.ids.next("patient_holds"),
         "patient_id": event["patient_id"],
         "reason": HoldReason.URGENT_ADVERSE_EVENT.value,
-        "summary": adverse_events.summary(shown),
-        "source": adverse_events.HOLD_SOURCE,
+        "summary": event_queries.summary(shown),
+        "source": event_queries.HOLD_SOURCE,
         "source_id": event["id"],
         "placed_at": event["reported_at"],
         "placed_by_id": event["reported_by_id"],

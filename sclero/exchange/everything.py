@@ -17,7 +17,7 @@ from sclero.exchange import map_record
 from sclero.exchange.fhir_types import Resource, instant
 from sclero.exchange.sources import RESOURCE_TYPES, Context, stream_type
 from sclero.exchange.validate import validate
-from sclero.patients.service import load_patient
+from sclero.patients.queries import load_patient
 
 PRACTITIONER_REF = re.compile(r"^Practitioner/(\d+)$")
 

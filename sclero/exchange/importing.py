@@ -31,7 +31,7 @@ from sclero.exchange.codes import MRN_SYSTEM
 from sclero.exchange.outcome import FhirRefused, Issue
 from sclero.patients.models import HistoryItem, Patient, PatientAllergy, PatientMedication
 from sclero.patients.schemas import PatientIn
-from sclero.patients.service import add_patients
+from sclero.patients.writes import add_patients
 
 CURRENT_MEDICATION = {"active", "intended", "on-hold"}
 Match = str  # "ask" (refuse a name + birth date match), "confirm" (take it) or "new" (register)

@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 
 from sclero.core.db import Actor, Database, UnitOfWork
 from sclero.core.errors import DomainError
-from sclero.follow_up import service
+from sclero.follow_up import queries, service
 from sclero.follow_up.api import photo_response
 from sclero.follow_up.schemas import (
     SATISFACTION_SCALE,
@@ -20,7 +20,7 @@ from sclero.follow_up.schemas import (
     PhotoMeta,
 )
 from sclero.follow_up.service import TreatedSession
-from sclero.patients import service as patients
+from sclero.patients import queries as patient_queries
 from sclero.rules.vocabulary import Region, Side
 from sclero.web.deps import PageActor, get_db
 from sclero.web.forms import FormValues, domain_errors, validate
@@ -64,19 +64,19 @@ def _page(
         request,
         "follow_up/follow_ups.html",
         {
-            "patient": patients.load_patient(uow, patient_id),
+            "patient": patient_queries.load_patient(uow, patient_id),
             "sessions": sessions,
             "chosen": chosen,
             "sessions_by_id": {s.id: s for s in sessions},
             "follow_ups": follow_ups,
             "photos": photos,
-            "sites": service.before_after(photos),
+            "sites": queries.before_after(photos),
             "values": values,
             "errors": errors or {},
             "photo_values": photo_values or {"taken_on": uow.today().isoformat()},
             "photo_errors": photo_errors or {},
             "scale": uow.protocol.clearance_labels,
-            "summaries": {f.id: service.clearance_summary(uow, f) for f in follow_ups},
+            "summaries": {f.id: queries.clearance_summary(uow, f) for f in follow_ups},
             "satisfaction_scale": SATISFACTION_SCALE,
             "level_field": level_field,
             "sides": [(s.value, label(s.value)) for s in Side],

@@ -8,19 +8,20 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from sclero.charting import queries as charting_queries
 from sclero.charting import service as charting
 from sclero.core import audit
 from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import InvalidInput, NotFound
-from sclero.core.settings import get_settings
 from sclero.core.time import clinic_date, local_date
 from sclero.core.use_case import use_case
 from sclero.follow_up import images
 from sclero.follow_up.models import FollowUp, Photo, RegionClearance
-from sclero.follow_up.photo_store import MAX_BYTES, PhotoStore, sniff_type
+from sclero.follow_up.photo_store import MAX_BYTES, sniff_type
+from sclero.follow_up.queries import load_follow_up, store
 from sclero.follow_up.schemas import FollowUpIn, PhotoMeta
-from sclero.patients import service as patients
+from sclero.patients import queries as patient_queries
 from sclero.rules.vocabulary import label_of
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
@@ -29,7 +30,7 @@ CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 @use_case(*CLINICAL_ROLES)
 def record_follow_up(uow: UnitOfWork, patient_id: int, data: FollowUpIn) -> FollowUp:
     """Record a follow-up visit: clearance per treated region on the 0–3 scale, satisfaction."""
-    patients.load_patient(uow, patient_id)
+    patient_queries.load_patient(uow, patient_id)
     if data.performed_on > uow.today():
         raise InvalidInput("A follow-up cannot be recorded for a future date.", "performed_on")
     _require_treated(uow, patient_id, data)
@@ -50,7 +51,7 @@ def _require_treated(uow: UnitOfWork, patient_id: int, data: FollowUpIn) -> None
     """A follow-up comes after the session it follows, and scores only regions treated there
     (without a session: regions some session treated by that date)."""
     if data.session_id is not None:
-        session = charting.load_session(uow, data.session_id)
+        session = charting_queries.load_session(uow, data.session_id)
         if session.patient_id != patient_id:
             raise InvalidInput("That session belongs to another patient.", field="session_id")
         day = local_date(session.started_at)
@@ -65,7 +66,7 @@ def _require_treated(uow: UnitOfWork, patient_id: int, data: FollowUpIn) -> None
     else:
         regions = {
             region
-            for past in charting.past_sessions(uow, patient_id)
+            for past in charting_queries.past_sessions(uow, patient_id)
             if past.date <= data.performed_on
             for region in past.regions
         }
@@ -87,31 +88,7 @@ def list_follow_ups(uow: UnitOfWork, patient_id: int) -> list[FollowUp]:
         .order_by(FollowUp.performed_on.desc(), FollowUp.id.desc())
         .options(selectinload(FollowUp.clearances))  # every listing summarises them: no N+1
     )
-    return patients.read_record(uow, patient_id, "follow_up", query)
-
-
-@dataclass(frozen=True)
-class ClearanceSummary:
-    """How many of a follow-up's regions reached the protocol's success level."""
-
-    cleared: int
-    regions: int
-    text: str  # "2/3 regions 75–100 % gone"
-
-
-def clearance_summary(uow: UnitOfWork, follow_up: FollowUp) -> ClearanceSummary:
-    """The follow-up's regions at or above the clearance scale's `success_level` (the protocol's
-    clearance_scale: its sources say what counts as a success), in the scale's own words."""
-    scale = uow.protocol.spec.clearance_scale
-    success = uow.protocol.clearance_labels.get(scale.success_level, f"level {scale.success_level}")
-    cleared = sum(1 for c in follow_up.clearances if c.level >= scale.success_level)
-    regions = len(follow_up.clearances)
-    noun = "region" if regions == 1 else "regions"
-    return ClearanceSummary(cleared, regions, f"{cleared}/{regions} {noun} {success}")
-
-
-def store() -> PhotoStore:
-    return PhotoStore(get_settings().photo_dir)
+    return patient_queries.read_record(uow, patient_id, "follow_up", query)
 
 
 @use_case(*CLINICAL_ROLES)
@@ -120,7 +97,7 @@ def add_photo(uow: UnitOfWork, patient_id: int, meta: PhotoMeta, content: bytes)
     GPS) and with a thumbnail: files on disk by hash, metadata in the database. The row is
     inserted first and the files written before the commit; a commit that fails removes the
     files this call created, so no file is left without its row nor a row without its file."""
-    patients.load_patient(uow, patient_id)
+    patient_queries.load_patient(uow, patient_id)
     if not content:
         raise InvalidInput("The photo file is empty.", field="file")
     if len(content) > MAX_BYTES:
@@ -163,6 +140,7 @@ ORPHAN_GRACE_SECONDS = 15 * 60
 upload takes to commit, so a sweep never races another worker's upload."""
 
 
+@use_case(Role.ADMIN)
 def sweep_photo_files(uow: UnitOfWork, older_than_seconds: float = ORPHAN_GRACE_SECONDS) -> int:
     """Remove the photo files no row names (left by a server killed mid-upload); audited as the
     operator's action when anything was removed. Returns how many files were removed."""
@@ -179,6 +157,7 @@ def sweep_photo_files(uow: UnitOfWork, older_than_seconds: float = ORPHAN_GRACE_
     return removed
 
 
+@use_case(Role.ADMIN)
 def missing_photo_files(uow: UnitOfWork) -> list[int]:
     """The photos whose file or thumbnail is not on disk (there should be none)."""
     files = store()
@@ -190,17 +169,10 @@ def missing_photo_files(uow: UnitOfWork) -> list[int]:
     ]
 
 
-def load_follow_up(uow: UnitOfWork, follow_up_id: int, patient_id: int) -> FollowUp:
-    follow_up = uow.session.get(FollowUp, follow_up_id)
-    if follow_up is None or follow_up.patient_id != patient_id:
-        raise NotFound(f"This patient has no follow-up with id {follow_up_id}.", "follow_up_id")
-    return follow_up
-
-
 @use_case(*CLINICAL_ROLES)
 def list_photos(uow: UnitOfWork, patient_id: int) -> list[Photo]:
     query = select(Photo).where(Photo.patient_id == patient_id).order_by(Photo.taken_on, Photo.id)
-    return patients.read_record(uow, patient_id, "photo", query)
+    return patient_queries.read_record(uow, patient_id, "photo", query)
 
 
 @use_case(*CLINICAL_ROLES)
@@ -238,26 +210,4 @@ def treated_sessions(uow: UnitOfWork, patient_id: int) -> list[TreatedSession]:
         )
         for s in charting.list_sessions(uow, patient_id)
         if s.injections
-    ]
-
-
-@dataclass(frozen=True)
-class PhotoSite:
-    """The photos of one side + region: the earliest (before) and the latest (after)."""
-
-    side: str
-    region: str
-    before: Photo
-    after: Photo | None
-    count: int
-
-
-def before_after(photos: list[Photo]) -> list[PhotoSite]:
-    """Group photos by side and region: earliest against latest, for a side-by-side view."""
-    sites: dict[tuple[str, str], list[Photo]] = {}
-    for photo in sorted(photos, key=lambda p: (p.taken_on, p.id)):
-        sites.setdefault((photo.side, photo.region), []).append(photo)
-    return [
-        PhotoSite(side, region, group[0], group[-1] if len(group) > 1 else None, len(group))
-        for (side, region), group in sorted(sites.items())
     ]

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from sclero.core.schemas import Page
-from sclero.patients import service
+from sclero.patients import queries, service
 from sclero.patients.models import Patient
 from sclero.patients.schemas import (
     HistoryIn,
@@ -96,4 +96,4 @@ def set_history(
 
 
 def _history(patient: Patient) -> HistoryOut:
-    return HistoryOut(**service.history_codes(patient).model_dump(), version=patient.version)
+    return HistoryOut(**queries.history_codes(patient).model_dump(), version=patient.version)

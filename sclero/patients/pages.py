@@ -17,6 +17,7 @@ from sclero.core.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
+from sclero.core.use_case import allowed
 from sclero.patients import service
 from sclero.patients.models import Patient
 from sclero.patients.schemas import PatientIn, PatientUpdate
@@ -81,7 +82,8 @@ def _parse_date(text: str | None) -> tuple[date | None, str | None]:
 
 @router.get("/patients/new", response_class=HTMLResponse)
 def new_patient_form(request: Request, actor: PageActor) -> HTMLResponse:
-    _require_identity_role(actor.role)
+    if not allowed(actor, service.create_patient):
+        raise Forbidden(f"Your role ({actor.role}) may not register patients.")
     return render(request, "patients/new.html", {"values": {}, "errors": {}}, actor=actor)
 
 
@@ -163,8 +165,3 @@ def _edit_page(
         "version": patient.version if conflict is not None or version is None else version,
     }
     return render(request, "patients/edit.html", context, actor=uow.actor, status_code=status)
-
-
-def _require_identity_role(role: str) -> None:
-    if role not in service.IDENTITY_ROLES:
-        raise Forbidden(f"Your role ({role}) may not register patients.")

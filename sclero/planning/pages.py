@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sclero.core import audit
-from sclero.core.db import Database, UnitOfWork
+from sclero.core.db import Actor, Database, UnitOfWork
 from sclero.core.errors import (
     ContraindicationError,
     DomainError,
@@ -18,9 +18,9 @@ from sclero.core.errors import (
     PreconditionRequired,
 )
 from sclero.core.use_case import allowed
-from sclero.evaluation import service as evaluations
+from sclero.evaluation import queries as evaluation_queries
 from sclero.patients import service as patients
-from sclero.planning import service
+from sclero.planning import queries, service
 from sclero.planning.choices import PlanStatus
 from sclero.planning.models import PlanItem, TreatmentPlan
 from sclero.planning.schemas import ApproveIn, ConsentIn, PlanIn, PlanItemEdit
@@ -209,10 +209,11 @@ def _overview(
         "patient": patients.get_patient(uow, patient_id),
         "plan": None,
         "plans": plans,
-        "latest": evaluations.latest_evaluation(uow, patient_id),
+        "latest": evaluation_queries.latest_evaluation(uow, patient_id),
         "refusal": refusal,
         "blocking": STOPPING_DECISIONS,
         "overview": True,
+        **_may(uow.actor),
     }
     return render(request, "planning/plan.html", context, actor=uow.actor, status_code=status)
 
@@ -229,7 +230,7 @@ def _plan_page(
     problem: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    consent = service.consent_for(uow, plan.id)
+    consent = queries.consent_for(uow, plan.id)
     context = {
         "patient": patients.get_patient(uow, plan.patient_id),
         "plan": plan,
@@ -237,9 +238,9 @@ def _plan_page(
         "steps": plan_steps(plan),
         "limits": plan.proposal.get("session_limits", {}),
         "consent": consent,
-        "consent_text": consent.text if consent else service.consent_draft(plan),
+        "consent_text": consent.text if consent else queries.consent_draft(plan),
         "consent_form": consent_form or {"values": {}, "errors": {}},
-        "names": service.staff_names(
+        "names": queries.staff_names(
             uow,
             [plan.created_by_id, plan.approved_by_id, consent.witnessed_by_id if consent else None],
         ),
@@ -252,6 +253,7 @@ def _plan_page(
         "techniques": TECHNIQUES,
         "agents": AGENTS,
         "overview": plans is not None,
+        **_may(uow.actor),
     }
     return render(request, "planning/plan.html", context, actor=uow.actor, status_code=status)
 
@@ -309,3 +311,11 @@ def _fields(errors: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
         field = key if key in fields else "form"
         shown.setdefault(field, MESSAGES.get(field, message))
     return shown
+
+
+def _may(actor: Actor) -> dict[str, bool]:
+    """Which of the plan's physician actions the page offers this actor."""
+    return {
+        "may_propose": allowed(actor, service.propose_plan),
+        "may_approve": allowed(actor, service.approve_plan),
+    }

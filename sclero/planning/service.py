@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from sclero.core import audit
-from sclero.core.auth import Role, User
+from sclero.core.auth import Role
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import (
     Conflict,
@@ -16,17 +14,22 @@ from sclero.core.errors import (
     InvalidInput,
     NeedsPhysicianDecision,
 )
-from sclero.core.protocol import current_protocol
 from sclero.core.time import utcnow
 from sclero.core.use_case import use_case
 from sclero.core.versioning import check_version, snapshot
-from sclero.evaluation import service as evaluations
-from sclero.patients import service as patients
+from sclero.evaluation import queries as evaluation_queries
+from sclero.patients import queries as patient_queries
+from sclero.planning.checks import (
+    needs_decision_message,
+    pending_decisions,
+    refuse_if_blocked,
+    require_current_screening,
+)
 from sclero.planning.choices import PlanStatus
 from sclero.planning.consent import consent_text, signed_by_patient
 from sclero.planning.models import Consent, PlanItem, TreatmentPlan
+from sclero.planning.queries import consent_for, load_plan, plan_from_result
 from sclero.planning.schemas import ApproveIn, ConsentIn, PlanIn, PlanItemEdit
-from sclero.rules import EvaluationResult, ScreeningFinding
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 
@@ -36,7 +39,7 @@ def propose_plan(uow: UnitOfWork, patient_id: int, data: PlanIn) -> TreatmentPla
     """A draft plan from the engine, for the latest screening answers and today's findings.
     The interval between sessions does not bar a plan: it is checked when a session is booked
     and when it starts."""
-    evaluation, result = evaluations.current_screening(uow, patient_id)
+    evaluation, result = evaluation_queries.current_screening(uow, patient_id)
     refuse_if_blocked(result)
     plan = plan_from_result(patient_id, evaluation.id, evaluation.answers["weight_kg"], result)
     plan.created_by_id = uow.actor.user_id
@@ -46,113 +49,6 @@ def propose_plan(uow: UnitOfWork, patient_id: int, data: PlanIn) -> TreatmentPla
     audit.record(uow, "create", "treatment_plan", plan.id, patient_id=patient_id)
     uow.commit()
     return plan
-
-
-def require_current_screening(
-    uow: UnitOfWork, patient_id: int, evaluation_id: int
-) -> EvaluationResult:
-    """A plan is approved and carried out only on the screening it was made from, and only while
-    that screening — with the history and the vein findings as they stand now — still allows
-    treatment. Returns the screening as it stands now."""
-    latest, result = evaluations.current_screening(uow, patient_id)
-    if latest.id != evaluation_id:
-        raise Conflict(
-            "The patient was re-evaluated after this plan was made: propose and approve a new "
-            "plan from the new screening first.",
-            field="plan",
-        )
-    refuse_if_blocked(result)
-    return result
-
-
-def refuse_if_blocked(result: EvaluationResult) -> None:
-    """Refuse planning or a session when the screening contraindicates or defers treatment,
-    naming every reason with its sources."""
-    if result.stops_treatment:
-        raise ContraindicationError(
-            f"No treatment now: {result.refusal()}",
-            field="evaluation",
-            findings=[f.to_document() for f in result.findings],
-        )
-
-
-def pending_decisions(result: EvaluationResult, plan: TreatmentPlan) -> list[ScreeningFinding]:
-    """Referrals and relative contraindications of the screening as it stands now that no
-    physician's written decision on this plan covers (a recorded duplex resolves its own)."""
-    covered = set(plan.physician_decision_codes or [])
-    return [f for f in result.physician_decisions if f.rule.code not in covered]
-
-
-def require_decided(plan: TreatmentPlan, result: EvaluationResult) -> None:
-    """A referral or relative contraindication that appeared after approval (e.g. a varicose
-    vein mapped since) stops the session until a physician decides on it."""
-    pending = pending_decisions(result, plan)
-    if pending:
-        raise NeedsPhysicianDecision(
-            needs_decision_message(pending)
-            + " The approved plan does not cover it: a physician approves a new plan.",
-            field="plan",
-            findings=[f.to_document() for f in pending],
-        )
-
-
-def needs_decision_message(pending: list[ScreeningFinding]) -> str:
-    return (
-        "A physician's decision is needed first: "
-        + "; ".join(f.explained() for f in pending)
-        + ". Resolve it (e.g. record the duplex) or, as the physician, give a written reason."
-    )
-
-
-def plan_from_result(
-    patient_id: int, evaluation_id: int, weight_kg: float, result: EvaluationResult
-) -> TreatmentPlan:
-    """A draft plan (not yet added to the session) from the engine's result."""
-    plan_doc = result.to_document()["plan"]
-    limits = result.session_limits
-    plan = TreatmentPlan(
-        patient_id=patient_id,
-        evaluation_id=evaluation_id,
-        status=PlanStatus.DRAFT,
-        protocol_id=result.protocol.id,
-        protocol_version=result.protocol.version,
-        proposal=plan_doc,
-        weight_kg=weight_kg,
-        max_agent_mg=limits.max_agent_mg,
-        max_foam_ml=limits.max_foam_ml,
-        max_liquid_ml=limits.max_liquid_ml,
-        expected_sessions=_expected_sessions(plan_doc),
-        interval_days=result.protocol.interval_days,
-        compression=plan_doc.get("compression"),
-    )
-    for position, item in enumerate(result.items):
-        row, choice = item.choice.concentration, item.choice
-        plan.items.append(
-            PlanItem(
-                finding_id=int(item.finding.id),
-                position=position,
-                vein_type=item.finding.vein_type,
-                technique=choice.technique,
-                agent=choice.agent,
-                concentration_min=row.min if row else None,
-                concentration_max=row.max if row else None,
-                max_volume_per_injection_ml=choice.max_volume_ml,
-                sources=list(choice.sources),
-            )
-        )
-    return plan
-
-
-def _expected_sessions(plan_doc: dict[str, Any]) -> str | None:
-    expected = plan_doc.get("expected_sessions")
-    if isinstance(expected, dict):
-        low, high = expected.get("min"), expected.get("max")
-        return f"{low}–{high}" if low != high else str(low)
-    return None if expected is None else str(expected)
-
-
-def load_plan(uow: UnitOfWork, plan_id: int) -> TreatmentPlan:
-    return uow.get(TreatmentPlan, plan_id, field="plan_id")
 
 
 @use_case(*CLINICAL_ROLES)
@@ -170,7 +66,7 @@ def list_plans(uow: UnitOfWork, patient_id: int) -> list[TreatmentPlan]:
         .order_by(TreatmentPlan.id.desc())
         .options(selectinload(TreatmentPlan.items))  # the chart counts them: no N+1
     )
-    return patients.read_record(uow, patient_id, "treatment_plan", query)
+    return patient_queries.read_record(uow, patient_id, "treatment_plan", query)
 
 
 @use_case(Role.PHYSICIAN)
@@ -183,7 +79,9 @@ def edit_item(uow: UnitOfWork, item_id: int, data: PlanItemEdit, version: int | 
     if item.plan.status != PlanStatus.DRAFT:
         raise Conflict("Only a draft plan can be edited; start a new plan instead.", "plan")
     changes = data.model_dump(exclude={"reason"}, exclude_none=True)
-    allergies = {a.allergen for a in patients.load_patient(uow, item.plan.patient_id).allergies}
+    allergies = {
+        a.allergen for a in patient_queries.load_patient(uow, item.plan.patient_id).allergies
+    }
     if changes.get("agent") in allergies:
         raise ContraindicationError(
             f"The patient is allergic to {changes['agent']}: choose another agent.", "agent"
@@ -268,7 +166,7 @@ def sign_consent(uow: UnitOfWork, plan_id: int, data: ConsentIn) -> Consent:
         )
     if consent_for(uow, plan.id) is not None:
         raise Conflict("Consent to this plan is already signed.", "consent")
-    patient = patients.load_patient(uow, plan.patient_id)
+    patient = patient_queries.load_patient(uow, plan.patient_id)
     if data.representative_relationship is None and not signed_by_patient(
         data.signed_by_name, patient.first_name, patient.last_name
     ):
@@ -291,34 +189,3 @@ def sign_consent(uow: UnitOfWork, plan_id: int, data: ConsentIn) -> Consent:
     audit.record(uow, "create", "consent", consent.id, patient_id=plan.patient_id)
     uow.commit()
     return consent
-
-
-def consent_for(uow: UnitOfWork, plan_id: int) -> Consent | None:
-    """The newest consent signed for a plan (helper; no audit)."""
-    return uow.session.scalar(
-        select(Consent).where(Consent.plan_id == plan_id).order_by(Consent.id.desc()).limit(1)
-    )
-
-
-def active_plan(uow: UnitOfWork, patient_id: int) -> TreatmentPlan | None:
-    """The patient's approved plan (helper; no audit)."""
-    return uow.session.scalar(
-        select(TreatmentPlan)
-        .where(TreatmentPlan.patient_id == patient_id, TreatmentPlan.status == PlanStatus.APPROVED)
-        .order_by(TreatmentPlan.id.desc())
-        .limit(1)
-    )
-
-
-def consent_draft(plan: TreatmentPlan) -> str:
-    """The consent text the patient would sign for this plan now (nothing is stored)."""
-    return consent_text(plan, current_protocol())
-
-
-def staff_names(uow: UnitOfWork, user_ids: list[int | None]) -> dict[int, str]:
-    """Full names of the staff who proposed, approved or witnessed (for display; no audit)."""
-    wanted = {i for i in user_ids if i is not None}
-    if not wanted:
-        return {}
-    rows = uow.session.execute(select(User.id, User.full_name).where(User.id.in_(wanted)))
-    return {row.id: row.full_name for row in rows}

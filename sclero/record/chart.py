@@ -11,11 +11,13 @@ from sclero.adverse_events import service as adverse_events
 from sclero.adverse_events.choices import EventStatus
 from sclero.charting import service as charting
 from sclero.charting.choices import SessionStatus
-from sclero.core.auth import Role
+from sclero.core.auth import sees_clinical
 from sclero.core.db import UnitOfWork
 from sclero.core.time import today
 from sclero.evaluation import service as evaluation
+from sclero.follow_up import queries as follow_up_queries
 from sclero.follow_up import service as follow_up
+from sclero.patients import queries as patient_queries
 from sclero.patients import service as patients
 from sclero.planning import service as planning
 from sclero.planning.choices import PlanStatus
@@ -48,9 +50,9 @@ def build_chart(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
         "patient": patient,
         "appointments": appointments,
         "suggestions": suggestions,
-        "clinical": uow.actor.role in (Role.PHYSICIAN, Role.NURSE),
+        "clinical": sees_clinical(uow.actor),
         "alerts": [],
-        "holds": patients.open_holds(uow, patient_id),
+        "holds": patient_queries.open_holds(uow, patient_id),
         "timeline": [],
         "age": _age(patient.birth_date),
     }
@@ -66,13 +68,16 @@ def _clinical(uow: UnitOfWork, patient_id: int, suggestions: Any) -> dict[str, A
     follow_ups = follow_up.list_follow_ups(uow, patient_id)
     events = adverse_events.list_events(uow, patient_id)
     photos = follow_up.list_photos(uow, patient_id)
-    history = patients.history_codes(patients.get_history(uow, patient_id))
+    history = patient_queries.history_codes(patients.get_history(uow, patient_id))
     base = f"/patients/{patient_id}"
     timeline = [
         *(_evaluation_event(e, base) for e in evaluations),
         *(_plan_event(p) for p in plans),
         *(_session_event(s) for s in sessions),
-        *(_follow_up_event(f, follow_up.clearance_summary(uow, f).text, base) for f in follow_ups),
+        *(
+            _follow_up_event(f, follow_up_queries.clearance_summary(uow, f).text, base)
+            for f in follow_ups
+        ),
         *(_adverse_event(a, base) for a in events),
         *(_photo_event(p, base) for p in photos),
     ]

@@ -13,10 +13,11 @@ from sclero.charting.choices import SessionStatus
 from sclero.core.auth import CLINICAL
 from sclero.core.db import UnitOfWork
 from sclero.core.use_case import use_case
+from sclero.follow_up import queries as follow_up_queries
 from sclero.follow_up import service as follow_up
-from sclero.follow_up.service import PhotoSite
+from sclero.follow_up.queries import PhotoSite
 from sclero.patients import service as patients
-from sclero.planning import service as planning
+from sclero.planning import queries as planning_queries
 from sclero.rules.vocabulary import label_of
 from sclero.scheduling import service as scheduling
 from sclero.scheduling.choices import AppointmentKind, AppointmentStatus
@@ -74,7 +75,7 @@ def build_sheet(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
             course.scores.append(
                 Score(visit.performed_on, score.level, labels.get(score.level, ""))
             )
-    for photos in follow_up.before_after(follow_up.list_photos(uow, patient_id)):
+    for photos in follow_up_queries.before_after(follow_up.list_photos(uow, patient_id)):
         area = (photos.side, photos.region)
         courses.setdefault(area, RegionCourse(*area)).photos = photos
     closed = [s for s in sessions if s.status == SessionStatus.CLOSED]
@@ -85,7 +86,7 @@ def build_sheet(uow: UnitOfWork, patient_id: int) -> dict[str, Any]:
         and a.status == AppointmentStatus.BOOKED
         and a.starts_at >= datetime.combine(uow.today(), datetime.min.time())
     ]
-    plan = planning.active_plan(uow, patient_id)
+    plan = planning_queries.active_plan(uow, patient_id)
     return {
         "patient": patient,
         "courses": sorted(courses.values(), key=lambda c: (c.region, c.side)),

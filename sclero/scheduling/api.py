@@ -30,7 +30,7 @@ router = APIRouter(prefix="/api/v1", tags=["scheduling"])
     dependencies=[may(service.book)],
 )
 def book(patient_id: int, data: AppointmentIn, uow: UoW) -> AppointmentOut:
-    return AppointmentOut.shown_to(uow.actor.role, service.book(uow, patient_id, data))
+    return AppointmentOut.shown_to(uow.actor, service.book(uow, patient_id, data))
 
 
 @router.get(
@@ -40,8 +40,7 @@ def book(patient_id: int, data: AppointmentIn, uow: UoW) -> AppointmentOut:
 )
 def patient_appointments(patient_id: int, uow: UoW) -> list[AppointmentOut]:
     return [
-        AppointmentOut.shown_to(uow.actor.role, a)
-        for a in service.patient_appointments(uow, patient_id)
+        AppointmentOut.shown_to(uow.actor, a) for a in service.patient_appointments(uow, patient_id)
     ]
 
 
@@ -76,7 +75,7 @@ def calendar_days(
     """The appointments of `days` days from `start`, by time, a page of `limit` at a time."""
     appointments, total = service.between(uow, start, days, limit=limit, offset=offset)
     return Page(
-        items=[AppointmentOut.shown_to(uow.actor.role, a) for a in appointments],
+        items=[AppointmentOut.shown_to(uow.actor, a) for a in appointments],
         total=total,
         limit=limit,
         offset=offset,
@@ -94,7 +93,7 @@ def reschedule(
     """Move a booked appointment; If-Match carries its `version` (412 when stale)."""
     appointment = service.reschedule(uow, appointment_id, data, version)
     etag(response, appointment)
-    return AppointmentOut.shown_to(uow.actor.role, appointment)
+    return AppointmentOut.shown_to(uow.actor, appointment)
 
 
 @router.post(
@@ -109,4 +108,4 @@ def change_status(
     stale)."""
     appointment = service.change_status(uow, appointment_id, data, version)
     etag(response, appointment)
-    return AppointmentOut.shown_to(uow.actor.role, appointment)
+    return AppointmentOut.shown_to(uow.actor, appointment)

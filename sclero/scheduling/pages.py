@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sclero.core import audit
-from sclero.core.auth import Role
-from sclero.core.db import Database, UnitOfWork
+from sclero.core.auth import may_override, sees_clinical
+from sclero.core.db import Actor, Database, UnitOfWork
 from sclero.core.errors import (
     DomainError,
     IntervalTooShort,
@@ -19,9 +19,10 @@ from sclero.core.errors import (
     PreconditionRequired,
 )
 from sclero.core.time import today, utcnow
+from sclero.patients import queries as patient_queries
 from sclero.patients import service as patients
 from sclero.rules.vocabulary import Region
-from sclero.scheduling import service
+from sclero.scheduling import queries, service, transitions
 from sclero.scheduling.choices import AppointmentKind, AppointmentStatus
 from sclero.scheduling.schemas import AppointmentIn, Reschedule, StatusChange
 from sclero.web.deps import PageActor, get_db
@@ -79,7 +80,7 @@ def today_page(
                 "hold_total": hold_total,
                 "hold_page": holds,
                 "hold_size": HOLDS_PAGE,
-                "clinical": actor.role in (Role.PHYSICIAN, Role.NURSE),
+                "clinical": sees_clinical(actor),
             },
             actor=actor,
         )
@@ -102,7 +103,7 @@ def _appointments_page(
     """The appointments page; `row` re-opens one appointment's forms with its values and errors."""
     upcoming, history = _upcoming_and_past(uow, service.patient_appointments(uow, patient_id))
     hints = service.suggestions(uow, patient_id)
-    patient = patients.load_patient(uow, patient_id)
+    patient = patient_queries.load_patient(uow, patient_id)
     prefill = {
         "session": _suggested_start(hints.earliest_next_session),
         "follow_up": _suggested_start(hints.follow_up_due),
@@ -124,9 +125,10 @@ def _appointments_page(
             "row_errors": row[2] if row else {},
             "row_conflict": conflict,
             "regions": [(r.value, label(r.value)) for r in Region],
-            "is_physician": uow.actor.role == Role.PHYSICIAN,
+            "may_override": may_override(uow.actor),
+            "clinical": sees_clinical(uow.actor),
             "now": utcnow(),
-            "next_statuses": lambda a: service.next_statuses(a, uow.today()),
+            "next_statuses": lambda a: transitions.next_statuses(a, uow.today()),
             **LOOKS,
         },
         actor=uow.actor,
@@ -179,7 +181,7 @@ def book(
             "starts_at": values.get("starts_at"),
             "duration_minutes": values.get("duration_minutes") or 30,
             "regions": (values.get("regions") or None) if kind == "session" else None,
-            "interval_override_reason": _override(actor.role, values),
+            "interval_override_reason": _override(actor, values),
             "notes": values.get("notes"),
         },
     )
@@ -199,9 +201,9 @@ def book(
         )
 
 
-def _override(role: str, values: dict[str, Any]) -> str | None:
-    """Only a physician's override reason is passed on (other roles never see the field)."""
-    return values.get("interval_override_reason") if role == Role.PHYSICIAN else None
+def _override(actor: Actor, values: dict[str, Any]) -> str | None:
+    """Only an override reason its writer may give is passed on (others never see the field)."""
+    return values.get("interval_override_reason") if may_override(actor) else None
 
 
 def _interval_errors(error: IntervalTooShort) -> dict[str, str]:
@@ -222,7 +224,7 @@ def reschedule(
         Reschedule,
         {
             "starts_at": values.get("starts_at"),
-            "interval_override_reason": _override(actor.role, values),
+            "interval_override_reason": _override(actor, values),
         },
     )
     return _row_action(request, actor, db, appointment_id, values, data, errors, service.reschedule)
@@ -259,7 +261,7 @@ def _row_action(
     status, conflict = 422, None
     version = form_version(values)
     with db.uow(actor) as uow:
-        patient_id = service.load_appointment(uow, appointment_id).patient_id
+        patient_id = queries.load_appointment(uow, appointment_id).patient_id
     if data is not None:
         try:
             with db.uow(actor) as uow:

@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from sclero.assessment.schemas import RegionCode
+from sclero.core.auth import sees_clinical
+from sclero.core.db import Actor
 from sclero.core.schemas import Note, Out, Strict, code_in
 from sclero.core.time import to_clinic_wall_time, with_clinic_offset
 from sclero.scheduling.choices import AppointmentKind, AppointmentStatus
@@ -39,9 +41,6 @@ class StatusChange(Strict):
     reason: str | None = Field(default=None, max_length=500)
 
 
-CLINICAL_READERS = ("physician", "nurse")
-
-
 class AppointmentOut(Out):
     id: int
     version: int  # send it back as If-Match to change this record
@@ -55,11 +54,11 @@ class AppointmentOut(Out):
     notes: str | None
 
     @classmethod
-    def shown_to(cls, role: str, appointment: object) -> AppointmentOut:
-        """The appointment as `role` may read it: a physician's clinical reason for booking
+    def shown_to(cls, actor: Actor, appointment: object) -> AppointmentOut:
+        """The appointment as `actor` may read it: a physician's clinical reason for booking
         sooner than the interval is for clinical staff only."""
         out = cls.model_validate(appointment)
-        if out.interval_override_reason and role not in CLINICAL_READERS:
+        if out.interval_override_reason and not sees_clinical(actor):
             out.interval_override_reason = "(recorded by a physician)"
         return out
 

@@ -9,42 +9,24 @@ from typing import Any
 from icalendar import Calendar, Event
 from sqlalchemy import Row, func, select
 
-from sclero.charting import service as charting
+from sclero.charting import interval as charting_interval
+from sclero.charting import queries as charting_queries
 from sclero.core import audit
-from sclero.core.auth import Role
+from sclero.core.auth import Role, may_override
 from sclero.core.db import UnitOfWork
 from sclero.core.errors import Conflict, InvalidInput
 from sclero.core.time import clinic_date
 from sclero.core.use_case import use_case
 from sclero.core.versioning import check_version, snapshot
-from sclero.patients import service as patients
+from sclero.patients import queries as patient_queries
 from sclero.rules import check_interval
 from sclero.scheduling.choices import AppointmentKind, AppointmentStatus
 from sclero.scheduling.models import Appointment
+from sclero.scheduling.queries import load_appointment
 from sclero.scheduling.schemas import AppointmentIn, Reschedule, StatusChange, Suggestions
+from sclero.scheduling.transitions import TRANSITIONS, next_statuses
 
 DESK_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)
-
-
-# Where an appointment may go next; done, cancelled and no-show are final.
-TRANSITIONS: dict[str, tuple[AppointmentStatus, ...]] = {
-    AppointmentStatus.BOOKED: (
-        AppointmentStatus.ARRIVED,
-        AppointmentStatus.DONE,
-        AppointmentStatus.NO_SHOW,
-        AppointmentStatus.CANCELLED,
-    ),
-    AppointmentStatus.ARRIVED: (AppointmentStatus.DONE, AppointmentStatus.CANCELLED),
-}
-ON_THE_DAY = (AppointmentStatus.ARRIVED, AppointmentStatus.DONE, AppointmentStatus.NO_SHOW)
-"""Statuses that say what happened: not for an appointment whose day has not come."""
-
-
-def next_statuses(appointment: Appointment, today: date) -> list[AppointmentStatus]:
-    """The statuses this appointment may be given now (what the page offers)."""
-    allowed = TRANSITIONS.get(appointment.status, ())
-    future = appointment.starts_at.date() > today
-    return [s for s in allowed if not (future and s in ON_THE_DAY)]
 
 
 def _now(uow: UnitOfWork) -> datetime:
@@ -63,7 +45,7 @@ def _require_bookable(
             field="starts_at",
         )
     ends_at = starts_at + timedelta(minutes=minutes)
-    for other in patient_live_appointments(uow, patient_id):
+    for other in _patient_live_appointments(uow, patient_id):
         if other.id == moving:
             continue
         other_end = other.starts_at + timedelta(minutes=other.duration_minutes)
@@ -76,7 +58,7 @@ def _require_bookable(
             )
 
 
-def patient_live_appointments(uow: UnitOfWork, patient_id: int) -> list[Appointment]:
+def _patient_live_appointments(uow: UnitOfWork, patient_id: int) -> list[Appointment]:
     """Booked or arrived appointments of one patient (helper: no role check, no audit)."""
     live = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
     query = select(Appointment).where(
@@ -90,7 +72,7 @@ def book(uow: UnitOfWork, patient_id: int, data: AppointmentIn) -> Appointment:
     """Book a visit from now on, not over another of the patient's; a session sooner than the
     interval needs a physician's written reason."""
     _require_physician_for_reason(uow, data.interval_override_reason)
-    patients.lock_patient(uow, patient_id)  # two bookings at once cannot both pass the check
+    patient_queries.lock_patient(uow, patient_id)  # two bookings at once cannot both pass the check
     _require_bookable(uow, patient_id, data.starts_at, data.duration_minutes)
     if data.kind == AppointmentKind.SESSION:
         _require_interval(
@@ -119,7 +101,7 @@ def book(uow: UnitOfWork, patient_id: int, data: AppointmentIn) -> Appointment:
 def _require_physician_for_reason(uow: UnitOfWork, reason: str | None) -> None:
     """A reason to book sooner than the interval is a physician's clinical decision: from
     anyone else it would later read as one, so it is refused, not kept."""
-    if reason and uow.actor.role != Role.PHYSICIAN:
+    if reason and not may_override(uow.actor):
         raise InvalidInput(
             "Only a physician may give a reason to book sooner than the interval; "
             "leave it empty or ask a physician.",
@@ -131,7 +113,7 @@ def _require_interval(
     uow: UnitOfWork, patient_id: int, on: date, regions: list[str] | None, reason: str | None
 ) -> None:
     # Without named regions, every region treated before counts: the safer reading.
-    charting.require_interval(
+    charting_interval.require_interval(
         uow,
         patient_id,
         on,
@@ -140,10 +122,6 @@ def _require_interval(
         field="starts_at",
         remedy="A physician may book it sooner with a written reason.",
     )
-
-
-def load_appointment(uow: UnitOfWork, appointment_id: int) -> Appointment:
-    return uow.get(Appointment, appointment_id, field="appointment_id")
 
 
 APPOINTMENT_FIELDS = ("starts_at", "status", "interval_override_reason", "notes")
@@ -283,7 +261,9 @@ def calendar_days(
     if not 1 <= len(days) <= 31:
         raise InvalidInput("Show between 1 and 31 days.", field="days")
     slices = [_day_slice(uow, day, limit, offset, kind) for day in days]
-    names = patients.name_rows(uow, {row.patient_id for _, rows, _ in slices for row in rows})
+    names = patient_queries.name_rows(
+        uow, {row.patient_id for _, rows, _ in slices for row in rows}
+    )
     audit.record(
         uow,
         "read",
@@ -318,15 +298,15 @@ def patient_appointments(uow: UnitOfWork, patient_id: int) -> list[Appointment]:
         .where(Appointment.patient_id == patient_id)
         .order_by(Appointment.starts_at.desc())
     )
-    return patients.read_record(uow, patient_id, "appointment", query)
+    return patient_queries.read_record(uow, patient_id, "appointment", query)
 
 
 @use_case(*DESK_ROLES)
 def suggestions(uow: UnitOfWork, patient_id: int, on: date | None = None) -> Suggestions:
     """The earliest date the protocol allows the next session, and when follow-up is due."""
-    patients.load_patient(uow, patient_id)
+    patient_queries.load_patient(uow, patient_id)
     protocol = uow.protocol
-    past = charting.past_sessions(uow, patient_id)
+    past = charting_queries.past_sessions(uow, patient_id)
     last = past[-1].date if past else None
     regions = sorted({r for s in past for r in s.regions})
     check = check_interval(past, on or uow.today(), regions, protocol)
@@ -344,7 +324,7 @@ def suggestions(uow: UnitOfWork, patient_id: int, on: date | None = None) -> Sug
 @use_case(*DESK_ROLES)
 def patient_calendar(uow: UnitOfWork, patient_id: int) -> bytes:
     """The patient's booked visits as an iCalendar file (no clinical detail in it)."""
-    patients.load_patient(uow, patient_id)
+    patient_queries.load_patient(uow, patient_id)
     calendar = Calendar()
     calendar.add("prodid", "-//Sclero//Appointments//EN")
     calendar.add("version", "2.0")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,11 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
-from sclero.core.auth import Role
 from sclero.core.choices import choice_label, choice_style
 from sclero.core.db import Actor
 from sclero.core.protocol import current_protocol
 from sclero.core.time import to_clinic_wall_time
+from sclero.core.use_case import allowed
 from sclero.rules import vocabulary
 from sclero.web.security import CSRF_COOKIE, csrf_token
 
@@ -35,15 +36,9 @@ ROOMS = (
     "exchange",
 )
 
-NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("Today", "/today", (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)),
-    ("Patients", "/patients", (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)),
-    ("Calendar", "/calendar", (Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK)),
-    ("Outcomes", "/reports/outcomes", (Role.PHYSICIAN, Role.CLINIC_LEAD)),
-    ("Audit log", "/audit", (Role.ADMIN,)),
-    ("Staff", "/admin/users", (Role.ADMIN,)),
-    ("Account", "/account", tuple(Role)),
-)
+NavItem = tuple[str, str, Callable[..., Any] | None]
+"""A menu entry: its text, its address and the use case it opens (None: every signed-in user).
+The assembly (`sclero/app.py`) declares them in `app.state.navigation`."""
 
 DECISION_STYLE = {
     "contraindicated": "danger",
@@ -133,7 +128,6 @@ def _environment() -> Environment:
         vocabulary=vocabulary,
         DECISION_STYLE=DECISION_STYLE,
         TRIAGE_STYLE=TRIAGE_STYLE,
-        Role=Role,
         range_attrs=range_attrs,
         span=span,
     )
@@ -157,7 +151,7 @@ def render(
     full = {
         "actor": actor,
         "csrf_token": token,
-        "nav": [(text, href) for text, href, roles in NAVIGATION if actor and actor.role in roles],
+        "nav": _navigation(request, actor),
         "path": request.url.path,
         **(context or {}),
     }
@@ -173,3 +167,11 @@ def render(
             secure=request.app.state.settings.secure_cookies,
         )
     return response
+
+
+def _navigation(request: Request, actor: Actor | None) -> list[tuple[str, str]]:
+    """The menu entries whose use case this actor may run."""
+    if actor is None:
+        return []
+    items: tuple[NavItem, ...] = getattr(request.app.state, "navigation", ())
+    return [(text, href) for text, href, opens in items if opens is None or allowed(actor, opens)]

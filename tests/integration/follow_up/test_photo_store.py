@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sclero.core import auth
 from sclero.core.db import SYSTEM_ACTOR, Database
 from sclero.follow_up import images
+from sclero.follow_up import queries as follow_up_queries
 from sclero.follow_up import service as follow_up
 from sclero.follow_up.schemas import PhotoMeta
 from tests.factories.follow_up import png
@@ -38,7 +39,7 @@ def test_a_refused_photo_row_leaves_no_file_in_the_store(
         follow_up.add_photo(uow, pid, broken, content)
     clean = images.clean(content)
     for data in (clean.content, clean.thumbnail):
-        assert not follow_up.store().path_for(images.digest(data)).exists()
+        assert not follow_up_queries.store().path_for(images.digest(data)).exists()
 
 
 def test_a_kept_photo_has_its_file(db: Database, users: dict[str, auth.User], pid: int) -> None:
@@ -46,8 +47,8 @@ def test_a_kept_photo_has_its_file(db: Database, users: dict[str, auth.User], pi
     meta = PhotoMeta(side="left", region="leg_medial", taken_on=date.today())
     with db.uow(users["nurse"].as_actor()) as uow:
         photo = follow_up.add_photo(uow, pid, meta, content)
-    assert follow_up.store().get(photo.sha256) == images.clean(content).content
-    assert photo.thumbnail_sha256 and follow_up.store().get(photo.thumbnail_sha256)
+    assert follow_up_queries.store().get(photo.sha256) == images.clean(content).content
+    assert photo.thumbnail_sha256 and follow_up_queries.store().get(photo.thumbnail_sha256)
 
 
 def test_a_failed_commit_removes_the_files_it_wrote(
@@ -65,7 +66,7 @@ def test_a_failed_commit_removes_the_files_it_wrote(
             follow_up.add_photo(uow, pid, meta, content)
     clean = images.clean(content)
     for data in (clean.content, clean.thumbnail):
-        assert not follow_up.store().path_for(images.digest(data)).exists()
+        assert not follow_up_queries.store().path_for(images.digest(data)).exists()
 
 
 def _aged(path: Path, seconds: float) -> Path:
@@ -75,7 +76,7 @@ def _aged(path: Path, seconds: float) -> Path:
 
 
 def _stray(name: str, content: bytes = b"left by a killed upload") -> Path:
-    path = follow_up.store().root / name[:2] / name
+    path = follow_up_queries.store().root / name[:2] / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
     return path
@@ -90,7 +91,7 @@ def test_a_sweep_removes_old_files_no_photo_names_and_keeps_every_photo_s_files(
     with db.uow(users["nurse"].as_actor()) as uow:
         kept = follow_up.add_photo(uow, pid, _meta(), unique_png())
     grace = follow_up.ORPHAN_GRACE_SECONDS
-    named = follow_up.store().path_for(kept.sha256)
+    named = follow_up_queries.store().path_for(kept.sha256)
     _aged(named, grace * 2)  # an old photo stays: its row names it
     orphan = _aged(_stray(secrets.token_hex(32)), grace + 60)
     half_written = _aged(_stray("ab" + "tmp" + secrets.token_hex(4)), grace + 60)
@@ -100,7 +101,7 @@ def test_a_sweep_removes_old_files_no_photo_names_and_keeps_every_photo_s_files(
     assert removed >= 2
     assert not orphan.exists() and not half_written.exists()
     assert young.exists() and named.exists()
-    assert kept.thumbnail_sha256 and follow_up.store().has(kept.thumbnail_sha256)
+    assert kept.thumbnail_sha256 and follow_up_queries.store().has(kept.thumbnail_sha256)
     with db.uow(SYSTEM_ACTOR) as uow:
         assert follow_up.missing_photo_files(uow) == []
     young.unlink()
@@ -111,7 +112,7 @@ def test_a_photo_whose_file_is_gone_is_named_by_the_check(
 ) -> None:
     with db.uow(users["nurse"].as_actor()) as uow:
         photo = follow_up.add_photo(uow, pid, _meta(), unique_png())
-    follow_up.store().path_for(photo.sha256).unlink()
+    follow_up_queries.store().path_for(photo.sha256).unlink()
     with db.uow(SYSTEM_ACTOR) as uow:
         assert photo.id in follow_up.missing_photo_files(uow)
 

@@ -3,6 +3,9 @@ the pages read the same declaration, and nothing else in the code names roles fo
 
 from __future__ import annotations
 
+import ast
+import importlib
+import inspect
 import re
 from pathlib import Path
 
@@ -70,3 +73,58 @@ def test_no_route_or_service_lists_roles_beside_the_declaration() -> None:
         if ROLE_LISTS.search(line) and "roles_of(" not in line
     ]
     assert found == [], f"declare roles with @use_case and gate with may(...): {found}"
+
+
+STEPS_WITH_A_DOOR = sorted(
+    path.parent.name for path in Path(sclero.__file__).parent.glob("*/service.py")
+)
+
+
+@pytest.mark.parametrize("step", STEPS_WITH_A_DOOR)
+def test_every_public_service_function_is_a_declared_use_case(step: str) -> None:
+    """A step's service is its door: what it defines in public checks the role, audits and
+    commits; loaders and helpers live in the step's own modules (queries.py, …)."""
+    module = importlib.import_module(f"sclero.{step}.service")
+    assigned = {  # `helper = other_module.helper` would pass a helper off as the step's door
+        target.id
+        for node in ast.parse(inspect.getsource(module)).body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    undeclared = [
+        name
+        for name, value in vars(module).items()
+        if inspect.isfunction(value)
+        and not name.startswith("_")
+        and (value.__module__ == module.__name__ or name in assigned)
+        and not _declared(value)
+    ]
+    assert undeclared == [], f"sclero/{step}/service.py: make these use cases or move them"
+
+
+def _declared(function: object) -> bool:
+    try:
+        roles_of(function)  # type: ignore[arg-type]
+    except TypeError:
+        return False
+    return True
+
+
+ROLE_DECISIONS = re.compile(r"(?<!User)\.role\s*(==|!=|in\b|not in\b)|(==|!=)\s*Role\.")
+WHERE_ROLES_ARE_DECIDED = {"core/auth.py", "core/db.py", "core/use_case.py", "web/deps.py"}
+"""The declaration (use_case), its check (db, deps) and the data rules on roles (auth:
+who sees clinical data, whose reason overrides a protocol check)."""
+
+
+def test_pages_and_templates_decide_by_use_case_not_by_reading_the_role() -> None:
+    package = Path(sclero.__file__).parent
+    sources = [*package.rglob("*.py"), *package.rglob("*.html")]
+    found = [
+        f"{path.relative_to(package)}:{number}"
+        for path in sorted(sources)
+        if str(path.relative_to(package)) not in WHERE_ROLES_ARE_DECIDED
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if ROLE_DECISIONS.search(line)
+    ]
+    assert found == [], f"use allowed(actor, use_case), sees_clinical or may_override: {found}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sclero.follow_up.models import FollowUp, RegionClearance
-from sclero.follow_up.service import clearance_summary
+from sclero.follow_up.queries import clearance_summary
 from sclero.rules import Protocol, default_protocol, parse_protocol
 from sclero.rules.loading import DEFAULT_PROTOCOL_PATH
 
