@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import os
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -21,6 +24,7 @@ from sclero.evaluation import api as evaluation_api
 from sclero.evaluation import pages as evaluation_pages
 from sclero.exchange import api as exchange_api
 from sclero.exchange import outcome as fhir_outcome
+from sclero.exchange.worker import reader_for, start_thread
 from sclero.follow_up import api as follow_up_api
 from sclero.follow_up import pages as follow_up_pages
 from sclero.patients import api as patients_api
@@ -153,11 +157,6 @@ EXPORT_THREAD_VARIABLE = "SCLERO_EXPORT_THREAD"
 def worker_app() -> FastAPI:
     """The app of one worker process of `sclero serve --workers N` (uvicorn's factory): every
     worker builds its own engine and pool; all state lives in the database and the data folder."""
-    import gc
-    import os
-
-    from sclero.exchange.worker import reader_for, start_thread
-
     settings = get_settings()
     database = Database(settings.resolved_database_url, settings)
     application = create_app(settings, database)

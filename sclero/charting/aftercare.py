@@ -109,6 +109,6 @@ def _fade(proposal: dict[str, Any], treated: set[str]) -> list[str]:
 def to_pdf(html: str) -> bytes:
     """The sheet as PDF (WeasyPrint; the DejaVu fonts are on the machine), styled by the same
     static stylesheet as the page."""
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS, HTML  # heavy: loaded when a PDF is first asked for, not at start
 
     return bytes(HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(SHEET_CSS))]))

@@ -57,10 +57,24 @@ def chart(
     )
     session.charted.append(injection)
     uow.session.flush()
+    _audit_injection(uow, session, injection, check, departures, data.override_reason, overridden)
+    return injection, to_jsonable(check.precautions)
+
+
+def _audit_injection(
+    uow: UnitOfWork,
+    session: TreatmentSession,
+    injection: Injection,
+    check: Any,
+    departures: list[guard.Departure],
+    reason: str | None,
+    overridden: bool,
+) -> None:
+    """An injection is audited as charted, or as an override naming what it overrode and why."""
     detail = {
         "violations": [v.code for v in check.violations],
         "departures": [d.code for d in departures],
-        "reason": data.override_reason,
+        "reason": reason,
     }
     audit.record(
         uow,
@@ -70,7 +84,6 @@ def chart(
         patient_id=session.patient_id,
         detail=detail if overridden else None,
     )
-    return injection, to_jsonable(check.precautions)
 
 
 def departures_of(

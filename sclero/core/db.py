@@ -157,13 +157,14 @@ class DatabaseNotMigrated(RuntimeError):
 
 
 def head_revision() -> str:
+    # Alembic loads only where the schema is checked or migrated (server start, db commands).
     from alembic.script import ScriptDirectory
 
     return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
 
 
 def alembic_config(url: str | None = None) -> Any:
-    from alembic.config import Config
+    from alembic.config import Config  # as above: not for every command that opens a database
 
     root = Path(__file__).resolve().parents[2]
     # stdout named now: Config's default is whatever sys.stdout was when alembic was first
@@ -194,7 +195,7 @@ def ensure_migrated(engine: Engine) -> None:
 
 
 def upgrade_database(url: str) -> None:
-    from alembic import command
+    from alembic import command  # as above
 
     command.upgrade(alembic_config(url), "head")
 

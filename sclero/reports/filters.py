@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sclero.core.errors import InvalidInput
 from sclero.rules.vocabulary import Agent, Region, Technique, VeinType
@@ -43,8 +44,6 @@ class ReportFilters:
 
     def query_string(self) -> str:
         """The filters as a URL query string (figure and download links keep them)."""
-        from urllib.parse import urlencode
-
         return urlencode({k: v for k, v in self.as_dict().items() if v is not None})
 
 
