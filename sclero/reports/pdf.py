@@ -40,6 +40,6 @@ def report_html(report: OutcomesReport, settings: Settings, printed_on: date) ->
 def to_pdf(html: str) -> bytes:
     """The report as PDF with the print style sheet (the import is heavy, so it waits until a
     PDF is asked for)."""
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS, HTML  # heavy: loaded when a PDF is first asked for
 
     return bytes(HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PRINT_CSS))]))
