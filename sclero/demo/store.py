@@ -116,6 +116,7 @@ class Writer:
         self._queue: Queue[tuple[dict[str, list[dict[str, Any]]], int] | None] = Queue(1)
         self._error: BaseException | None = None
         self._abandoned = False
+        self._committed = 0
         self._thread = threading.Thread(target=self._run, name="demo-writer", daemon=True)
         self._thread.start()
 
@@ -149,11 +150,28 @@ class Writer:
                 self.counts.update(write_tables(self.session, item[0]))
                 fast_commits(self.session)
                 self.session.commit()
+                self._committed += 1
+                if self._committed & (self._committed - 1) == 0:  # batches 1, 2, 4, 8, …
+                    refresh_statistics(self.session, item[0])
                 if self.done is not None:
                     self.done(item[1])
             except BaseException as error:  # handed to the generating thread
                 self.session.rollback()
                 self._error = error
+
+
+def refresh_statistics(session: Session, by_table: dict[str, list[dict[str, Any]]]) -> None:
+    """On PostgreSQL, ANALYZE the tables just written. A fresh database's statistics say its
+    tables are empty, so the plans of the foreign-key checks (cached for the connection) scan
+    the referenced table row by row, and each batch is slower than the last: 74 sessions/s
+    after 55 000 sessions, 846/s after one ANALYZE. New statistics replace those plans; as the
+    tables grow, the schedule (batches 1, 2, 4, …) keeps the cost of the ANALYZEs small."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    names = ", ".join(f'"{name}"' for name, rows in by_table.items() if rows)
+    if names:
+        session.execute(text(f"ANALYZE {names}"))
+        session.commit()
 
 
 def fast_commits(session: Session) -> None:
