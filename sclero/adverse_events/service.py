@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
@@ -29,9 +29,6 @@ from sclero.patients import writes as patient_writes
 from sclero.patients.choices import HoldReason
 from sclero.rules.triage import triage_event
 from sclero.rules.vocabulary import TriageLevel
-
-if TYPE_CHECKING:
-    pass
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 

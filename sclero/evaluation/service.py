@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
@@ -25,9 +25,6 @@ from sclero.rules import (
     CaseError,
     evaluate_document,
 )
-
-if TYPE_CHECKING:
-    pass
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 

@@ -56,3 +56,14 @@ def test_an_import_inside_a_function_says_why() -> None:
                     if not said:
                         unexplained.append(f"{name}:{node.lineno}")
     assert unexplained == [], "import at the top, or say beside it why it cannot be there"
+
+
+def test_no_block_is_left_holding_only_pass() -> None:
+    """An `if TYPE_CHECKING:` (or any `if`) whose imports were all removed is dead code."""
+    empty = [
+        f"{name}:{node.lineno}"
+        for name, _, tree in _modules()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and all(isinstance(s, ast.Pass) for s in node.body)
+    ]
+    assert empty == []
