@@ -202,11 +202,21 @@ def upgrade_database(url: str) -> None:
 
 def analyze(url: str) -> None:
     """Refresh the query planner's statistics (after migrations or a bulk load): without them
-    PostgreSQL plans sequential scans where an index loop is 5x faster."""
+    PostgreSQL plans sequential scans where an index loop is 5x faster.
+
+    On PostgreSQL this is `VACUUM (ANALYZE)`: only VACUUM writes the visibility map that lets an
+    index-only scan skip the table, and autovacuum may be off or far behind a bulk load. Without
+    it the outcomes report scanned all 4 million region facts of a 1 million-session clinic for
+    one year's figures (1.5 s) instead of that year's range of the covering index (0.4 s)."""
     engine = make_engine(url)
     try:
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
+        if engine.dialect.name == "postgresql":
+            # VACUUM cannot run inside a transaction block
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("VACUUM (ANALYZE)"))
+        else:
+            with engine.begin() as connection:
+                connection.execute(text("ANALYZE"))
     finally:
         engine.dispose()
 

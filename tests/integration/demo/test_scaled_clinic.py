@@ -5,17 +5,20 @@ chain intact — on the test database of the run (SQLite, or PostgreSQL)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, event, func, select
+from sqlalchemy import Connection, event, func, make_url, select, text
 
 from sclero.core.audit import verify_chain
-from sclero.core.db import SYSTEM_ACTOR, Database
+from sclero.core.db import SYSTEM_ACTOR, Database, analyze, make_engine, upgrade_database
 from sclero.demo.generator import DemoSummary, generate_clinic
 from sclero.demo.store import WRITE_ORDER
 from sclero.models import metadata
 from sclero.reports import service, summary
+from tests.conftest import recreate_database
 
 TODAY = date(2026, 11, 23)
 PATIENTS = 50
@@ -113,3 +116,44 @@ def test_postgresql_analyzes_what_the_load_wrote_and_sqlite_has_nothing_to_do(db
         return
     assert analyzed, "the load never refreshed the planner's statistics"
     assert any('"treatment_sessions"' in s and '"injections"' in s for s in analyzed)
+
+
+@pytest.fixture
+def loaded_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A database of its own (beside the run's), migrated and loaded with a small clinic and
+    committed, as `sclero demo` leaves it: VACUUM sees only what other transactions committed."""
+    own = f"sqlite:///{tmp_path / 'loaded.db'}"
+    if database_url.startswith("postgresql"):
+        name = f"{make_url(database_url).database}_stats"
+        recreate_database(database_url, name)
+        own = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    upgrade_database(own)
+    database = Database(own)
+    with database.sessions() as session:
+        generate_clinic(session, PATIENTS, seed=13, today=TODAY, sessions=SESSIONS)
+    with database.uow(SYSTEM_ACTOR, writes=True) as uow:
+        service.rebuild_summary(uow)
+    database.engine.dispose()
+    yield own
+    if database_url.startswith("postgresql"):
+        recreate_database(database_url, make_url(own).database or "", create=False)
+
+
+def test_statistics_after_a_load_let_the_report_read_its_index_alone(loaded_url: str) -> None:
+    """After a load the planner has statistics on both databases, and on PostgreSQL the
+    summary's pages are marked all-visible (VACUUM), so a year of region facts is read from
+    the covering index without visiting the table."""
+    analyze(loaded_url)
+    engine = make_engine(loaded_url)
+    with engine.connect() as connection:
+        if connection.dialect.name != "postgresql":
+            tables = connection.scalars(text("SELECT DISTINCT tbl FROM sqlite_stat1")).all()
+            engine.dispose()
+            assert "report_regions" in tables
+            return
+        pages, visible = connection.execute(
+            text("SELECT relpages, relallvisible FROM pg_class WHERE relname = 'report_regions'")
+        ).one()
+    engine.dispose()
+    assert pages > 0
+    assert visible == pages
