@@ -10,7 +10,9 @@ reused: pass the URL of one you loaded with `sclero demo`). Every aggregate runs
 from the summary tables, from the live tables (our SQLAlchemy Core statements) and as the
 hand-written SQL of benchmarks/hand_sql.py over the live tables; the table prints the medians, the
 ratios to the hand-written SQL, and checks all three give the same rows. The summary's full
-rebuild and the whole dashboard (every aggregate plus shaping, no figures) from each are timed.
+rebuild and the whole dashboard (every aggregate plus shaping, no figures) from each are timed,
+with the peak Python memory of one build; then the dashboard page itself over the real app,
+signed in as the demo physician, alone and with every figure image it links (dashboard_page.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import Connection, Date, DateTime, bindparam, func, select, text
 
+from benchmarks.dashboard_page import page_rows, peak_memory_row
 from benchmarks.hand_sql import hand_written
 from sclero.charting.models import Injection, TreatmentSession
 from sclero.core.db import Database, analyze, upgrade_database
@@ -115,13 +118,22 @@ def hand_statement(name: str, dialect: str) -> Any:
     return statement.bindparams(*present)
 
 
-def bench_database(label: str, database: Database, years: int, repeat: int) -> list[list[str]]:
+def bench_database(
+    label: str,
+    database: Database,
+    years: int,
+    repeat: int,
+    keep_summary: bool = False,
+    summary_only: bool = False,
+) -> list[list[str]]:
     protocol = default_protocol()
     today = clinic_today()
     filters = ReportFilters(date_from=today - timedelta(days=365 * years), date_to=today)
     level = protocol.spec.clearance_scale.success_level
+    rebuild = float("nan")
     with database.engine.begin() as connection:
-        rebuild, _ = timed(lambda: summary.rebuild(connection, level), 1)
+        if not (keep_summary and summary.state(connection)):
+            rebuild, _ = timed(lambda: summary.rebuild(connection, level), 1)
     analyze(database.url)  # as `sclero demo` does after its rebuild: the planner sees the facts
     with database.engine.connect() as connection:
         dialect = connection.dialect.name
@@ -134,12 +146,18 @@ def bench_database(label: str, database: Database, years: int, repeat: int) -> l
             today,
         )
         params = hand_parameters(scope)
-        rows = [_size_row(label, connection), [label, "summary rebuild", f"{rebuild * 1000:.0f}"]]
+        rows = [
+            _size_row(label, connection),
+            [label, "summary rebuild", "kept" if rebuild != rebuild else f"{rebuild * 1000:.0f}"],
+        ]
         for name, build in AGGREGATES.items():
             kept, kept_rows = timed(
                 lambda n=name: connection.execute(summary_queries.AGGREGATES[n](scope)).all(),
                 repeat,
             )
+            if summary_only:
+                rows.append([label, name, f"{kept * 1000:.1f}"])
+                continue
             ours, our_rows = timed(lambda b=build: connection.execute(b(scope)).all(), repeat)
             statement = hand_statement(name, dialect)
             hand, hand_rows = timed(lambda s=statement: connection.execute(s, params).all(), repeat)
@@ -164,17 +182,27 @@ def bench_database(label: str, database: Database, years: int, repeat: int) -> l
             ),
             repeat,
         )
-        whole, _ = timed(lambda: build_report(connection, filters, protocol, today), repeat)
+        whole = float("nan")
+        if not summary_only:
+            whole, _ = timed(lambda: build_report(connection, filters, protocol, today), repeat)
         rows.append(
             [
                 label,
                 "whole dashboard (every aggregate + shaping)",
                 f"{whole_kept * 1000:.1f}",
-                f"{whole * 1000:.1f}",
+                "" if whole != whole else f"{whole * 1000:.1f}",
             ]
         )
+        rows.append(
+            peak_memory_row(
+                label,
+                lambda: build_report(
+                    connection, filters, protocol, today, summary_rebuilt_at=built.rebuilt_at
+                ),
+            )
+        )
         connection.rollback()
-    return rows
+    return rows + page_rows(label, database, repeat)
 
 
 def _size_row(label: str, connection: Connection) -> list[str]:
@@ -206,6 +234,12 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=1, help="the dashboard's date range")
     parser.add_argument("--sqlite-url", help="default: a new file in a temporary folder")
     parser.add_argument("--postgres-url", help="a PostgreSQL database to use (none: skipped)")
+    parser.add_argument(
+        "--keep-summary", action="store_true", help="reuse a built summary (no rebuild timed)"
+    )
+    parser.add_argument(
+        "--summary-only", action="store_true", help="time the summary path alone (no live, no SQL)"
+    )
     args = parser.parse_args()
     urls = {"SQLite": args.sqlite_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'reports.db'}"}
     if args.postgres_url:
@@ -216,7 +250,9 @@ def main() -> None:
         table.add_column(column, justify="left" if column in ("database", "aggregate") else "right")
     for label, url in urls.items():
         database = prepare(url, args.patients)
-        for row in bench_database(label, database, args.years, args.repeat):
+        for row in bench_database(
+            label, database, args.years, args.repeat, args.keep_summary, args.summary_only
+        ):
             table.add_row(*row, *[""] * (len(COLUMNS) - len(row)))
         database.engine.dispose()
     console.print(table)
