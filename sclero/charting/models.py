@@ -45,7 +45,7 @@ class TreatmentSession(Base):
     status: Mapped[str] = mapped_column(String(20), default=SessionStatus.OPEN)
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    performed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    performed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     checklist: Mapped[dict[str, Any]] = mapped_column(JSON)
     weight_kg: Mapped[float] = mapped_column(Float)
     limits: Mapped[dict[str, Any]] = mapped_column(JSON)  # the engine's session limits
