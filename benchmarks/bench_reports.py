@@ -130,7 +130,7 @@ def bench_database(
     today = clinic_today()
     filters = ReportFilters(date_from=today - timedelta(days=365 * years), date_to=today)
     level = protocol.spec.clearance_scale.success_level
-    rebuild = float("nan")
+    rebuild: float | None = None  # None: the built summary was kept
     with database.engine.begin() as connection:
         if not (keep_summary and summary.state(connection)):
             rebuild, _ = timed(lambda: summary.rebuild(connection, level), 1)
@@ -148,7 +148,7 @@ def bench_database(
         params = hand_parameters(scope)
         rows = [
             _size_row(label, connection),
-            [label, "summary rebuild", "kept" if rebuild != rebuild else f"{rebuild * 1000:.0f}"],
+            [label, "summary rebuild", "kept" if rebuild is None else f"{rebuild * 1000:.0f}"],
         ]
         for name, build in AGGREGATES.items():
             kept, kept_rows = timed(
@@ -182,7 +182,7 @@ def bench_database(
             ),
             repeat,
         )
-        whole = float("nan")
+        whole: float | None = None  # None: the live tables were not timed
         if not summary_only:
             whole, _ = timed(lambda: build_report(connection, filters, protocol, today), repeat)
         rows.append(
@@ -190,7 +190,7 @@ def bench_database(
                 label,
                 "whole dashboard (every aggregate + shaping)",
                 f"{whole_kept * 1000:.1f}",
-                "" if whole != whole else f"{whole * 1000:.1f}",
+                "" if whole is None else f"{whole * 1000:.1f}",
             ]
         )
         rows.append(
