@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
-from sclero.reports import outcome_tables, queries, summary_queries, work_tables
+from sclero.reports import outcome_tables, queries, scope_tables, summary_queries, work_tables
 from sclero.reports.filters import ReportFilters
 from sclero.reports.headline import Headline, Runner, TableBuilder
 from sclero.reports.scope import Scope
@@ -73,7 +73,24 @@ def build_report(
         today=today,
     )
 
-    aggregates = queries.AGGREGATES if summary_rebuilt_at is None else summary_queries.AGGREGATES
+    if summary_rebuilt_at is None:
+        return _shape(
+            _runner(connection, scope, queries.AGGREGATES, progress), scope, protocol, only
+        )
+    used = SummaryUse(summary_rebuilt_at.replace(microsecond=0).isoformat() + "+00:00")
+    with scope_tables.materialised(connection, scope) as source:
+        aggregates = summary_queries.aggregates(source)
+        report = _shape(_runner(connection, scope, aggregates, progress), scope, protocol, only)
+    return replace(report, summary=used)
+
+
+def _runner(
+    connection: Connection,
+    scope: Scope,
+    aggregates: Mapping[str, Callable[[Scope], Any]],
+    progress: Callable[[str], None] | None,
+) -> Runner:
+    """Runs an aggregate by name once (the tables that share one reuse its rows)."""
     done: dict[str, list[Mapping[str, Any]]] = {}
 
     def run(name: str) -> list[Mapping[str, Any]]:
@@ -85,10 +102,7 @@ def build_report(
         done[name] = rows
         return rows
 
-    used = None
-    if summary_rebuilt_at is not None:
-        used = SummaryUse(summary_rebuilt_at.replace(microsecond=0).isoformat() + "+00:00")
-    return replace(_shape(run, filters, protocol, only), summary=used)
+    return run
 
 
 def _plain(row: RowMapping) -> Mapping[str, Any]:
@@ -97,7 +111,7 @@ def _plain(row: RowMapping) -> Mapping[str, Any]:
 
 
 def _shape(
-    run: Runner, filters: ReportFilters, protocol: Protocol, only: Collection[str] | None
+    run: Runner, scope: Scope, protocol: Protocol, only: Collection[str] | None
 ) -> OutcomesReport:
     scale = protocol.spec.clearance_scale
     totals = run("totals")[0]
@@ -125,7 +139,7 @@ def _shape(
     cited = {s for table in tables for s in table.sources}
     citations = {entry.id: entry.citation for entry in protocol.spec.sources if entry.id in cited}
     return OutcomesReport(
-        filters=filters,
+        filters=scope.filters,
         protocol_id=protocol.id,
         protocol_version=protocol.version,
         headline=headline,

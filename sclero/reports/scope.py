@@ -146,22 +146,36 @@ def scoped_injections(scope: Scope, sessions: CTE) -> Subquery:
 
 
 def treated_regions(scope: Scope, dimension: str | None = None) -> Subquery:
-    """One row per treated region (patient, side, region[, dimension]): when it was first
-    treated, in how many sessions, its best clearance and when it first reached success."""
+    """One row per treated region (patient, side, region): when it was first treated, in how
+    many sessions, its best clearance and when it first reached success; with a `dimension`,
+    one per region and value of that column, without the first session and the count."""
     injections = scoped_injections(scope, scoped_sessions(scope))
-    keys: list[Any] = [injections.c.patient_id, injections.c.side, injections.c.region]
-    if dimension is not None:
-        keys.append(injections.c[dimension].label("dimension"))
-    regions = (
-        select(
-            *keys,
-            func.min(injections.c.started_at).label("first_at"),
-            func.count(func.distinct(injections.c.session_id)).label("sessions"),
-        )
-        .group_by(*keys)
-        .subquery("regions")
+    regions = group_regions(
+        injections.c.patient_id,
+        injections.c.side,
+        injections.c.region,
+        None if dimension is None else injections.c[dimension],
+        injections.c.started_at,
+        injections.c.session_id,
     )
-    return region_outcomes(scope, regions, _clearance_by_region(scope), dimension)
+    return region_outcomes(scope, regions.subquery("regions"), _clearance_by_region(scope))
+
+
+def group_regions(
+    patient_id: Any, side: Any, region: Any, dimension: Any, started_at: Any, session_id: Any
+) -> Select[Any]:
+    """Treated regions from rows of given injections: per patient, side and region, when first
+    treated and in how many sessions; with a `dimension` column, the distinct regions per value
+    of it instead (a region treated with two agents counts once for each)."""
+    if dimension is not None:
+        return select(patient_id, side, region, dimension.label("dimension")).distinct()
+    return select(
+        patient_id,
+        side,
+        region,
+        func.min(started_at).label("first_at"),
+        func.count(func.distinct(session_id)).label("sessions"),
+    ).group_by(patient_id, side, region)
 
 
 def _clearance_by_region(scope: Scope) -> Subquery:
@@ -190,7 +204,9 @@ class Source(Protocol):
 
     def sessions(self, scope: Scope) -> CTE: ...
 
-    def regions(self, scope: Scope, dimension: str | None = None) -> Subquery: ...
+    def regions(self, scope: Scope, dimension: str | None = None) -> Subquery:
+        """The treated regions (`treated_regions`), from this source."""
+        ...
 
 
 class _Live:
@@ -204,11 +220,10 @@ class _Live:
 LIVE: Source = _Live()
 
 
-def region_outcomes(
-    scope: Scope, regions: Subquery, clearance: FromClause, dimension: str | None
-) -> Subquery:
-    """Treated regions (patient, side, region[, dimension], first_at, sessions) joined with
-    their clearance (best, first_success, last_seen): the rows every clearance figure counts."""
+def region_outcomes(scope: Scope, regions: Subquery, clearance: FromClause) -> Subquery:
+    """Treated regions (patient, side, region, and first_at, sessions or a dimension) joined
+    with their clearance (best, first_success, last_seen): the rows every clearance figure
+    counts."""
     joined = regions.outerjoin(
         clearance,
         (clearance.c.patient_id == regions.c.patient_id)
@@ -216,17 +231,11 @@ def region_outcomes(
         & (clearance.c.region == regions.c.region),
     )
     columns: list[Any] = [
-        regions.c.patient_id,
-        regions.c.side,
-        regions.c.region,
-        regions.c.first_at,
-        regions.c.sessions,
+        *regions.c,
         clearance.c.best,
         clearance.c.first_success,
         clearance.c.last_seen,
     ]
-    if dimension is not None:
-        columns.append(regions.c.dimension)
     return select(*columns).select_from(joined).subquery("treated_regions")
 
 
@@ -245,6 +254,7 @@ __all__ = [
     "Scope",
     "Source",
     "count_where",
+    "group_regions",
     "region_outcomes",
     "scoped_injections",
     "scoped_sessions",

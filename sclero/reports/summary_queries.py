@@ -23,7 +23,14 @@ from sqlalchemy import (
 )
 
 from sclero.reports import queries, work_queries
-from sclero.reports.scope import Query, Scope, Source, count_where, region_outcomes
+from sclero.reports.scope import (
+    Query,
+    Scope,
+    Source,
+    count_where,
+    group_regions,
+    region_outcomes,
+)
 from sclero.reports.sql import days_between
 from sclero.reports.summary_tables import (
     CLEARANCE_FACTS,
@@ -59,6 +66,15 @@ def _region_conditions(scope: Scope) -> list[ColumnElement[bool]]:
         conditions.append(R.concentration_percent >= f.concentration_min)
     if f.concentration_max is not None:
         conditions.append(R.concentration_percent <= f.concentration_max)
+    return conditions
+
+
+def treated_conditions(scope: Scope) -> list[ColumnElement[bool]]:
+    """The region facts the report's treated regions are grouped from: those the filters
+    select, of the patients with exactly `filters.sessions` scoped sessions when it is set."""
+    conditions = _region_conditions(scope)
+    if scope.filters.sessions is not None:
+        conditions.append(R.patient_id.in_(_patients_with_sessions(scope)))
     return conditions
 
 
@@ -108,26 +124,19 @@ class _Summary:
         return _sessions_query(scope).cte("scoped_sessions")
 
     def regions(self, scope: Scope, dimension: str | None = None) -> Subquery:
-        keys: list[Any] = [R.patient_id, R.side, R.region]
-        if dimension is not None:
-            keys.append(R[dimension].label("dimension"))
-        query = select(
-            *keys,
-            func.min(R.started_at).label("first_at"),
-            func.count(func.distinct(R.session_id)).label("sessions"),
-        ).where(*_region_conditions(scope))
-        if scope.filters.sessions is not None:
-            query = query.where(R.patient_id.in_(_patients_with_sessions(scope)))
-        regions = query.group_by(*keys).subquery("regions")
+        dimension_column = None if dimension is None else R[dimension]
+        query = group_regions(
+            R.patient_id, R.side, R.region, dimension_column, R.started_at, R.session_id
+        ).where(*treated_conditions(scope))
         clearance = CLEARANCE_FACTS.alias("clearance")
-        return region_outcomes(scope, regions, clearance, dimension)
+        return region_outcomes(scope, query.subquery("regions"), clearance)
 
 
 SUMMARY: Source = _Summary()
 
 
-def totals(scope: Scope) -> Query:
-    sessions = SUMMARY.sessions(scope)
+def totals(scope: Scope, source: Source = SUMMARY) -> Query:
+    sessions = source.sessions(scope)
     return select(
         func.count().label("sessions"),
         func.count(func.distinct(sessions.c.patient_id)).label("patients"),
@@ -137,8 +146,8 @@ def totals(scope: Scope) -> Query:
     )
 
 
-def limit_use(scope: Scope) -> Query:
-    sessions = SUMMARY.sessions(scope)
+def limit_use(scope: Scope, source: Source = SUMMARY) -> Query:
+    sessions = source.sessions(scope)
     used = select(
         sessions.c.agent_share.label("agent_mg"),
         sessions.c.foam_share.label("foam_ml"),
@@ -147,14 +156,14 @@ def limit_use(scope: Scope) -> Query:
     return work_queries.limit_bands(used)
 
 
-def _overrides(scope: Scope) -> Any:
-    sessions = SUMMARY.sessions(scope)
+def _overrides(scope: Scope, source: Source) -> Any:
+    sessions = source.sessions(scope)
     o = OVERRIDE_FACTS.c
     return OVERRIDE_FACTS.join(sessions, sessions.c.id == o.session_id)
 
 
-def overrides_by_clinician(scope: Scope) -> Query:
-    joined = _overrides(scope)
+def overrides_by_clinician(scope: Scope, source: Source = SUMMARY) -> Query:
+    joined = _overrides(scope, source)
     o, u = OVERRIDE_FACTS.c, USERS.c
     injections = func.sum(o.injections)
     return (
@@ -169,8 +178,8 @@ def overrides_by_clinician(scope: Scope) -> Query:
     )
 
 
-def override_reasons(scope: Scope, limit: int = 20) -> Query:
-    joined = _overrides(scope)
+def override_reasons(scope: Scope, source: Source = SUMMARY, limit: int = 20) -> Query:
+    joined = _overrides(scope, source)
     o = OVERRIDE_FACTS.c
     injections = func.sum(o.injections)
     return (
@@ -182,16 +191,16 @@ def override_reasons(scope: Scope, limit: int = 20) -> Query:
     )
 
 
-def follow_up_timeliness(scope: Scope) -> Query:
-    sessions = SUMMARY.sessions(scope)
+def follow_up_timeliness(scope: Scope, source: Source = SUMMARY) -> Query:
+    sessions = source.sessions(scope)
     first = select(sessions.c.started_at, sessions.c.first_follow_up.label("first")).subquery(
         "first_follow_up"
     )
     return work_queries.timeliness(scope, first)
 
 
-def lost_to_follow_up(scope: Scope) -> Query:
-    sessions = SUMMARY.sessions(scope)
+def lost_to_follow_up(scope: Scope, source: Source = SUMMARY) -> Query:
+    sessions = source.sessions(scope)
     p = PATIENT_FACTS.c
     last = (
         select(sessions.c.patient_id, func.max(sessions.c.started_at).label("last"))
@@ -209,8 +218,8 @@ def lost_to_follow_up(scope: Scope) -> Query:
     ).select_from(last.outerjoin(PATIENT_FACTS, p.patient_id == last.c.patient_id))
 
 
-def satisfaction(scope: Scope) -> Query:
-    sessions = SUMMARY.sessions(scope)
+def satisfaction(scope: Scope, source: Source = SUMMARY) -> Query:
+    sessions = source.sessions(scope)
     counts = select(
         *[func.sum(sessions.c[f"satisfaction_{n}"]).label(f"s{n}") for n in SATISFACTION_SCORES]
     ).cte("satisfaction_counts")
@@ -245,31 +254,37 @@ def rules_overridden(scope: Scope) -> Query:
     return _rules(scope, "overridden", RULE_FACTS.c.plan_id, "plans")
 
 
-def _shared(build: Callable[..., Query], **kw: Any) -> Callable[[Scope], Query]:
-    return lambda scope: build(scope, source=SUMMARY, **kw)
+def aggregates(source: Source) -> dict[str, Callable[[Scope], Query]]:
+    """Every aggregate of `queries.AGGREGATES`, reading the scope from `source` (the summary
+    tables, or the scope they gave materialised once: `scope_tables.materialised`)."""
+
+    def on(build: Callable[..., Query], **kw: Any) -> Callable[[Scope], Query]:
+        return lambda scope: build(scope, source=source, **kw)
+
+    return {
+        "totals": on(totals),
+        "success": on(queries.success),
+        "success_by_vein_type": on(queries.success, dimension="vein_type"),
+        "success_by_technique": on(queries.success, dimension="technique"),
+        "success_by_agent": on(queries.success, dimension="agent"),
+        "clearance_by_sessions": on(queries.clearance_by_sessions),
+        "time_to_success": on(queries.time_to_success),
+        "sessions_per_patient": on(queries.sessions_per_patient),
+        "adverse_events": on(queries.adverse_events),
+        "adverse_event_outcomes": on(queries.adverse_event_outcomes),
+        "limit_use": on(limit_use),
+        "overrides_by_clinician": on(overrides_by_clinician),
+        "override_reasons": on(override_reasons),
+        "interval_overrides": on(work_queries.interval_overrides),
+        "sessions_per_month": on(work_queries.sessions_per_month),
+        "appointments_per_month": work_queries.appointments_per_month,  # one table: read live
+        "follow_up_timeliness": on(follow_up_timeliness),
+        "lost_to_follow_up": on(lost_to_follow_up),
+        "satisfaction": on(satisfaction),
+        "rules_fired": rules_fired,
+        "rules_overridden": rules_overridden,
+    }
 
 
-AGGREGATES: dict[str, Callable[[Scope], Query]] = {
-    "totals": totals,
-    "success": _shared(queries.success),
-    "success_by_vein_type": _shared(queries.success, dimension="vein_type"),
-    "success_by_technique": _shared(queries.success, dimension="technique"),
-    "success_by_agent": _shared(queries.success, dimension="agent"),
-    "clearance_by_sessions": _shared(queries.clearance_by_sessions),
-    "time_to_success": _shared(queries.time_to_success),
-    "sessions_per_patient": _shared(queries.sessions_per_patient),
-    "adverse_events": _shared(queries.adverse_events),
-    "adverse_event_outcomes": _shared(queries.adverse_event_outcomes),
-    "limit_use": limit_use,
-    "overrides_by_clinician": overrides_by_clinician,
-    "override_reasons": override_reasons,
-    "interval_overrides": _shared(work_queries.interval_overrides),
-    "sessions_per_month": _shared(work_queries.sessions_per_month),
-    "appointments_per_month": work_queries.appointments_per_month,  # one indexed table: read live
-    "follow_up_timeliness": follow_up_timeliness,
-    "lost_to_follow_up": lost_to_follow_up,
-    "satisfaction": satisfaction,
-    "rules_fired": rules_fired,
-    "rules_overridden": rules_overridden,
-}
+AGGREGATES = aggregates(SUMMARY)
 """Every aggregate of `queries.AGGREGATES`, from the summary tables."""
