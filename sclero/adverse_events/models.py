@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sclero.adverse_events.choices import EventStatus
@@ -18,6 +18,19 @@ class AdverseEvent(Versioned, Base):
 
     __tablename__ = "adverse_events"
     __label__ = "adverse event"  # how a refusal names it
+    # The outcomes report counts a range's events by their session: a probe per session that
+    # reads this index alone (and a session's events without a scan of every event).
+    __table_args__ = (
+        Index(
+            "ix_adverse_events_session_id",
+            "session_id",
+            "event_type",
+            "severity",
+            "outcome",
+            "onset_date",
+            "patient_id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(
