@@ -156,17 +156,18 @@ def treated_regions(scope: Scope, dimension: str | None = None) -> Subquery:
         injections.c.region,
         None if dimension is None else injections.c[dimension],
         injections.c.started_at,
-        injections.c.session_id,
+        func.count(func.distinct(injections.c.session_id)),
     )
     return region_outcomes(scope, regions.subquery("regions"), _clearance_by_region(scope))
 
 
 def group_regions(
-    patient_id: Any, side: Any, region: Any, dimension: Any, started_at: Any, session_id: Any
+    patient_id: Any, side: Any, region: Any, dimension: Any, started_at: Any, sessions: Any
 ) -> Select[Any]:
     """Treated regions from rows of given injections: per patient, side and region, when first
-    treated and in how many sessions; with a `dimension` column, the distinct regions per value
-    of it instead (a region treated with two agents counts once for each)."""
+    treated and in how many sessions (`sessions`: the aggregate that counts them); with a
+    `dimension` column, the distinct regions per value of it instead (a region treated with two
+    agents counts once for each)."""
     if dimension is not None:
         return select(patient_id, side, region, dimension.label("dimension")).distinct()
     return select(
@@ -174,7 +175,7 @@ def group_regions(
         side,
         region,
         func.min(started_at).label("first_at"),
-        func.count(func.distinct(session_id)).label("sessions"),
+        sessions.label("sessions"),
     ).group_by(patient_id, side, region)
 
 

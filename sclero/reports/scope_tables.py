@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Subquery,
     Table,
+    func,
     insert,
     select,
     text,
@@ -37,13 +38,16 @@ from sqlalchemy import (
 from sqlalchemy.schema import CreateTable, DropTable
 
 from sclero.reports.scope import Scope, Source, region_outcomes
-from sclero.reports.summary_queries import SUMMARY, treated_conditions
+from sclero.reports.summary_queries import (
+    SUMMARY,
+    filters_injections,
+    region_sessions,
+    treated_conditions,
+)
 from sclero.reports.summary_tables import CLEARANCE_FACTS, REGION_FACTS, SESSION_FACTS
 
 _METADATA = MetaData()
 _TEMPORARY: dict[str, Any] = {"prefixes": ["TEMPORARY"], "postgresql_on_commit": "DROP"}
-_OUTCOME_COLUMNS = (("best", Integer), ("first_success", Date), ("last_seen", Date))
-
 SCOPED_SESSIONS = Table(
     "report_scope_sessions",
     _METADATA,
@@ -55,45 +59,61 @@ SCOPED_SESSIONS = Table(
 )
 """The scoped sessions: the columns of `SUMMARY.sessions`."""
 
-TREATED_REGIONS = Table(
-    "report_scope_regions",
-    _METADATA,
-    Column("patient_id", Integer),
-    Column("side", String(10)),
-    Column("region", String(30)),
-    Column("first_at", DateTime),
-    Column("sessions", Integer),
-    *[Column(name, kind) for name, kind in _OUTCOME_COLUMNS],
-    **_TEMPORARY,
+_REGION_COLUMNS = (("patient_id", Integer), ("side", String(10)), ("region", String(30)))
+_TREATMENT_COLUMNS = (("first_at", DateTime), ("sessions", Integer))
+_OUTCOME_COLUMNS = (("best", Integer), ("first_success", Date), ("last_seen", Date))
+DIMENSIONS = ("vein_type", "technique", "agent")
+
+
+def _temporary(name: str, *columns: tuple[str, Any]) -> Table:
+    return Table(name, _METADATA, *[Column(n, kind) for n, kind in columns], **_TEMPORARY)
+
+
+TREATED_REGIONS = _temporary(
+    "report_scope_regions", *_REGION_COLUMNS, *_TREATMENT_COLUMNS, *_OUTCOME_COLUMNS
 )
 """The treated regions: the columns of `SUMMARY.regions` without a dimension."""
 
-DIMENSIONS = ("vein_type", "technique", "agent")
-
-REGION_VALUES = Table(
+REGION_VALUES = _temporary(
     "report_scope_region_values",
-    _METADATA,
-    Column("patient_id", Integer),
-    Column("side", String(10)),
-    Column("region", String(30)),
-    *[Column(name, REGION_FACTS.c[name].type) for name in DIMENSIONS],
-    *[Column(name, kind) for name, kind in _OUTCOME_COLUMNS],
-    **_TEMPORARY,
+    *_REGION_COLUMNS,
+    *[(name, REGION_FACTS.c[name].type) for name in DIMENSIONS],
+    *_TREATMENT_COLUMNS,
+    *_OUTCOME_COLUMNS,
 )
-"""Each distinct (patient, side, region, vein type, technique, agent) treated, with the region's
-clearance: the treated regions by any one of those values are its distinct projections."""
+"""Each (patient, side, region, vein type, technique, agent) treated, when first and in how
+many sessions, with the region's clearance: the treated regions by one of those values are its
+distinct projections and, while no filter selects injections, the treated regions its sums."""
 
 
 def _region_values(scope: Scope) -> Select[Any]:
     r = REGION_FACTS.c
+    keys = (r.patient_id, r.side, r.region, *[r[name] for name in DIMENSIONS])
     given = (
-        select(r.patient_id, r.side, r.region, *[r[name] for name in DIMENSIONS])
+        select(*keys, func.min(r.started_at).label("first_at"), region_sessions(scope))
         .where(*treated_conditions(scope))
-        .distinct()
+        .group_by(*keys)
         .subquery("regions")
     )
     outcomes = region_outcomes(scope, given, CLEARANCE_FACTS.alias("clearance"))
     return select(*outcomes.c)
+
+
+def _regions_of_values(values: Table) -> Select[Any]:
+    """The treated regions summed from their values: exact when each session, side and region
+    was counted once, in one of its values (the `opens_region` mark)."""
+    v = values.c
+    kept = [v[name] for name, _ in (*_REGION_COLUMNS, *_OUTCOME_COLUMNS)]
+    return select(
+        v.patient_id,
+        v.side,
+        v.region,
+        func.min(v.first_at),
+        func.sum(v.sessions),
+        v.best,
+        v.first_success,
+        v.last_seen,
+    ).group_by(*kept)
 
 
 class _Materialised:
@@ -111,6 +131,14 @@ class _Materialised:
             self._connection.execute(insert(table).from_select(list(table.c.keys()), rows()))
         return table
 
+    def _values(self, scope: Scope) -> Table:
+        return self._table(REGION_VALUES, lambda: _region_values(scope))
+
+    def _treated_regions(self, scope: Scope) -> Select[Any]:
+        if filters_injections(scope):  # a session's marked fact may be filtered out
+            return select(*SUMMARY.regions(scope).c)
+        return _regions_of_values(self._values(scope))
+
     def _same_scope(self, scope: Scope) -> None:
         if scope != self._scope:
             raise ValueError("A materialised report scope serves the scope it was made for.")
@@ -126,9 +154,9 @@ class _Materialised:
     def regions(self, scope: Scope, dimension: str | None = None) -> Subquery:
         self._same_scope(scope)
         if dimension is None:
-            table = self._table(TREATED_REGIONS, lambda: select(*SUMMARY.regions(scope).c))
+            table = self._table(TREATED_REGIONS, lambda: self._treated_regions(scope))
             return select(*table.c).subquery("treated_regions")
-        values = self._table(REGION_VALUES, lambda: _region_values(scope)).c
+        values = self._values(scope).c
         return (
             select(
                 values.patient_id,

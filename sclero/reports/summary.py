@@ -146,9 +146,12 @@ def _followed_per_session(patients: Patients) -> Any:
 
 def _region_facts(patients: Patients) -> Any:
     s, i = SESSIONS.c, INJECTIONS.c
-    keys = (i.side, i.region, i.vein_type, i.technique, i.agent, i.concentration_percent)
+    given = (i.vein_type, i.technique, i.agent, i.concentration_percent)
+    keys = (i.side, i.region, *given)
+    first = func.row_number().over(partition_by=(s.id, i.side, i.region), order_by=given)
+    opens_region = case((first == 1, 1), else_=0)
     return (
-        select(s.id, s.patient_id, s.started_at, s.performed_by_id, *keys)
+        select(s.id, s.patient_id, s.started_at, s.performed_by_id, *keys, opens_region)
         .join_from(INJECTIONS, SESSIONS, s.id == i.session_id)
         .where(s.status == SessionStatus.CLOSED.value, i.voided_at.is_(None))
         .where(_of(s.patient_id, patients))

@@ -78,7 +78,16 @@ def treated_conditions(scope: Scope) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _filters_injections(scope: Scope) -> bool:
+def region_sessions(scope: Scope) -> ColumnElement[int]:
+    """The aggregate counting a treated region's sessions over its facts: the sum of their
+    `opens_region` marks (one fact of each session, side and region carries it), unless the
+    filters select injections and may leave out the marked fact (then the distinct sessions)."""
+    if filters_injections(scope):
+        return func.count(func.distinct(R.session_id))
+    return func.sum(R.opens_region)
+
+
+def filters_injections(scope: Scope) -> bool:
     f = scope.filters
     values = (f.vein_type, f.region, f.technique, f.agent, f.concentration_min)
     return any(v is not None for v in (*values, f.concentration_max))
@@ -111,7 +120,7 @@ def _sessions_query(scope: Scope, *, with_count: bool = True) -> Select[Any]:
     ).where(S.started_at >= scope.starts, S.started_at < scope.ends)
     if scope.filters.clinician_id is not None:
         query = query.where(S.performed_by_id == scope.filters.clinician_id)
-    if _filters_injections(scope):
+    if filters_injections(scope):
         matching = select(R.session_id).where(*_region_conditions(scope))
         query = query.where(S.session_id.in_(matching))
     if with_count and scope.filters.sessions is not None:
@@ -126,7 +135,7 @@ class _Summary:
     def regions(self, scope: Scope, dimension: str | None = None) -> Subquery:
         dimension_column = None if dimension is None else R[dimension]
         query = group_regions(
-            R.patient_id, R.side, R.region, dimension_column, R.started_at, R.session_id
+            R.patient_id, R.side, R.region, dimension_column, R.started_at, region_sessions(scope)
         ).where(*treated_conditions(scope))
         clearance = CLEARANCE_FACTS.alias("clearance")
         return region_outcomes(scope, query.subquery("regions"), clearance)

@@ -43,6 +43,9 @@ REGION_FACTS = Table(
     Column("technique", String(10), nullable=False),
     Column("agent", String(40), nullable=False),
     Column("concentration_percent", Float, nullable=False),
+    # 1 on one fact of each session, side and region (0 on its others): a treated region's
+    # sessions are a sum, so one grouping of a range's facts serves every region figure.
+    Column("opens_region", Integer, nullable=False, server_default="0"),
     # Covering the unfiltered figures: a range scan answers them without reading the table.
     Index(
         "ix_report_regions_started_at",
@@ -54,6 +57,7 @@ REGION_FACTS = Table(
         "vein_type",
         "technique",
         "agent",
+        "opens_region",
     ),
     Index("ix_report_regions_session_id", "session_id"),
 )

@@ -240,6 +240,19 @@ def test_an_edit_rolled_back_leaves_the_summary_as_it_was(
     assert_same(session, [ALL])
 
 
+def test_a_region_given_twice_in_one_session_counts_that_session_once(
+    session: Session, built: KnownClinic
+) -> None:
+    for value in range(3):
+        first = session.scalars(select(Injection).order_by(Injection.id)).first()
+        assert first is not None
+        session.add(_another_into_the_same_region(first, value))
+        session.commit()
+    assert_same(session, [ALL, replace(ALL, technique="foam"), replace(ALL, sessions=1)])
+    live, kept = documents(session, ALL)
+    assert kept["tables"]["clearance_by_sessions"] == live["tables"]["clearance_by_sessions"]
+
+
 # --- random sequences of edits ------------------------------------------------------------
 
 
@@ -307,8 +320,27 @@ def _random_edit(session: Session, built: KnownClinic, kind: int, pick: int, val
             )
         )
 
+    elif kind == 6 and (given := nth(Injection)) is not None:
+        session.add(_another_into_the_same_region(given, value))
 
-EDIT = st.tuples(st.integers(0, 5), st.integers(0, 50), st.integers(0, 1000))
+
+def _another_into_the_same_region(given: Injection, value: int) -> Injection:
+    """A second injection into a region the session already treated, of another agent and
+    concentration: the region's facts grow, its sessions must not."""
+    return Injection(
+        session_id=given.session_id,
+        side=given.side,
+        region=given.region,
+        vein_type=("telangiectasia", "reticular")[value % 2],
+        agent=("polidocanol", "sodium_tetradecyl_sulfate")[(value // 2) % 2],
+        concentration_percent=(0.3, 0.75)[value % 2],
+        volume_ml=0.2,
+        technique=("liquid", "foam")[(value // 4) % 2],
+        agent_mg=0.6,
+    )
+
+
+EDIT = st.tuples(st.integers(0, 6), st.integers(0, 50), st.integers(0, 1000))
 
 
 @settings(
