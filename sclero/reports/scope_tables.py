@@ -4,12 +4,15 @@ type, technique and agent they were given. Ten figures read the scoped sessions 
 treated regions; at 1 000 000 sessions a year holds about 60 000 sessions and 240 000 region
 facts, and grouping those again for each figure was most of the dashboard's time.
 
-On PostgreSQL the scoped sessions are read from the summary each time (measured cheaper).
-Each table is made on the first figure that asks for it (a single figure image needs few), from
-the summary's own statements, so the figures give the same rows as from `summary_queries.SUMMARY`
-(the tests compare every report with the live tables). The tables are the connection's own
-(another request never sees them) and are dropped when the report is done; on PostgreSQL they
-also go at the end of the transaction (ON COMMIT DROP).
+One grouping of the range's region facts by region and value makes the values table; the
+treated regions are summed from it (each session, side and region is marked on one of its
+facts) unless a filter selects injections and may drop the marked fact, when they are grouped
+by the summary's own statement. On PostgreSQL the scoped sessions are read from the summary
+each time (an index range, cheaper there than a table of them). Each table is made on the
+first figure that asks for it (a single figure image needs few). The tests compare every
+report with the live tables. The tables are the connection's own (another request never sees
+them) and are dropped when the report is done; on PostgreSQL they also go at the end of the
+transaction (ON COMMIT DROP).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from sclero.reports.summary_tables import CLEARANCE_FACTS, REGION_FACTS, SESSION
 
 _METADATA = MetaData()
 _TEMPORARY: dict[str, Any] = {"prefixes": ["TEMPORARY"], "postgresql_on_commit": "DROP"}
+
 SCOPED_SESSIONS = Table(
     "report_scope_sessions",
     _METADATA,

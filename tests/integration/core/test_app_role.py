@@ -19,10 +19,14 @@ from sclero.core import audit
 from sclero.core.db import Actor, Database, make_engine, upgrade_database
 from sclero.patients.schemas import PatientIn
 from sclero.patients.service import create_patient
+from sclero.reports import service as reports
+from sclero.reports.filters import ReportFilters
 
 POSTGRES_URL = os.environ.get("SCLERO_TEST_DATABASE_URL", "")
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="roles are PostgreSQL's")
 FRONT_DESK = Actor(user_id=None, username="frontdesk", role="front_desk", address="test")
+ADMIN = Actor(user_id=None, username="admin", role="admin", address="test")
+PHYSICIAN = Actor(user_id=None, username="physician", role="physician", address="test")
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +59,17 @@ def test_the_app_role_registers_a_patient_with_its_audit_entry(as_app: Database)
         checked, broken = audit.verify_chain(connection)
     assert logged == 1
     assert broken is None and checked >= 1
+
+
+def test_the_app_role_reads_the_outcomes_report_from_the_summary(as_app: Database) -> None:
+    """The report makes its scope as temporary tables: PostgreSQL lets every role do so unless
+    a DBA revoked TEMPORARY on the database (docs/deploy.md)."""
+    with as_app.uow(ADMIN) as uow:
+        reports.rebuild_summary(uow)
+    with as_app.uow(PHYSICIAN) as uow:
+        report = reports.outcomes_report(uow, ReportFilters(date(2025, 1, 1), date(2026, 12, 31)))
+    assert report.summary is not None
+    assert report.headline.sessions == 0
 
 
 @pytest.mark.parametrize(
