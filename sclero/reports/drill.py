@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, or_, select
 
 from sclero.patients.models import Patient
-from sclero.reports.queries import EVENTS
-from sclero.reports.scope import Query, Scope, Source
+from sclero.reports.scope import EVENTS, Query, Scope, Source
 
 PAGE_SIZE = 50
 PATIENTS = Patient.__table__

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import case, exists, func, select
 
-from sclero.adverse_events.models import AdverseEvent
 from sclero.reports import work_queries
 from sclero.reports.scope import (
     INJECTIONS,
@@ -21,8 +20,6 @@ from sclero.reports.scope import (
     success_flag,
 )
 from sclero.reports.sql import days_between
-
-EVENTS = AdverseEvent.__table__
 
 SESSION_GROUPS = 4  # clearance by sessions received: 1, 2, 3 and "4 or more"
 
@@ -132,33 +129,28 @@ def totals(scope: Scope) -> Query:
 def adverse_events(scope: Scope, source: Source = LIVE) -> Query:
     """Adverse events after the scoped sessions, by type and severity: how many, in how many
     patients, and the mean days from the session to the onset."""
-    sessions = source.sessions(scope)
-    e = EVENTS.c
-    onset = days_between(e.onset_date, sessions.c.started_at)
+    events = source.events(scope).c
     return (
         select(
-            e.event_type,
-            e.severity,
+            events.event_type,
+            events.severity,
             func.count().label("events"),
-            func.count(func.distinct(e.patient_id)).label("patients"),
-            func.avg(onset).label("mean_onset_days"),
+            func.count(func.distinct(events.patient_id)).label("patients"),
+            func.avg(events.onset_days).label("mean_onset_days"),
         )
-        .join_from(EVENTS, sessions, sessions.c.id == e.session_id)
-        .group_by(e.event_type, e.severity)
-        .order_by(e.event_type, e.severity)
+        .group_by(events.event_type, events.severity)
+        .order_by(events.event_type, events.severity)
     )
 
 
 def adverse_event_outcomes(scope: Scope, source: Source = LIVE) -> Query:
     """Adverse events after the scoped sessions, by type and outcome."""
-    sessions = source.sessions(scope)
-    e = EVENTS.c
-    outcome = func.coalesce(e.outcome, "not_recorded").label("outcome")
+    events = source.events(scope).c
+    outcome = func.coalesce(events.outcome, "not_recorded").label("outcome")
     return (
-        select(e.event_type, outcome, func.count().label("events"))
-        .join_from(EVENTS, sessions, sessions.c.id == e.session_id)
-        .group_by(e.event_type, outcome)
-        .order_by(e.event_type, outcome)
+        select(events.event_type, outcome, func.count().label("events"))
+        .group_by(events.event_type, outcome)
+        .order_by(events.event_type, outcome)
     )
 
 

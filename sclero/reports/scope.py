@@ -22,10 +22,12 @@ from sqlalchemy import (
     select,
 )
 
+from sclero.adverse_events.models import AdverseEvent
 from sclero.charting.choices import SessionStatus
 from sclero.charting.models import Injection, TreatmentSession
 from sclero.follow_up.models import FollowUp, RegionClearance
 from sclero.reports.filters import ReportFilters
+from sclero.reports.sql import days_between
 
 Query: TypeAlias = Select[*tuple[Any, ...]]
 """A report statement: a Select of any columns."""
@@ -37,6 +39,7 @@ INJECTIONS = (
 )
 FOLLOW_UPS = FollowUp.__table__
 CLEARANCES = RegionClearance.__table__
+EVENTS = AdverseEvent.__table__
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,27 @@ class Source(Protocol):
         """The treated regions (`treated_regions`), from this source."""
         ...
 
+    def events(self, scope: Scope) -> FromClause:
+        """The adverse events after the scoped sessions (`events_after`), from this source."""
+        ...
+
+
+def events_after(sessions: CTE) -> Subquery:
+    """The adverse events after `sessions`: type, severity, outcome, patient, and the whole
+    days from the session to the onset."""
+    e = EVENTS.c
+    return (
+        select(
+            e.event_type,
+            e.severity,
+            e.outcome,
+            e.patient_id,
+            days_between(e.onset_date, sessions.c.started_at).label("onset_days"),
+        )
+        .join_from(EVENTS, sessions, sessions.c.id == e.session_id)
+        .subquery("scoped_events")
+    )
+
 
 class _Live:
     def sessions(self, scope: Scope) -> CTE:
@@ -216,6 +240,9 @@ class _Live:
 
     def regions(self, scope: Scope, dimension: str | None = None) -> Subquery:
         return treated_regions(scope, dimension)
+
+    def events(self, scope: Scope) -> FromClause:
+        return events_after(self.sessions(scope))
 
 
 LIVE: Source = _Live()
@@ -250,6 +277,7 @@ def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 __all__ = [
+    "EVENTS",
     "LIVE",
     "Query",
     "Scope",

@@ -1,14 +1,15 @@
 """The report's scope from the summary, made once per report as temporary tables of its
-connection: the scoped sessions, the treated regions, and the treated regions with the vein
-type, technique and agent they were given. Ten figures read the scoped sessions and six the
-treated regions; at 1 000 000 sessions a year holds about 60 000 sessions and 240 000 region
-facts, and grouping those again for each figure was most of the dashboard's time.
+connection: the treated regions, the treated regions with the vein type, technique and agent
+they were given, and the adverse events after the scoped sessions. Six figures read the treated
+regions; at 1 000 000 sessions a year holds about 240 000 region facts, and grouping those again
+for each figure was most of the dashboard's time. Two figures read the events.
 
 One grouping of the range's region facts by region and value makes the values table; the
 treated regions are summed from it (each session, side and region is marked on one of its
 facts) unless a filter selects injections and may drop the marked fact, when they are grouped
-by the summary's own statement. On PostgreSQL the scoped sessions are read from the summary
-each time (an index range, cheaper there than a table of them). Each table is made on the
+by the summary's own statement. The scoped sessions are read from the summary by each figure
+that needs them: its started_at index covers every column, so a range is one run of index
+pages (a table of them cost as much to make as the figures saved). Each table is made on the
 first figure that asks for it (a single figure image needs few). The tests compare every
 report with the live tables. The tables are the connection's own (another request never sees
 them) and are dropped when the report is done; on PostgreSQL they also go at the end of the
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Connection,
     Date,
     DateTime,
+    FromClause,
     Integer,
     MetaData,
     Select,
@@ -40,28 +42,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.schema import CreateTable, DropTable
 
-from sclero.reports.scope import Scope, Source, region_outcomes
+from sclero.reports.scope import Scope, Source, events_after, region_outcomes
 from sclero.reports.summary_queries import (
     SUMMARY,
     filters_injections,
     region_sessions,
     treated_conditions,
 )
-from sclero.reports.summary_tables import CLEARANCE_FACTS, REGION_FACTS, SESSION_FACTS
+from sclero.reports.summary_tables import CLEARANCE_FACTS, REGION_FACTS
 
 _METADATA = MetaData()
 _TEMPORARY: dict[str, Any] = {"prefixes": ["TEMPORARY"], "postgresql_on_commit": "DROP"}
-
-SCOPED_SESSIONS = Table(
-    "report_scope_sessions",
-    _METADATA,
-    *[
-        Column("id" if column.name == "session_id" else column.name, column.type)
-        for column in SESSION_FACTS.c
-    ],
-    **_TEMPORARY,
-)
-"""The scoped sessions: the columns of `SUMMARY.sessions`."""
 
 _REGION_COLUMNS = (("patient_id", Integer), ("side", String(10)), ("region", String(30)))
 _TREATMENT_COLUMNS = (("first_at", DateTime), ("sessions", Integer))
@@ -77,6 +68,15 @@ TREATED_REGIONS = _temporary(
     "report_scope_regions", *_REGION_COLUMNS, *_TREATMENT_COLUMNS, *_OUTCOME_COLUMNS
 )
 """The treated regions: the columns of `SUMMARY.regions` without a dimension."""
+
+SCOPED_EVENTS = _temporary(
+    "report_scope_events",
+    *[(name, String()) for name in ("event_type", "severity", "outcome")],
+    ("patient_id", Integer),
+    ("onset_days", Integer),
+)
+"""The adverse events after the scoped sessions (`scope.events_after`): two figures group
+them, and finding them probes the events of every session in the range."""
 
 REGION_VALUES = _temporary(
     "report_scope_region_values",
@@ -149,11 +149,12 @@ class _Materialised:
 
     def sessions(self, scope: Scope) -> CTE:
         self._same_scope(scope)
-        if self._connection.dialect.name == "postgresql":
-            # Read from an index at 20–40 ms a figure there: a table of them cost more.
-            return SUMMARY.sessions(scope)
-        table = self._table(SCOPED_SESSIONS, lambda: select(*SUMMARY.sessions(scope).c))
-        return select(*table.c).cte("scoped_sessions")
+        return SUMMARY.sessions(scope)
+
+    def events(self, scope: Scope) -> FromClause:
+        self._same_scope(scope)
+        table = self._table(SCOPED_EVENTS, lambda: select(*events_after(self.sessions(scope)).c))
+        return select(*table.c).subquery("scoped_events")
 
     def regions(self, scope: Scope, dimension: str | None = None) -> Subquery:
         self._same_scope(scope)

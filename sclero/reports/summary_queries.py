@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     CTE,
     ColumnElement,
+    FromClause,
     Select,
     Subquery,
     and_,
@@ -19,7 +20,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    union_all,
 )
 
 from sclero.reports import queries, work_queries
@@ -28,10 +28,11 @@ from sclero.reports.scope import (
     Scope,
     Source,
     count_where,
+    events_after,
     group_regions,
     region_outcomes,
 )
-from sclero.reports.sql import days_between
+from sclero.reports.sql import days_between, rows_of
 from sclero.reports.summary_tables import (
     CLEARANCE_FACTS,
     OVERRIDE_FACTS,
@@ -140,6 +141,9 @@ class _Summary:
         clearance = CLEARANCE_FACTS.alias("clearance")
         return region_outcomes(scope, query.subquery("regions"), clearance)
 
+    def events(self, scope: Scope) -> FromClause:
+        return events_after(self.sessions(scope))
+
 
 SUMMARY: Source = _Summary()
 
@@ -231,13 +235,9 @@ def satisfaction(scope: Scope, source: Source = SUMMARY) -> Query:
     sessions = source.sessions(scope)
     counts = select(
         *[func.sum(sessions.c[f"satisfaction_{n}"]).label(f"s{n}") for n in SATISFACTION_SCORES]
-    ).cte("satisfaction_counts")
-    scores = union_all(
-        *[
-            select(literal(n).label("satisfaction"), counts.c[f"s{n}"].label("follow_ups"))
-            for n in SATISFACTION_SCORES
-        ]
-    ).subquery("scores")
+    ).subquery("satisfaction_counts")
+    arms = [(n, {"follow_ups": counts.c[f"s{n}"]}) for n in SATISFACTION_SCORES]
+    scores = rows_of(counts, "satisfaction", arms).subquery("scores")
     return (
         select(scores.c.satisfaction, scores.c.follow_ups)
         .where(scores.c.follow_ups > 0)

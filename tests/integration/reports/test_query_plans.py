@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from sclero.core.db import Database
 from sclero.reports.filters import ReportFilters
 from sclero.reports.queries import adverse_events
 from sclero.reports.scope import Scope
+from sclero.reports.summary_queries import SUMMARY
 from sclero.reports.work_queries import appointments_per_month, clinicians
 
 SCOPE = Scope(
@@ -30,6 +31,7 @@ def _plan(db: Database, statement: object) -> str:
         if connection.dialect.name == "postgresql":
             # small test tables: forbid the scan a planner would rightly prefer there
             connection.execute(text("SET LOCAL enable_seqscan = off"))
+            connection.execute(text("SET LOCAL enable_bitmapscan = off"))
             rows = connection.execute(text(f"EXPLAIN {sql}")).scalars().all()
         else:
             rows = [row[-1] for row in connection.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
@@ -51,3 +53,12 @@ def test_appointments_per_month_read_the_start_and_status_index_alone(db: Databa
 def test_adverse_events_are_found_by_their_session_from_an_index(db: Database) -> None:
     plan = _plan(db, adverse_events(SCOPE))
     assert "ix_adverse_events_session_id" in plan, plan
+
+
+def test_the_summary_s_sessions_of_a_range_are_read_from_their_index_alone(db: Database) -> None:
+    """Generated or migrated sessions lie in the table in load order, not by date: at
+    1 000 000 sessions a year's were 60 000 row lookups (0.15 s on SQLite) before the index
+    covered every column."""
+    plan = _plan(db, select(*SUMMARY.sessions(SCOPE).c))
+    assert "ix_report_sessions_started_at" in plan, plan
+    assert ("COVERING INDEX" in plan) or ("Index Only Scan" in plan), plan

@@ -5,13 +5,15 @@ the next. That the figures equal the live ones is test_summary.py's part."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
-from sclero.reports import summary
+from sclero.reports import scope_tables, summary
 from sclero.reports.report import build_report
 from sclero.rules import default_protocol
 from tests.factories.reports import TODAY, KnownClinic
@@ -76,3 +78,19 @@ def _work_mem(connection: Connection) -> str | None:
     if connection.dialect.name != "postgresql":
         return None
     return str(connection.scalar(text("SELECT current_setting('work_mem')")))
+
+
+def test_every_scope_table_has_its_ddl_on_both_databases_in_a_fresh_process() -> None:
+    """A column copied from a foreign key has no type until its table is resolved, and the
+    test process has resolved them all: a fresh one is what the server and the CLI run."""
+    script = (
+        "from sqlalchemy.dialects import postgresql, sqlite\n"
+        "from sqlalchemy.schema import CreateTable\n"
+        "from sclero.reports import scope_tables\n"
+        "for table in scope_tables._METADATA.tables.values():\n"
+        "    for dialect in (sqlite.dialect(), postgresql.dialect()):\n"
+        "        print(CreateTable(table).compile(dialect=dialect))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)  # noqa: S603 - fixed code
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("CREATE TEMPORARY TABLE") == 2 * len(scope_tables._METADATA.tables)
