@@ -2,7 +2,8 @@
 baseline benchmarks/bench_reports.py times the report's SQLAlchemy Core statements against.
 
 Each query is written as a person would write it for the one database: `{days(a, b)}`,
-`{month(x)}` and `{limit(key)}` become that database's own spelling.
+`{month(x)}`, `{month_key(x)}` (the month to group by) and `{limit(key)}` become that
+database's own spelling.
 """
 
 # ruff: noqa: S608 — constant SQL assembled from this file's own constants; no input reaches it
@@ -118,10 +119,10 @@ SELECT interval_override_reason, count(*) FROM ss WHERE interval_override_reason
 GROUP BY interval_override_reason ORDER BY count(*) DESC, interval_override_reason LIMIT 20""",
     "sessions_per_month": f"""WITH {SCOPED}
 SELECT {{month("started_at")}} AS m, count(*), count(DISTINCT patient_id) FROM ss
-GROUP BY m ORDER BY m""",
+GROUP BY {{month_key("started_at")}} ORDER BY m""",
     "appointments_per_month": """SELECT {month("starts_at")} AS m, status, count(*)
 FROM appointments WHERE starts_at >= :start AND starts_at < :end
-GROUP BY m, status ORDER BY m, status""",
+GROUP BY {month_key("starts_at")}, status ORDER BY m, status""",
     "follow_up_timeliness": f"""WITH {SCOPED}
 SELECT status, count(*) FROM (
   SELECT CASE
@@ -176,6 +177,7 @@ def _sqlite() -> dict[str, Callable[..., str]]:
     return {
         "days": lambda a, b: f"CAST(julianday(date({a})) - julianday(date({b})) AS INTEGER)",
         "month": lambda x: f"strftime('%Y-%m', {x})",
+        "month_key": lambda x: f"strftime('%Y-%m', {x})",
         "limit": lambda key: f"CAST(json_extract(limits, '$.{key}') AS REAL)",
         "items": items,
     }
@@ -189,7 +191,8 @@ def _postgresql() -> dict[str, Callable[..., str]]:
 
     return {
         "days": lambda a, b: f"(CAST({a} AS DATE) - CAST({b} AS DATE))",
-        "month": lambda x: f"to_char({x}, 'YYYY-MM')",
+        "month": lambda x: f"to_char(date_trunc('month', {x}), 'YYYY-MM')",
+        "month_key": lambda x: f"date_trunc('month', {x})",
         "limit": lambda key: f"CAST(limits ->> '{key}' AS FLOAT)",
         "items": items,
     }

@@ -53,21 +53,40 @@ def _days_postgresql(element: days_between, compiler: Any, **kw: Any) -> str:
     )
 
 
-class month_of(FunctionElement[str]):  # noqa: N801
-    """The calendar month of a date or timestamp as 'YYYY-MM'."""
+class month_start(FunctionElement[Any]):  # noqa: N801
+    """The calendar month of a date or timestamp, to group by: PostgreSQL truncates the
+    timestamp (formatting every row with to_char made a year of appointments 2.5 times as
+    slow); SQLite's own form is already the month's text. Show it with `month_text`."""
 
-    type = String()
     inherit_cache = True
-    name = "month_of"
+    name = "month_start"
 
 
-@compiles(month_of)
-def _month_sqlite(element: month_of, compiler: Any, **kw: Any) -> str:
+@compiles(month_start)
+def _month_start_sqlite(element: month_start, compiler: Any, **kw: Any) -> str:
     return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
 
 
-@compiles(month_of, "postgresql")
-def _month_postgresql(element: month_of, compiler: Any, **kw: Any) -> str:
+@compiles(month_start, "postgresql")
+def _month_start_postgresql(element: month_start, compiler: Any, **kw: Any) -> str:
+    return f"date_trunc('month', {compiler.process(element.clauses, **kw)})"
+
+
+class month_text(FunctionElement[str]):  # noqa: N801
+    """A `month_start` as 'YYYY-MM' (a grouped query formats each group once)."""
+
+    type = String()
+    inherit_cache = True
+    name = "month_text"
+
+
+@compiles(month_text)
+def _month_text_sqlite(element: month_text, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(month_text, "postgresql")
+def _month_text_postgresql(element: month_text, compiler: Any, **kw: Any) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 

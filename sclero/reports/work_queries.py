@@ -23,7 +23,7 @@ from sclero.reports.scope import (
     count_where,
     scoped_sessions,
 )
-from sclero.reports.sql import days_between, json_items, month_of, rows_of
+from sclero.reports.sql import days_between, json_items, month_start, month_text, rows_of
 from sclero.scheduling.choices import AppointmentStatus
 from sclero.scheduling.models import Appointment
 
@@ -135,14 +135,15 @@ def interval_overrides(scope: Scope, limit: int = 20, source: Source = LIVE) -> 
 def sessions_per_month(scope: Scope, source: Source = LIVE) -> Query:
     """Sessions and patients treated per calendar month."""
     sessions = source.sessions(scope)
-    month = month_of(sessions.c.started_at).label("month")
+    start = month_start(sessions.c.started_at)
+    month = month_text(start).label("month")
     return (
         select(
             month,
             func.count().label("sessions"),
             func.count(func.distinct(sessions.c.patient_id)).label("patients"),
         )
-        .group_by(month)
+        .group_by(start)
         .order_by(month)
     )
 
@@ -150,11 +151,12 @@ def sessions_per_month(scope: Scope, source: Source = LIVE) -> Query:
 def appointments_per_month(scope: Scope) -> Query:
     """Appointments per month by status (done, no-show, cancelled …); only the dates filter."""
     a = APPOINTMENTS.c
-    month = month_of(a.starts_at).label("month")
+    start = month_start(a.starts_at)
+    month = month_text(start).label("month")
     return (
         select(month, a.status, func.count().label("appointments"))
         .where(a.starts_at >= scope.starts, a.starts_at < scope.ends)
-        .group_by(month, a.status)
+        .group_by(start, a.status)
         .order_by(month, a.status)
     )
 
