@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select, true
+from sqlalchemy import and_, case, exists, func, literal, select, true, union_all
 
 from sclero.core.auth import User
 from sclero.evaluation.models import Evaluation
@@ -23,7 +23,7 @@ from sclero.reports.scope import (
     count_where,
     scoped_sessions,
 )
-from sclero.reports.sql import days_between, json_items, month_start, month_text, rows_of
+from sclero.reports.sql import days_between, json_items, month_start, month_text
 from sclero.scheduling.choices import AppointmentStatus
 from sclero.scheduling.models import Appointment
 
@@ -32,7 +32,6 @@ EVALUATIONS = Evaluation.__table__
 PLANS = TreatmentPlan.__table__
 USERS = User.__table__
 
-LIMITS = ("agent_mg", "foam_ml", "liquid_ml")
 LIMIT_BANDS = ((0.5, "under 50 %"), (0.75, "50–74 %"), (0.9, "75–89 %"), (1.0, "90–100 %"))
 
 
@@ -61,23 +60,24 @@ def limit_use(scope: Scope) -> Query:
 
 def limit_bands(used: Any) -> Query:
     """Per limit (columns agent_mg, foam_ml, liquid_ml of `used`: each session's share of its
-    limit), the sessions in each band, over the limit, the mean and highest share: one scan of
-    `used`, one row per limit."""
-    columns: dict[str, ColumnElement[Any]] = {}
-    for limit in LIMITS:
+    limit), the sessions in each band, over the limit, the mean and highest share."""
+    parts = []
+    for limit in ("agent_mg", "foam_ml", "liquid_ml"):
         share = used.c[limit]
-        given = case((share > 0, share))  # NULL where the limit was not used
-        columns[f"{limit}_sessions"] = func.count(given)
-        for n, (low, high) in enumerate(_bands()):
-            columns[f"{limit}_band_{n}"] = count_where(and_(share > 0, share >= low, share < high))
-        columns[f"{limit}_over"] = count_where(share > 1.0)
-        columns[f"{limit}_mean_share"] = func.avg(given)
-        columns[f"{limit}_max_share"] = func.max(given)
-    row = select(*[column.label(name) for name, column in columns.items()]).subquery("limit_row")
-    names = ["sessions", *[f"band_{n}" for n in range(len(LIMIT_BANDS))], "over"]
-    names += ["mean_share", "max_share"]
-    arms = [(limit, {name: row.c[f"{limit}_{name}"] for name in names}) for limit in LIMITS]
-    return rows_of(row, "limit", arms)
+        parts.append(
+            select(
+                literal(limit).label("limit"),
+                func.count(share).label("sessions"),
+                *[
+                    count_where(and_(share >= low, share < high)).label(f"band_{n}")
+                    for n, (low, high) in enumerate(_bands())
+                ],
+                count_where(share > 1.0).label("over"),
+                func.avg(share).label("mean_share"),
+                func.max(share).label("max_share"),
+            ).where(share > 0)
+        )
+    return union_all(*parts).subquery("limit_use").select()
 
 
 def _bands() -> list[tuple[float, float]]:
