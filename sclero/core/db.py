@@ -1,22 +1,21 @@
-"""Database engine, declarative base and the unit of work every service runs in."""
+"""Declarative base, migrations and the unit of work every service runs in (the engines are
+made in `engine.py`)."""
 
 from __future__ import annotations
 
-import contextlib
 import sys
-import threading
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect, text
+from sqlalchemy import DateTime, Engine, MetaData, inspect, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from sclero.core.engine import READ_ONLY, WRITES, SideReaders, make_engine
 from sclero.core.errors import DomainError, Forbidden, NotFound
 from sclero.core.protocol import protocol_for
 from sclero.core.settings import Settings, get_settings
@@ -50,106 +49,6 @@ class Timestamped:
 
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-
-
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys on and a write-ahead log."""
-    if url.startswith("sqlite"):
-        # One connection is used by one thread at a time (the pool sees to it); the web server's
-        # worker threads may differ from the one that opened it.
-        kwargs.setdefault("connect_args", {"check_same_thread": False})
-    # A database error must never print a patient's values into a log or a traceback.
-    kwargs.setdefault("hide_parameters", True)
-    engine = create_engine(url, **kwargs)
-    if engine.dialect.name == "sqlite":
-        if engine.url.database not in (None, "", ":memory:"):
-            _private_file(Path(engine.url.database))
-        event.listen(engine, "connect", _sqlite_pragmas)
-        _WriterQueue(engine)
-    return engine
-
-
-def _private_file(path: Path) -> None:
-    """The SQLite file readable by Sclero's own user only (its -wal and -shm files follow)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path.touch(mode=0o600, exist_ok=True)
-    with contextlib.suppress(PermissionError):  # another user's file: leave it as it is
-        path.chmod(0o600)
-
-
-WRITES: ContextVar[bool] = ContextVar("sclero_writes", default=True)
-"""Whether the units of work of this request (or command) may write. A request that only reads
-(GET, HEAD) sets it False (web/read_only.py): its transactions then take no write lock on SQLite."""
-
-READ_ONLY = "sclero_read_only"
-"""Execution option of the connections of a unit of work that only reads."""
-
-
-WRITER_WAIT_SECONDS = 60.0
-"""How long a writing transaction of this process waits for its turn before it is refused."""
-HOLDS_WRITER = "sclero_holds_writer"
-
-
-class DatabaseBusy(DomainError):
-    """The database stayed busy with other writers for longer than a request may wait."""
-
-    status_code = 503
-    code = "busy"
-
-
-class _WriterQueue:
-    """SQLite takes one writer at a time. The writing transactions of this process queue here,
-    on a lock, for their turn (a waiting thread sleeps until the lock is free, instead of
-    polling the file as busy_timeout does, where a writer can lose its turn again and again
-    under load); busy_timeout still covers other processes (the command line, a worker).
-
-    pysqlite's own transaction handling breaks SAVEPOINTs (SQLAlchemy's documented recipe), so
-    Sclero emits BEGIN itself. A unit of work that writes begins IMMEDIATE: it takes the write
-    lock at its first statement and holds it for its short transaction, so writers queue
-    instead of one failing with "database is locked" when a deferred transaction that has read
-    tries to write. A unit of work that only reads begins DEFERRED: under the write-ahead log
-    it takes no lock and never waits for a writer. (Its one audit row is written afterwards,
-    in a short transaction of its own that begins with that write.)"""
-
-    def __init__(self, engine: Engine) -> None:
-        self.lock = threading.Lock()
-        event.listen(engine, "begin", self.begin)
-        event.listen(engine, "commit", self.end)
-        event.listen(engine, "rollback", self.end)
-        event.listen(engine.pool, "checkin", self.returned)  # a transaction never ended
-
-    def begin(self, connection: Any) -> None:
-        if connection.get_execution_options().get(READ_ONLY, False):
-            connection.exec_driver_sql("BEGIN")
-            return
-        if not self.lock.acquire(timeout=WRITER_WAIT_SECONDS):
-            raise DatabaseBusy("The database is busy with other changes; try again in a moment.")
-        connection.info[HOLDS_WRITER] = True
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            self.end(connection)
-            raise
-
-    def end(self, connection: Any) -> None:
-        if connection.info.pop(HOLDS_WRITER, False):
-            self.lock.release()
-
-    def returned(self, _dbapi_connection: Any, record: Any) -> None:
-        if record is not None and record.info.pop(HOLDS_WRITER, False):
-            self.lock.release()
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # Sclero emits BEGIN itself (see _WriterQueue)
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    # INSERT OR REPLACE deletes the row it replaces; only with recursive triggers does that
-    # delete meet the audit log's append-only trigger (without, it silently overwrote an entry).
-    cursor.execute("PRAGMA recursive_triggers=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
 
 
 class DatabaseNotMigrated(RuntimeError):
@@ -246,9 +145,13 @@ class UnitOfWork:
         *,
         read_factory: Callable[[], Session] | None = None,
         writes: bool | None = None,
+        side_readers: SideReaders | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._read_factory = read_factory
+        self.side_readers = side_readers
+        """Connections of their own for reads beside this unit of work (None: there are none,
+        as in a test whose data lives in one uncommitted transaction)."""
         self.writes = writes
         self.actor = actor
         self.settings = settings or get_settings()
@@ -363,6 +266,7 @@ class Database:
 
     settings: Settings | None = None  # None: the process's settings (SCLERO_* / .env)
     read_sessions: sessionmaker[Session] | None = None  # None: reads use `sessions` too
+    side_readers: SideReaders | None = None  # None: every read runs on the request's connection
 
     def __init__(self, url: str, settings: Settings | None = None, **engine_kwargs: Any) -> None:
         self.url = url
@@ -371,12 +275,25 @@ class Database:
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
         reader = self.engine.execution_options(**{READ_ONLY: True})
         self.read_sessions = sessionmaker(reader, expire_on_commit=False)
+        if self.engine.url.database not in (None, "", ":memory:"):  # in memory: one connection
+            self.side_readers = SideReaders(url)
 
     def uow(self, actor: Actor, *, writes: bool | None = None) -> UnitOfWork:
         """A unit of work of `actor`; `writes` None: as the request says (see WRITES)."""
         return UnitOfWork(
-            self.sessions, actor, self.settings, read_factory=self.read_sessions, writes=writes
+            self.sessions,
+            actor,
+            self.settings,
+            read_factory=self.read_sessions,
+            writes=writes,
+            side_readers=self.side_readers,
         )
+
+    def dispose(self) -> None:
+        """Close every connection this database holds (its own pool and the side readers')."""
+        self.engine.dispose()
+        if self.side_readers is not None:
+            self.side_readers.dispose()
 
 
 __all__ = [

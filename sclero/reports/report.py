@@ -3,7 +3,9 @@ with the protocol's success definition, benchmark band and published event rates
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -50,6 +52,24 @@ class OutcomesReport:
         }
 
 
+Aggregates = Mapping[str, Callable[[Scope], Any]]
+SideReader = Callable[[], AbstractContextManager[Connection | None]]
+"""Opens a connection of its own that sees what is committed (None when none is free)."""
+
+REGION_AGGREGATES = (
+    "success",
+    "success_by_vein_type",
+    "success_by_technique",
+    "success_by_agent",
+    "clearance_by_sessions",
+    "time_to_success",
+)
+"""The aggregates over the treated regions: about half of a whole report's time, so a whole
+report reads them on a side connection while its own connection reads the others."""
+
+_BESIDE = ThreadPoolExecutor(thread_name_prefix="report-regions")
+
+
 def build_report(
     connection: Connection,
     filters: ReportFilters,
@@ -59,10 +79,14 @@ def build_report(
     only: Collection[str] | None = None,
     *,
     summary_rebuilt_at: datetime | None = None,
+    side_reader: SideReader | None = None,
 ) -> OutcomesReport:
     """Run the aggregates for `filters` on `connection` and shape the report (every table, or
     the tables named in `only`; the headline always). `progress` hears each aggregate's name.
-    With `summary_rebuilt_at` the aggregates read the summary tables, else the live ones."""
+    With `summary_rebuilt_at` the aggregates read the summary tables, else the live ones. With
+    a `side_reader`, a whole report reads its region aggregates on a connection of that, in a
+    thread (both databases' drivers let go of the interpreter while the database works): each
+    aggregate is one statement over what was committed when it began, as on one connection."""
     scale = protocol.spec.clearance_scale
     scope = Scope(
         filters=filters,
@@ -73,36 +97,81 @@ def build_report(
         today=today,
     )
 
+    def aggregates_on(on: Connection) -> AbstractContextManager[Aggregates]:
+        if summary_rebuilt_at is None:
+            return nullcontext(queries.AGGREGATES)
+        return _summary_aggregates(on, scope)
+
+    with aggregates_on(connection) as aggregates:
+        run = _Runner(connection, scope, aggregates, progress)
+        if side_reader is not None and only is None:
+            _run_all_beside(run, side_reader, aggregates_on)
+        report = _shape(run, scope, protocol, only)
     if summary_rebuilt_at is None:
-        return _shape(
-            _runner(connection, scope, queries.AGGREGATES, progress), scope, protocol, only
-        )
+        return report
     used = SummaryUse(summary_rebuilt_at.replace(microsecond=0).isoformat() + "+00:00")
-    with scope_tables.materialised(connection, scope) as source:
-        aggregates = summary_queries.aggregates(source)
-        report = _shape(_runner(connection, scope, aggregates, progress), scope, protocol, only)
     return replace(report, summary=used)
 
 
-def _runner(
-    connection: Connection,
-    scope: Scope,
-    aggregates: Mapping[str, Callable[[Scope], Any]],
-    progress: Callable[[str], None] | None,
-) -> Runner:
+@contextmanager
+def _summary_aggregates(connection: Connection, scope: Scope) -> Iterator[Aggregates]:
+    with scope_tables.materialised(connection, scope) as source:
+        yield summary_queries.aggregates(source)
+
+
+class _Runner:
     """Runs an aggregate by name once (the tables that share one reuse its rows)."""
-    done: dict[str, list[Mapping[str, Any]]] = {}
 
-    def run(name: str) -> list[Mapping[str, Any]]:
-        if name in done:
-            return done[name]
-        rows = [_plain(row) for row in connection.execute(aggregates[name](scope)).mappings()]
-        if progress is not None:
-            progress(name)
-        done[name] = rows
-        return rows
+    def __init__(
+        self,
+        connection: Connection,
+        scope: Scope,
+        aggregates: Aggregates,
+        progress: Callable[[str], None] | None,
+    ) -> None:
+        self.connection, self.scope, self.aggregates = connection, scope, aggregates
+        self.progress = progress
+        self.done: dict[str, list[Mapping[str, Any]]] = {}
 
-    return run
+    def __call__(self, name: str) -> list[Mapping[str, Any]]:
+        if name not in self.done:
+            self.add(name, _rows(self.connection, self.aggregates[name](self.scope)))
+        return self.done[name]
+
+    def add(self, name: str, rows: list[Mapping[str, Any]]) -> None:
+        self.done[name] = rows
+        if self.progress is not None:
+            self.progress(name)
+
+
+def _run_all_beside(
+    run: _Runner,
+    side_reader: SideReader,
+    aggregates_on: Callable[[Connection], AbstractContextManager[Aggregates]],
+) -> None:
+    """Every aggregate of `run`: the region ones on a side connection, in a thread, while this
+    thread runs the others; all on this connection when no side connection is free."""
+
+    def regions() -> dict[str, list[Mapping[str, Any]]] | None:
+        with side_reader() as side:
+            if side is None:
+                return None
+            with aggregates_on(side) as aggregates:
+                return {n: _rows(side, aggregates[n](run.scope)) for n in REGION_AGGREGATES}
+
+    beside = _BESIDE.submit(regions)
+    try:
+        for name in run.aggregates:
+            if name not in REGION_AGGREGATES:
+                run(name)
+    finally:
+        wait([beside])  # the side connection is done before this report ends, even on an error
+    for name, rows in (beside.result() or {}).items():
+        run.add(name, rows)
+
+
+def _rows(connection: Connection, query: Any) -> list[Mapping[str, Any]]:
+    return [_plain(row) for row in connection.execute(query).mappings()]
 
 
 def _plain(row: RowMapping) -> Mapping[str, Any]:

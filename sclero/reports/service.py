@@ -133,6 +133,7 @@ def _build(
     level, else from the live tables."""
     connection = uow.session.connection()
     built = _summary_state(uow)
+    side = uow.side_readers
     return build_report(
         connection,
         filters,
@@ -141,6 +142,7 @@ def _build(
         progress,
         only,
         summary_rebuilt_at=None if built is None else built.rebuilt_at,
+        side_reader=None if side is None else side.connect,
     )
 
 

@@ -1,11 +1,11 @@
 """A request that cannot change anything (GET, HEAD, OPTIONS) runs its units of work as reads:
-on SQLite they begin deferred and take no write lock (core/db.py, WRITES)."""
+on SQLite they begin deferred and take no write lock (core/engine.py, WRITES)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sclero.core.db import WRITES
+from sclero.core.engine import WRITES
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -87,7 +87,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-    database.engine.dispose()
+    database.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -101,7 +101,7 @@ def server(served_url: str, tmp_path: Path) -> Iterator[Served]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
-        db.engine.dispose()
+        db.dispose()
 
 
 @dataclass

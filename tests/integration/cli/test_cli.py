@@ -49,7 +49,7 @@ def count(path: Path, model: type) -> int:
     database = Database(f"sqlite:///{path}")
     with database.sessions() as session:
         total = session.scalar(select(func.count()).select_from(model)) or 0
-    database.engine.dispose()
+    database.dispose()
     return total
 
 
@@ -133,7 +133,7 @@ def test_photos_sweep_reports_a_photo_whose_file_is_missing(
                   sha256="0" * 64, content_type="image/png", size_bytes=1)
         )  # fmt: skip
         session.commit()
-    database.engine.dispose()
+    database.dispose()
     broken = runner.invoke(app, ["photos", "sweep"])
     assert broken.exit_code == 1
     assert "1 photo(s) have a missing file" in broken.output

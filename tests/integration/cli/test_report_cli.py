@@ -41,7 +41,7 @@ def clinic_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
         uow.commit()
     with database.engine.begin() as connection:
         build_known_clinic(connection, *ids)
-    database.engine.dispose()
+    database.dispose()
     yield path
     get_settings.cache_clear()
 
@@ -60,7 +60,7 @@ def test_json_to_standard_output_with_shares_as_fractions(clinic_file: Path) -> 
     database = Database(f"sqlite:///{clinic_file}")
     with database.sessions() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.entity == "report")).one()
-    database.engine.dispose()
+    database.dispose()
     assert entry.username == "command-line"
 
 
@@ -116,5 +116,5 @@ def test_rebuild_builds_the_summary_the_report_then_reads(clinic_file: Path) -> 
     database = Database(f"sqlite:///{clinic_file}")
     with database.sessions() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "rebuild")).one()
-    database.engine.dispose()
+    database.dispose()
     assert (entry.username, entry.entity) == ("system", "report")

@@ -42,7 +42,7 @@ def as_app() -> Iterator[Database]:
     app_url = owner_url.set(username="sclero_app", password=None)
     database = Database(app_url.render_as_string(hide_password=False))
     yield database
-    database.engine.dispose()
+    database.dispose()
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

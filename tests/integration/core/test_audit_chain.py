@@ -139,7 +139,7 @@ def test_concurrent_writers_keep_one_chain(own_database: str) -> None:
         writer.join()
     with database.engine.connect() as connection:
         checked, broken = audit.verify_chain(connection)
-    database.engine.dispose()
+    database.dispose()
     assert broken is None
     assert checked == 90
 

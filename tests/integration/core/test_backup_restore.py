@@ -77,7 +77,7 @@ def _patient_ids(url: str) -> set[int]:
     database = Database(url)
     with database.sessions() as session:
         ids = set(session.scalars(select(Patient.id)))
-    database.engine.dispose()
+    database.dispose()
     return ids
 
 
@@ -107,7 +107,7 @@ def test_a_backup_taken_while_staff_write_restores_every_acknowledged_row(
     finally:
         stop.set()
         thread.join()
-    database.engine.dispose()
+    database.dispose()
     assert len(acknowledged) > len(before_backup)  # writes went on during the backup
 
     restore_backup(target, archive)

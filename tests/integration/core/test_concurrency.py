@@ -110,7 +110,7 @@ def prepare(url: str) -> tuple[list[tuple[str, str]], list[int]]:
                 for i in range(PATIENTS)
             ]
     finally:
-        db.engine.dispose()
+        db.dispose()
     return tokens, ids
 
 
@@ -265,4 +265,4 @@ def test_a_read_takes_no_write_lock_on_sqlite(database_url: str, tmp_path: Path)
                 users = reader.session.scalar(select(func.count()).select_from(auth.User))
             assert users == 0
     finally:
-        db.engine.dispose()
+        db.dispose()

@@ -33,7 +33,7 @@ def real_db(database_url: str, tmp_path: Path) -> Iterator[Database]:
         try:
             yield database
         finally:
-            database.engine.dispose()
+            database.dispose()
 
 
 @pytest.fixture

@@ -133,7 +133,7 @@ def loaded_url(database_url: str, tmp_path: Path) -> Iterator[str]:
         generate_clinic(session, PATIENTS, seed=13, today=TODAY, sessions=SESSIONS)
     with database.uow(SYSTEM_ACTOR, writes=True) as uow:
         service.rebuild_summary(uow)
-    database.engine.dispose()
+    database.dispose()
     yield own
     if database_url.startswith("postgresql"):
         recreate_database(database_url, make_url(own).database or "", create=False)

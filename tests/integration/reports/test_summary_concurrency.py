@@ -5,39 +5,11 @@ Runs on committed data (real concurrent connections), removed again afterwards."
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
-import pytest
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, func, select
 
-from sclero.models import metadata
 from sclero.reports import summary, summary_tables
-from tests.factories.reports import KnownClinic, build_known_clinic
-
-
-@pytest.fixture
-def committed(engine: Engine) -> Iterator[KnownClinic]:
-    users = metadata.tables["users"]
-    with engine.begin() as connection:
-        ids = [
-            connection.execute(
-                insert(users).values(
-                    username=f"race-{role}", full_name=role, role=role, password_hash="x"
-                )
-            ).inserted_primary_key[0]
-            for role in ("physician", "nurse")
-        ]
-        known = build_known_clinic(connection, *ids)
-        summary.rebuild(connection, 3)
-    try:
-        yield known
-    finally:
-        with engine.begin() as connection:
-            for table in (*summary_tables.FACT_TABLES, summary_tables.STATE):
-                connection.execute(delete(table))
-            patients = metadata.tables["patients"]  # their records go with them (cascades)
-            connection.execute(delete(patients).where(patients.c.id.in_(known.patients.values())))
-            connection.execute(delete(users).where(users.c.id.in_(ids)))
+from tests.factories.reports import KnownClinic
 
 
 def test_concurrent_refreshes_of_one_patient_count_each_fact_once(
