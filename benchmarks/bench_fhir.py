@@ -236,7 +236,7 @@ def import_rate(url: str, data_dir: Path, bundles: int, first: int) -> tuple[flo
         with db.uow(actor) as uow:
             import_bundle(uow, document, bundle_types={"transaction"})
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    db.engine.dispose()
+    db.dispose()
     return seconds, cpu, sum(len(d["entry"]) for d in documents)
 
 

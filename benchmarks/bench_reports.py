@@ -193,6 +193,26 @@ def bench_database(
                 "" if whole is None else f"{whole * 1000:.1f}",
             ]
         )
+        assert database.side_readers is not None
+        side = database.side_readers.connect
+        beside, _ = timed(
+            lambda: build_report(
+                connection,
+                filters,
+                protocol,
+                today,
+                summary_rebuilt_at=built.rebuilt_at,
+                side_reader=side,
+            ),
+            repeat,
+        )
+        rows.append(
+            [
+                label,
+                "whole dashboard, region aggregates on a side connection",
+                f"{beside * 1000:.1f}",
+            ]
+        )
         rows.append(
             peak_memory_row(
                 label,
@@ -254,7 +274,7 @@ def main() -> None:
             label, database, args.years, args.repeat, args.keep_summary, args.summary_only
         ):
             table.add_row(*row, *[""] * (len(COLUMNS) - len(row)))
-        database.engine.dispose()
+        database.dispose()
     console.print(table)
     console.print(f"run on {date.today()}")
 

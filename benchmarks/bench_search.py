@@ -89,7 +89,7 @@ def main() -> None:
         matches = indexed()[1]  # type: ignore[index]
         new, old = _median_ms(indexed), _median_ms(scanned)
         print(f"{q:<12} {matches:>8} {new:>9.2f} {old:>9.2f} {old / new:>10.1f}x")
-    database.engine.dispose()
+    database.dispose()
 
 
 if __name__ == "__main__":
