@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sclero.app import create_app
 from sclero.core import auth
 from sclero.core.db import SYSTEM_ACTOR, Database, make_engine, upgrade_database
+from sclero.core.group_commit import ReadAuditCommits
 from sclero.core.settings import get_settings
 
 # Real argon2id, at the library's cheapest parameters so hundreds of sign-ins stay quick.
@@ -119,6 +120,7 @@ class TransactionalDatabase(Database):
         self.sessions = sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        self.read_audits = ReadAuditCommits(self.sessions)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
 from sclero.core.db import PENDING_READS, Actor, Base, UnitOfWork
+from sclero.core.group_commit import READ_GROUPS
 from sclero.core.time import utcnow
 from sclero.core.use_case import use_case
 from sclero.core.versioning import Versioned, changed, label_of, snapshot, stale
@@ -293,16 +294,19 @@ def _entry(
 
 @event.listens_for(Session, "before_commit")
 def _write_reads(session: Session) -> None:
-    """One audit entry for everything a unit of work read: which records, of which patients."""
+    """One audit entry for everything a unit of work read: which records, of which patients
+    (and one per unit of work whose reads share this commit, core/group_commit.py)."""
+    groups: list[list[_Read]] = session.info.pop(READ_GROUPS, [])
     reads: list[_Read] = session.info.pop(PENDING_READS, [])
-    if not reads:
-        return
+    session.add_all(read_entry(group) for group in (*groups, reads) if group)
+
+
+def read_entry(reads: list[_Read]) -> AuditEntry:
+    """The one entry of a unit of work's reads: the record itself when it read one, else the
+    list of what it read and whose."""
     if len(reads) == 1:
         one = reads[0]
-        session.add(
-            _entry(one.actor, "read", one.entity, one.entity_id, one.patient_id, one.detail)
-        )
-        return
+        return _entry(one.actor, "read", one.entity, one.entity_id, one.patient_id, one.detail)
     patients = sorted({r.patient_id for r in reads if r.patient_id is not None})
     detail = {
         "reads": [
@@ -312,7 +316,7 @@ def _write_reads(session: Session) -> None:
         "patient_ids": patients,
     }
     patient_id = patients[0] if len(patients) == 1 else None
-    session.add(_entry(reads[0].actor, "read", "record", None, patient_id, detail))
+    return _entry(reads[0].actor, "read", "record", None, patient_id, detail)
 
 
 @use_case("admin")

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from sclero.core.engine import READ_ONLY, WRITES, SideReaders, make_engine
 from sclero.core.errors import DomainError, Forbidden, NotFound
+from sclero.core.group_commit import ReadAuditCommits
 from sclero.core.protocol import protocol_for
 from sclero.core.settings import Settings, get_settings
 from sclero.core.time import clinic_now, today, utcnow
@@ -146,8 +147,10 @@ class UnitOfWork:
         read_factory: Callable[[], Session] | None = None,
         writes: bool | None = None,
         side_readers: SideReaders | None = None,
+        read_audits: ReadAuditCommits | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self._read_audits = read_audits
         self._read_factory = read_factory
         self.side_readers = side_readers
         """Connections of their own for reads beside this unit of work (None: there are none,
@@ -186,21 +189,23 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         reads = self.session.info.pop(PENDING_READS, None) if exc_type is None else None
-        if reads and _wrote_nothing(self.session):
-            # PostgreSQL: the audit row of what was read commits in the read's own transaction.
-            self.session.info[PENDING_READS] = reads
-            self.session.commit()
-            reads = None
         # close() rolls back whatever was not committed; unlike rollback() it leaves the loaded
         # attributes of returned objects readable for the caller.
         self.session.close()
         self._session = None
         if reads:
-            # What this unit of work only read still leaves its one audit row, written in a
-            # short transaction of its own (core/audit.py adds the row when it commits).
-            with self._session_factory() as session:
-                session.info[PENDING_READS] = reads
-                session.commit()
+            self._write_reads(reads)
+
+    def _write_reads(self, reads: list[Any]) -> None:
+        """What this unit of work only read still leaves its one audit row (core/audit.py adds
+        it when it commits): in a transaction shared with the other reads of this moment, or
+        without a database to share one, in a short transaction of its own."""
+        if self._read_audits is not None:
+            self._read_audits.write(reads)
+            return
+        with self._session_factory() as session:
+            session.info[PENDING_READS] = reads
+            session.commit()
 
     def end_transaction(self, *, then_writes: bool | None = None) -> None:
         """End the transaction now (for slow work that must hold no lock, e.g. checking a
@@ -248,25 +253,13 @@ class UnitOfWork:
             raise Forbidden(f"Your role ({self.actor.role}) may not do this.")
 
 
-def _wrote_nothing(session: Session) -> bool:
-    """Whether the session's PostgreSQL transaction has written nothing and holds no pending
-    change, so committing it writes only the audit row (what is not committed must roll back).
-    SQLite: never (its reads begin deferred; a write there may fail once another writer
-    committed, so the read's audit row goes in a short writing transaction of its own)."""
-    if session.get_bind().dialect.name != "postgresql" or not session.in_transaction():
-        return False
-    if session.new or session.dirty or session.deleted:
-        return False
-    # A transaction gets an id only when it writes (PostgreSQL 13+).
-    return session.scalar(text("SELECT pg_current_xact_id_if_assigned() IS NULL")) is True
-
-
 class Database:
     """An engine, its session factory, and the settings its units of work carry."""
 
     settings: Settings | None = None  # None: the process's settings (SCLERO_* / .env)
     read_sessions: sessionmaker[Session] | None = None  # None: reads use `sessions` too
     side_readers: SideReaders | None = None  # None: every read runs on the request's connection
+    read_audits: ReadAuditCommits | None = None  # None: each read's audit row commits alone
 
     def __init__(self, url: str, settings: Settings | None = None, **engine_kwargs: Any) -> None:
         self.url = url
@@ -277,6 +270,7 @@ class Database:
         self.read_sessions = sessionmaker(reader, expire_on_commit=False)
         if self.engine.url.database not in (None, "", ":memory:"):  # in memory: one connection
             self.side_readers = SideReaders(url)
+        self.read_audits = ReadAuditCommits(self.sessions)
 
     def uow(self, actor: Actor, *, writes: bool | None = None) -> UnitOfWork:
         """A unit of work of `actor`; `writes` None: as the request says (see WRITES)."""
@@ -287,6 +281,7 @@ class Database:
             read_factory=self.read_sessions,
             writes=writes,
             side_readers=self.side_readers,
+            read_audits=self.read_audits,
         )
 
     def dispose(self) -> None:

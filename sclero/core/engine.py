@@ -73,7 +73,7 @@ class _WriterQueue:
     instead of one failing with "database is locked" when a deferred transaction that has read
     tries to write. A unit of work that only reads begins DEFERRED: under the write-ahead log
     it takes no lock and never waits for a writer. (Its one audit row is written afterwards,
-    in a short transaction of its own that begins with that write.)"""
+    in a short writing transaction shared with the reads of the same moment: group_commit.py.)"""
 
     def __init__(self, engine: Engine) -> None:
         self.lock = threading.Lock()

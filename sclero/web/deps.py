@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
@@ -23,12 +23,12 @@ SESSION_COOKIE = "sclero_session"
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -95,7 +95,7 @@ def optional_actor(
     return actor
 
 
-def current_actor(
+async def current_actor(
     request: Request, actor: Annotated[Actor | None, Depends(optional_actor)]
 ) -> Actor:
     if actor is None:
@@ -117,7 +117,9 @@ class LoginRequired(Exception):
         self.ended = ended
 
 
-def page_actor(request: Request, actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+async def page_actor(
+    request: Request, actor: Annotated[Actor | None, Depends(optional_actor)]
+) -> Actor:
     if actor is None:
         ended: auth.SignInEnded | None = getattr(request.state, "sign_in_ended", None)
         raise LoginRequired(where_going(request), ended.reason if ended else None)
@@ -151,10 +153,10 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-def allow(*roles: str) -> Callable[[Actor], Actor]:
+def allow(*roles: str) -> Callable[[Actor], Awaitable[Actor]]:
     """A route dependency that lets only `roles` through (the services check again)."""
 
-    def gate(actor: CurrentActor) -> Actor:
+    async def gate(actor: CurrentActor) -> Actor:
         if actor.role not in roles:
             raise Forbidden(f"Your role ({actor.role}) may not use this.")
         return actor
@@ -164,6 +166,9 @@ def allow(*roles: str) -> Callable[[Actor], Actor]:
 
 
 def get_uow(db: Annotated[Database, Depends(get_db)], actor: CurrentActor) -> Iterator[UnitOfWork]:
+    # Sync, so it begins and ends on the endpoint's side of the thread pool. Begun on the event
+    # loop instead, a unit of work kept its connection between the thread that ran the endpoint
+    # and the one that ended it; at 50 clients every thread then waited for a connection.
     with db.uow(actor) as uow:
         yield uow
 

@@ -1,22 +1,27 @@
 """An authenticated API read on a database of its own (no test-wide outer transaction): it is
-audited exactly once, on PostgreSQL in the read's own transaction (one transaction fewer); an
-unknown or lapsed token is still refused; a read that changed something still rolls it back."""
+audited exactly once, its row committed before it answers, in a commit shared with the reads of
+the same moment; an unknown or lapsed token is still refused; a read that changed something
+still rolls it back; a shared commit that fails refuses every read it carried."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
 
 from sclero.app import create_app
 from sclero.core import audit, auth
 from sclero.core.audit import AuditEntry
 from sclero.core.db import SYSTEM_ACTOR, Database, upgrade_database
+from sclero.core.group_commit import READ_GROUPS
 from sclero.core.settings import get_settings
 from sclero.core.time import utcnow
 from sclero.patients import service as patients
@@ -80,9 +85,8 @@ def test_an_api_read_is_audited_once_in_as_few_transactions_as_the_database_allo
     assert [(e.entity, e.patient_id, e.username) for e in entries] == [
         ("patient", pid, "reader")
     ] * 4
-    # the token lookup, the read, and (SQLite) the audit row's own short writing transaction
-    per_request = 2 if real_db.engine.dialect.name == "postgresql" else 3
-    assert counted == Counter(begin=3 * per_request, commit=3, rollback=3 * (per_request - 1))
+    # the token lookup, the read, and the audit row's short writing transaction (alone here)
+    assert counted == Counter(begin=3 * 3, commit=3, rollback=3 * 2)
     with real_db.engine.connect() as connection:
         assert audit.verify_chain(connection)[1] is None
 
@@ -119,3 +123,90 @@ def test_a_read_that_changed_something_rolls_it_back_and_is_still_audited(
         assert session.scalar(select(Patient.first_name).where(Patient.id == pid)) == "Ada"
         count = select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "read")
         assert session.scalar(count) == 1
+
+
+def _read_in_threads(db: Database, pid: int, count: int) -> list[BaseException | None]:
+    """`count` units of work that each read the patient, at the same moment."""
+    outcomes: list[BaseException | None] = [None] * count
+
+    def read(index: int) -> None:
+        try:
+            with db.uow(SYSTEM_ACTOR, writes=False) as uow:
+                audit.record(uow, "read", "patient", pid, patient_id=pid, detail={"n": index})
+        except BaseException as error:
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.fixture
+def shared_commits(real_db: Database) -> Iterator[list[Callable[[int], None]]]:
+    """Steps run before each shared audit commit (given its number, from 1): a step may hold
+    the commit or make it fail. Removed when the test ends."""
+    steps: list[Callable[[int], None]] = []
+    count = [0]
+
+    def before(session: Session) -> None:
+        if session.info.get(READ_GROUPS):
+            count[0] += 1
+            for step in steps:
+                step(count[0])
+
+    event.listen(Session, "before_commit", before, insert=True)  # before the log pops the reads
+    yield steps
+    event.remove(Session, "before_commit", before)
+
+
+def _hold_first(db: Database, until_waiting: int) -> Callable[[int], None]:
+    """A step that holds the first commit until `until_waiting` more reads queue behind it."""
+    assert db.read_audits is not None
+    audits = db.read_audits
+
+    def hold(number: int) -> None:
+        deadline = time.monotonic() + 30
+        while number == 1 and audits.waiting < until_waiting and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    return hold
+
+
+def test_reads_at_the_same_moment_share_one_commit_and_each_keeps_its_own_row(
+    real_db: Database, setup: tuple[str, int], shared_commits: list[Callable[[int], None]]
+) -> None:
+    _token, pid = setup
+    shared_commits.append(_hold_first(real_db, until_waiting=11))
+    seen = transactions(real_db)
+    assert _read_in_threads(real_db, pid, 12) == [None] * 12
+    entries = [e for e in reads(real_db) if e.detail]
+    assert sorted(e.detail["n"] for e in entries if e.detail) == list(range(12))
+    assert seen["commit"] == 2  # the first alone, the eleven that waited behind it together
+    written = len(_all_entries(real_db))
+    with real_db.engine.connect() as connection:
+        assert audit.verify_chain(connection) == (written, None)
+
+
+def _all_entries(db: Database) -> list[AuditEntry]:
+    with db.sessions() as session:
+        return list(session.scalars(select(AuditEntry)))
+
+
+def test_a_shared_commit_that_fails_refuses_every_read_it_carried(
+    real_db: Database, setup: tuple[str, int], shared_commits: list[Callable[[int], None]]
+) -> None:
+    _token, pid = setup
+
+    def fail_second(number: int) -> None:
+        if number == 2:
+            raise RuntimeError("the disk is full")
+
+    shared_commits.extend([_hold_first(real_db, until_waiting=5), fail_second])
+    outcomes = _read_in_threads(real_db, pid, 6)
+    failed = [o for o in outcomes if o is not None]
+    assert len(failed) == 5
+    assert all(isinstance(o, RuntimeError) for o in failed)
+    assert len([e for e in reads(real_db) if e.detail]) == 1  # only the read that answered
