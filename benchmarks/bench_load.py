@@ -43,7 +43,7 @@ import httpx2 as httpx
 from rich.console import Console
 from rich.table import Table
 
-from sclero.cli import NODELAY_HTTP
+from sclero.cli import EVENT_LOOP, NODELAY_HTTP
 from sclero.core.collector import PAUSE_LINE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -370,6 +370,8 @@ def bare_baseline(workers: int, clients: list[int], seconds: int) -> dict[int, R
         str(workers),
         "--http",  # the protocol `sclero serve` uses (TCP_NODELAY on: sclero/web/transport.py)
         NODELAY_HTTP,
+        "--loop",  # and its event loop
+        EVENT_LOOP,
     ]
     base = f"http://127.0.0.1:{port}"
     with server(command, dict(os.environ), port) as (pid, _):

@@ -199,14 +199,20 @@ def _serve_one(database: Database, host: str, port: int, *, export_worker: bool)
         host=host,
         port=port,
         http=NODELAY_HTTP,
+        loop=EVENT_LOOP,
         log_level="warning",
         proxy_headers=False,
     )
 
 
-NODELAY_HTTP = "sclero.web.transport:NoDelayH11Protocol"
-"""uvicorn's h11 protocol with TCP_NODELAY on (sclero/web/transport.py says why); by import path,
-so the workers import it themselves and the command line does not load uvicorn to name it."""
+NODELAY_HTTP = "sclero.web.transport:NoDelayHttpToolsProtocol"
+"""uvicorn's httptools protocol (its C parser) with TCP_NODELAY on (sclero/web/transport.py says
+why); by import path, so the workers import it themselves and the command line does not load
+uvicorn to name it."""
+
+EVENT_LOOP = "uvloop"
+"""libuv's event loop. With httptools, the API patient read served 15-60 % more requests per
+second than on asyncio's own loop and h11 (2 workers, PostgreSQL, 1-50 clients)."""
 
 
 def _serve_workers(host: str, port: int, processes: int, *, export_worker: bool) -> None:
@@ -226,6 +232,7 @@ def _serve_workers(host: str, port: int, processes: int, *, export_worker: bool)
         host=host,
         port=port,
         http=NODELAY_HTTP,
+        loop=EVENT_LOOP,
         log_level="warning",
         proxy_headers=False,
     )

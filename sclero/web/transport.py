@@ -1,4 +1,5 @@
-"""The HTTP protocol Sclero's server speaks: uvicorn's h11 protocol with Nagle's algorithm off.
+"""The HTTP protocol Sclero's server speaks: uvicorn's httptools protocol (or its pure-Python h11
+one) with Nagle's algorithm off.
 
 uvicorn's process manager (`sclero serve --workers N`) binds the shared socket as
 `socket.socket(AF_INET)`, whose protocol number is 0, and asyncio turns TCP_NODELAY on only for
@@ -14,6 +15,7 @@ import asyncio
 import socket
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
 class NoDelayH11Protocol(H11Protocol):
@@ -29,3 +31,11 @@ def set_nodelay(transport: asyncio.BaseTransport) -> None:
     sock = transport.get_extra_info("socket")
     if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class NoDelayHttpToolsProtocol(HttpToolsProtocol):
+    """httptools (uvicorn's C parser) over TCP with TCP_NODELAY set on every accepted connection."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        set_nodelay(transport)
+        super().connection_made(transport)
