@@ -9,14 +9,27 @@ code 2. Only the standard library and the pure engine are imported: no database,
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import pickle
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sclero.rules import CaseError, Protocol, ProtocolError, evaluate_document, load_protocol
+import pydantic.version
+
+from sclero.rules import (
+    DEFAULT_PROTOCOL_PATH,
+    CaseError,
+    Protocol,
+    ProtocolError,
+    evaluate_document,
+    load_protocol,
+)
+from sclero.rules.schema import ProtocolFile
 
 BAD_INPUT = 2
 _PROTOCOL_VARIABLE = "SCLERO_PROTOCOL_PATH"
@@ -41,6 +54,91 @@ def protocol_path() -> str | None:
 
         value = dotenv_values(".env").get(_PROTOCOL_VARIABLE)
     return value or None
+
+
+_CACHE_VARIABLE = "SCLERO_CACHE_DIR"
+_ENGINE = Path(__file__).parent / "rules"
+
+
+def cached_protocol(path: str | None) -> Protocol:
+    """The protocol, restored from a cache of its validated form when this same file was
+    validated before by this same engine: validating it again was a third of each evaluation's
+    time (benchmarks/bench_cli.py). A file not yet seen, or a cache that cannot be trusted or
+    read, is validated as ever (and a refused file is never cached)."""
+    file = Path(path) if path else DEFAULT_PROTOCOL_PATH
+    place = _cache_dir()
+    try:
+        content = file.read_bytes()
+    except OSError:
+        place = None  # load_protocol says why it cannot be read
+    if place is None:
+        return load_protocol(path)
+    entry = place / f"protocol-{_cache_key(content)}.pickle"
+    spec = _restore(entry)
+    if spec is not None:
+        return Protocol(spec=spec, path=str(file))
+    protocol = load_protocol(path)
+    _store(entry, protocol.spec)
+    return protocol
+
+
+def _cache_dir() -> Path | None:
+    """`SCLERO_CACHE_DIR`, else the user's cache folder; None when it cannot be made, or when
+    someone else owns it or may write in it (what it holds is loaded as code would be)."""
+    chosen = os.environ.get(_CACHE_VARIABLE)
+    if chosen == "":
+        return None  # set empty: no cache
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    place = Path(chosen) if chosen else Path(base) / "sclero"
+    try:
+        place.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return place if _private(place) else None
+
+
+def _private(path: Path) -> bool:
+    try:
+        status = path.stat()
+    except OSError:
+        return False
+    return status.st_uid == os.getuid() and not status.st_mode & 0o022
+
+
+def _cache_key(content: bytes) -> str:
+    """The protocol file's bytes and the engine that validated them (each module's size and
+    modification time, Python's and pydantic's versions): any change makes a new entry."""
+    digest = hashlib.sha256(content)
+    for module in sorted(_ENGINE.glob("*.py")):
+        status = module.stat()
+        digest.update(f"{module.name}:{status.st_size}:{status.st_mtime_ns};".encode())
+    digest.update(f"{sys.version}:{pydantic.version.VERSION}".encode())
+    return digest.hexdigest()[:32]
+
+
+def _restore(entry: Path) -> ProtocolFile | None:
+    if not entry.is_file() or not _private(entry):
+        return None
+    try:
+        with entry.open("rb") as stream:
+            spec = pickle.load(stream)  # noqa: S301 - the user's own private cache folder
+    except Exception:  # a cache that cannot be read is only a miss
+        return None
+    return spec if isinstance(spec, ProtocolFile) else None
+
+
+def _store(entry: Path, spec: ProtocolFile) -> None:
+    """Write the entry whole or not at all (a temporary file renamed over it)."""
+    try:
+        handle, name = tempfile.mkstemp(dir=entry.parent, prefix=".protocol-")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump(spec, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(name, entry)
+    except OSError:
+        Path(name).unlink(missing_ok=True)
 
 
 def documents(data: bytes) -> tuple[list[Any] | None, bool]:
@@ -122,7 +220,7 @@ def main(argv: list[str], stdin: BinaryIO | None = None, out: Any = None) -> int
         print(error_line("usage", "case", "usage: sclero evaluate CASE.json | -"), file=out)
         return BAD_INPUT
     try:
-        protocol = load_protocol(protocol_path())
+        protocol = cached_protocol(protocol_path())
         code = 0
         for text, ok in run(_read(argv[0], stdin or sys.stdin.buffer), protocol):
             print(text, file=out)

@@ -23,6 +23,8 @@ os.environ["SCLERO_DATA_DIR"] = (
     else os.environ["SCLERO_DATA_DIR"]
 )
 os.environ.setdefault("SCLERO_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+# `sclero evaluate` keeps validated protocols in a cache folder: the tests' own, not the user's.
+os.environ["SCLERO_CACHE_DIR"] = os.path.join(os.environ["SCLERO_DATA_DIR"], "cache")
 
 import argon2
 from argon2 import PasswordHasher

@@ -149,13 +149,15 @@ class Protocol:
 
     def __post_init__(self) -> None:
         spec = self.spec
-        values = spec.settings.model_dump()
+        # Fields read as they are, not model_dump(): the settings are flat values, and a protocol
+        # restored by `sclero evaluate`'s cache then never builds pydantic's serializers.
+        values = dict(spec.settings)
         by_trigger: dict[str, dict[str, Rule]] = {"condition": {}, "medication": {}, "allergy": {}}
         flags: dict[str, Rule] = {}
         for raw in spec.contraindications:
             effect = values[raw.effect_setting] if raw.effect_setting else None
             rule = Rule.of(raw, raw.message.format(**values), effect)
-            ((trigger, code),) = raw.when.model_dump(exclude_none=True).items()
+            ((trigger, code),) = [(name, value) for name, value in raw.when if value is not None]
             if trigger in by_trigger:
                 by_trigger[trigger][str(code)] = rule
             else:
