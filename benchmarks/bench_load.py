@@ -137,7 +137,8 @@ def _fresh_postgres(patients: int) -> bool:
             try:
                 with psycopg.connect(PG_BENCH.replace("+psycopg", "")) as bench:
                     row = bench.execute("SELECT count(*) FROM patients").fetchone()
-                    if row and row[0] == patients:
+                    # the mixed phase registers a few patients: still this clinic
+                    if row and patients <= row[0] < patients + patients // 10:
                         return False
             except psycopg.Error:
                 pass
