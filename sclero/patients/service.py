@@ -177,22 +177,22 @@ def clinic_holds(uow: UnitOfWork, *, limit: int, offset: int = 0) -> tuple[list[
     and how many there are in all (Today; audited)."""
     waiting = PatientHold.reviewed_at.is_(None)
     total = uow.session.scalar(select(func.count()).select_from(PatientHold).where(waiting)) or 0
-    query = (
-        select(
-            PatientHold.id,
-            PatientHold.reason,
-            PatientHold.summary,
-            PatientHold.source_id,
-            PatientHold.placed_at,
-            PatientHold.patient_id,
-            Patient.first_name,
-            Patient.last_name,
-        )
-        .join(Patient, Patient.id == PatientHold.patient_id)
+    # The page of holds first, then its patients' names: joined before the limit, PostgreSQL
+    # hashed every patient of the clinic to name a page of 20 (17 ms of Today's 24 at 100 000
+    # patients; 0.6 ms this way).
+    h = PatientHold
+    page = (
+        select(h.id, h.reason, h.summary, h.source_id, h.placed_at, h.patient_id)
         .where(waiting)
-        .order_by(PatientHold.placed_at, PatientHold.id)
+        .order_by(h.placed_at, h.id)
         .limit(limit)
         .offset(offset)
+        .subquery("page")
+    )
+    query = (
+        select(*page.c, Patient.first_name, Patient.last_name)
+        .join(Patient, Patient.id == page.c.patient_id)
+        .order_by(page.c.placed_at, page.c.id)
     )
     rows = list(uow.session.execute(query))
     audit.record(uow, "read", "hold", detail={"patient_ids": sorted({r.patient_id for r in rows})})
