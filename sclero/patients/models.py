@@ -140,6 +140,10 @@ class PatientSearchTerm(Base):
     search is a range scan on this table's primary key (see patients/search.py)."""
 
     __tablename__ = "patient_search_terms"
+    __table_args__ = (
+        # short words match whole words only: a range of this index, not of the primary key
+        Index("ix_patient_search_terms_whole_word", "kind", "whole_word", "term", "patient_id"),
+    )
 
     kind: Mapped[str] = mapped_column(String(5), primary_key=True)  # name | phone
     term: Mapped[str] = mapped_column(String(100), primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, true
 
 from sclero.core import audit
 from sclero.core.auth import Role
@@ -130,7 +130,7 @@ def _terms_starting(kind: str, word: str, index: int) -> Select[Any]:
         terms.kind == kind, terms.term >= word, terms.term < word + search.TERM_END
     )
     if len(word) < search.SHORTEST_ENDING:  # short fragments match the start of a word only
-        query = query.where(terms.whole_word.is_(True))
+        query = query.where(terms.whole_word == true())  # "=", not "IS": indexable
     if len(word) < MATERIALIZED_FROM:
         return query
     matching = query.cte(f"{kind}_{index}").prefix_with("MATERIALIZED", dialect="postgresql")
