@@ -137,7 +137,8 @@ class PatientHold(Base):
 
 class PatientSearchTerm(Base):
     """A folded name word, word ending, record number or phone ending of one patient, so that
-    search is a range scan on this table's primary key (see patients/search.py)."""
+    search is a range scan on this table's primary key, or for a short word on its whole-word
+    index (see patients/search.py)."""
 
     __tablename__ = "patient_search_terms"
     __table_args__ = (

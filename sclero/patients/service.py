@@ -118,7 +118,8 @@ def search_patients(
 
 
 def _terms_starting(kind: str, word: str, index: int) -> Select[Any]:
-    """Ids of patients with a term of `kind` starting with `word`: a range on the primary key.
+    """Ids of patients with a term of `kind` starting with `word`: a range on the primary key,
+    or for a short word (whole words only) on the whole-word index.
 
     Materialized on PostgreSQL for two letters or more: left to itself, its planner walked the
     patients in name order and probed each one's terms until 25 matched, expecting matches to be

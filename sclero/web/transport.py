@@ -1,5 +1,5 @@
-"""The HTTP protocol Sclero's server speaks: uvicorn's httptools protocol (or its pure-Python h11
-one) with Nagle's algorithm off.
+"""The HTTP protocol Sclero's server speaks: uvicorn's httptools protocol with Nagle's algorithm
+off.
 
 uvicorn's process manager (`sclero serve --workers N`) binds the shared socket as
 `socket.socket(AF_INET)`, whose protocol number is 0, and asyncio turns TCP_NODELAY on only for
@@ -14,16 +14,7 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-
-class NoDelayH11Protocol(H11Protocol):
-    """h11 over TCP with TCP_NODELAY set on every accepted connection."""
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        set_nodelay(transport)
-        super().connection_made(transport)
 
 
 def set_nodelay(transport: asyncio.BaseTransport) -> None:
