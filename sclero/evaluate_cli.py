@@ -28,6 +28,7 @@ from sclero.rules import (
     ProtocolError,
     evaluate_document,
     load_protocol,
+    parse_protocol,
 )
 from sclero.rules.schema import ProtocolFile
 
@@ -77,7 +78,10 @@ def cached_protocol(path: str | None) -> Protocol:
     spec = _restore(entry)
     if spec is not None:
         return Protocol(spec=spec, path=str(file))
-    protocol = load_protocol(path)
+    try:  # the bytes the key was made of, not the file read again (it may change meanwhile)
+        protocol = parse_protocol(content.decode("utf-8"), str(file))
+    except UnicodeDecodeError:
+        return load_protocol(path)
     _store(entry, protocol.spec)
     return protocol
 

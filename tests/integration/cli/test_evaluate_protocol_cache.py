@@ -30,13 +30,13 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def validations(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     """The protocol files validated from their text (not restored from the cache)."""
     seen: list[str | None] = []
-    validate = evaluate_cli.load_protocol
+    validate = evaluate_cli.parse_protocol
 
-    def counting(path: str | None = None) -> evaluate_cli.Protocol:
+    def counting(text: str, path: str = "<protocol>") -> evaluate_cli.Protocol:
         seen.append(path)
-        return validate(path)
+        return validate(text, path)
 
-    monkeypatch.setattr(evaluate_cli, "load_protocol", counting)
+    monkeypatch.setattr(evaluate_cli, "parse_protocol", counting)
     return seen
 
 
@@ -125,7 +125,8 @@ def test_an_empty_cache_setting_turns_the_cache_off(
     monkeypatch: pytest.MonkeyPatch, validations: list[str | None], tmp_path: Path
 ) -> None:
     monkeypatch.setenv("SCLERO_CACHE_DIR", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     protocol = a_copy(tmp_path)
-    evaluate(protocol)
-    evaluate(protocol)
-    assert len(validations) == 2
+    assert evaluate(protocol) == evaluate(protocol)
+    assert validations == []  # validated by the engine's own loader each time, never cached
+    assert not (tmp_path / "xdg").exists()
